@@ -1,0 +1,106 @@
+"""The ASGI application: core routes, every engine's routes, static files, offline API docs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import swagger_ui_bundle
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from yiwang import __version__
+from yiwang.core import tasks
+from yiwang.core.config import Settings, get_settings
+from yiwang.core.db import Database
+from yiwang.core.jobs import Worker
+from yiwang.core.web import errors
+from yiwang.core.web.api import health
+from yiwang.core.web.api import router as core_api
+from yiwang.core.web.middleware import RequestContext
+from yiwang.core.web.pages import router as core_pages
+from yiwang.core.web.templating import STATIC_DIR
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+一网（yiwang）的原生 JSON API。错误统一为 `{"error": {"code", "message", "details"}}`，
+消息语言随 `Accept-Language`（中文默认，英文可选）。认证：`Authorization: Bearer <API 令牌>`，
+或 HTTP Basic（用户名加密码，或用户名加 API 令牌）。
+
+The native JSON API of yiwang. Errors share one envelope; messages follow `Accept-Language`.
+Authenticate with `Authorization: Bearer <API token>` or HTTP Basic.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    db: Database | None = None,
+    *,
+    run_worker: bool = False,
+) -> FastAPI:
+    """Build the application. ``run_worker`` starts a job worker thread inside the process
+    (what ``yiwang serve`` does unless told not to)."""
+    settings = settings or get_settings()
+    db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    settings.secret()  # generate the secret key now, not in the middle of a request
+    tasks.bind(db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if run_worker:
+            worker = Worker(db, lease_seconds=settings.job_lease_seconds)
+            threading.Thread(target=worker.run_forever, name="job-worker", daemon=True).start()
+        yield
+        if worker is not None:
+            worker.stop()
+
+    app = FastAPI(
+        title="yiwang 一网",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    errors.install(app)
+    app.add_middleware(RequestContext)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+              name="swagger-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="yiwang 一网 API",
+            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+        )
+
+    app.include_router(health)
+    app.include_router(core_api)
+    app.include_router(core_pages)
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The application as ``yiwang serve`` runs it (a factory, so each worker process builds
+    its own)."""
+    import os  # noqa: PLC0415
+
+    from yiwang.core import logging as ylogging  # noqa: PLC0415
+
+    settings = get_settings()
+    ylogging.configure(settings.log_level, settings.log_format)
+    embedded = os.environ.get("YIWANG_EMBEDDED_WORKER", "1") != "0"
+    return create_app(settings, run_worker=embedded)

@@ -1,0 +1,387 @@
+"""The ``yiwang`` command line. Its commands and options are a stable interface: operators'
+scripts depend on them."""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from yiwang import __version__
+from yiwang.core.config import get_settings
+from yiwang.core.db import Database
+from yiwang.core.errors import AppError
+from yiwang.core.i18n import negotiate
+from yiwang.core.policy import Actor, Role
+
+
+def _language() -> str:
+    return negotiate(os.environ.get("LANG", "").replace("_", "-").split(".")[0] or None)
+
+
+def _database() -> Database:
+    settings = get_settings()
+    return Database(settings.database_url, pool_size=settings.db_pool_size)
+
+
+def _operator() -> Actor:
+    """Whoever runs the CLI has shell access to the server: they act as a sysadmin, and the
+    audit log names their operating-system account."""
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):
+        account = str(os.getuid())
+    return Actor(username=f"cli:{account}"[:64], role=Role.SYSADMIN, via="cli")
+
+
+def _fail(exc: AppError) -> None:
+    click.echo(f"error: {exc.message(_language())}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="yiwang")
+def main() -> None:
+    """yiwang 一网: one network for a government's data, sensors and services."""
+    from yiwang.core import logging as ylogging  # noqa: PLC0415
+
+    settings = get_settings()
+    ylogging.configure("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level,
+                       settings.log_format)
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+@main.command()
+@click.option("--host", "hosts", multiple=True, default=("0.0.0.0", "::"), show_default=True,
+              help="Address to listen on; repeat for several (default: every IPv4 and IPv6 address)")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes")
+@click.option("--demo", is_flag=True, help="Load the demo data first if the database is empty")
+@click.option("--no-worker", is_flag=True, help="Do not run background jobs in this process")
+@click.option("--no-migrate", is_flag=True, help="Do not upgrade the schema at start")
+def serve(hosts: tuple[str, ...], port: int, workers: int, demo: bool, no_worker: bool,
+          no_migrate: bool) -> None:
+    """Serve the portal, the console and the APIs."""
+    import uvicorn  # noqa: PLC0415
+    from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
+
+    settings = get_settings()
+    settings.log_level = os.environ.get("YIWANG_LOG_LEVEL", "INFO")
+    from yiwang.core import logging as ylogging  # noqa: PLC0415
+
+    ylogging.configure(settings.log_level, settings.log_format)
+    db = Database(settings.database_url)
+    if not no_migrate:
+        from yiwang.migrate import upgrade_and_seed  # noqa: PLC0415
+
+        upgrade_and_seed(db)
+    if demo:
+        _load_demo(db, only_if_empty=True)
+    db.dispose()
+    settings.secret()
+    if no_worker:
+        os.environ["YIWANG_EMBEDDED_WORKER"] = "0"
+    sockets = [_bind(host, port) for host in hosts]
+    config = uvicorn.Config(
+        "yiwang.app:serve_app", factory=True, workers=workers, access_log=False,
+        log_config=None, proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1",
+        timeout_graceful_shutdown=10,
+    )
+    for host in hosts:
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"yiwang {__version__} serving on http://{shown}:{port}/", err=True)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        Multiprocess(config, target=server.run, sockets=sockets).run()
+    else:
+        server.run(sockets=sockets)
+
+
+# --- worker ------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--import", "imports", multiple=True,
+              help="Also import this module (which registers more job kinds)")
+@click.option("--kind", "kinds", multiple=True, help="Run only jobs of this kind")
+@click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between polls")
+def worker(imports: tuple[str, ...], kinds: tuple[str, ...], poll: float) -> None:
+    """Run background jobs until stopped (any number of workers may share a database)."""
+    import signal  # noqa: PLC0415
+
+    from yiwang import engines  # noqa: PLC0415
+    from yiwang.core import tasks  # noqa: PLC0415
+    from yiwang.core.jobs import Worker  # noqa: PLC0415
+
+    engines.load()
+    for module in imports:
+        importlib.import_module(module)
+    settings = get_settings()
+    db = _database()
+    tasks.bind(db)
+    runner = Worker(db, lease_seconds=settings.job_lease_seconds, poll_seconds=poll,
+                    kinds=list(kinds) or None)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    click.echo(f"worker {runner.name} started", err=True)
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        runner.stop()
+
+
+# --- demo --------------------------------------------------------------------------------------
+
+def _load_demo(db: Database, *, only_if_empty: bool) -> None:
+    from yiwang import demo as demo_data  # noqa: PLC0415
+
+    with db.session() as session:
+        if demo_data.is_loaded(session):
+            if not only_if_empty:
+                click.echo("The database already has departments; the demo was not loaded.",
+                           err=True)
+            return
+        users = demo_data.load(session)
+    click.echo("演示数据已载入 / Demo data loaded. Passwords are shown this once:")
+    width = max(len(u.username) for u in users)
+    for user in users:
+        department = user.department or "-"
+        click.echo(f"  {user.username:<{width}}  {user.password}  {user.role.value:<16} {department}")
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo data (Zhejiang departments, users, and every engine's demo)."""
+    from yiwang.migrate import upgrade_and_seed  # noqa: PLC0415
+
+    db = _database()
+    upgrade_and_seed(db)
+    _load_demo(db, only_if_empty=False)
+
+
+# --- db ----------------------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (and load holiday schedules the database lacks)."""
+    from yiwang import migrate  # noqa: PLC0415
+
+    database = _database()
+    if revision == "head":
+        years = migrate.upgrade_and_seed(database)
+        if years:
+            click.echo(f"holiday schedules loaded: {years[0]}–{years[-1]}")
+    else:
+        migrate.upgrade(database.engine, revision)
+    click.echo(f"schema at {migrate.current_revision(database.engine)}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the schema revision."""
+    from yiwang import migrate  # noqa: PLC0415
+
+    click.echo(migrate.current_revision(_database().engine) or "(empty database)")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Exit non-zero if the models and the migrated schema differ."""
+    from yiwang import migrate  # noqa: PLC0415
+
+    differences = migrate.drift(_database().engine)
+    for difference in differences:
+        click.echo(repr(difference))
+    if differences:
+        sys.exit(1)
+    click.echo("models and migrations agree")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (developers)."""
+    from yiwang import migrate  # noqa: PLC0415
+
+    migrate.revision(get_settings().database_url, message)
+
+
+# --- config ------------------------------------------------------------------------------------
+
+@main.group()
+def config() -> None:
+    """Configuration."""
+
+
+@config.command("show")
+def config_show() -> None:
+    """Print the effective configuration with secrets masked."""
+    click.echo(json.dumps(get_settings().masked(), ensure_ascii=False, indent=2, default=str))
+
+
+# --- users and tokens --------------------------------------------------------------------------
+
+@main.group()
+def user() -> None:
+    """Users."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--department", help="Department id, division code or Chinese name")
+@click.option("--display-name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+def user_create(username: str, role: str, department: str | None, display_name: str | None,
+                password_stdin: bool) -> None:
+    """Create a user. Without --password-stdin a password is generated and printed once."""
+    import secrets  # noqa: PLC0415
+
+    from yiwang.core import identity  # noqa: PLC0415
+
+    generated = not password_stdin
+    password = secrets.token_urlsafe(12) if generated else sys.stdin.readline().rstrip("\r\n")
+    try:
+        with _database().session() as session:
+            department_id = identity.find_department(session, department).id if department else None
+            created = identity.create_user(
+                session, actor=_operator(), username=username, role=identity.parse_role(role),
+                department_id=department_id, display_name=display_name, password=password,
+            )
+            user_id = created.id
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"user {username} created (id {user_id})", err=True)
+    if generated:
+        click.echo(f"password (shown once): {password}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=90, show_default=True)
+@click.option("--name", default="cli", show_default=True)
+def token_create(username: str, expires_days: int, name: str) -> None:
+    """Create an API token and print it alone on standard output (it is not stored)."""
+    from yiwang.core import identity  # noqa: PLC0415
+    from yiwang.core.errors import InvalidInput, NotFound  # noqa: PLC0415
+
+    try:
+        with _database().session() as session:
+            try:
+                owner = identity.get_user_by_username(session, username)
+            except NotFound:
+                raise InvalidInput("object_not_found", object="user", id=username) from None
+            _, raw = identity.create_token(session, actor=_operator(), user_id=owner.id,
+                                           name=name, expires_days=expires_days)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(raw)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke an API token by its id."""
+    from yiwang.core import identity  # noqa: PLC0415
+
+    try:
+        with _database().session() as session:
+            identity.revoke_token(session, actor=_operator(), token_id=token_id)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"token {token_id} revoked")
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+@main.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; report the first altered, deleted or inserted entry."""
+    from yiwang.core import audit as audit_log  # noqa: PLC0415
+
+    with _database().session() as session:
+        result = audit_log.verify(session, actor=_operator())
+    if result.ok:
+        click.echo(f"audit log intact: {result.checked} entries verified")
+        return
+    click.echo(f"audit log BROKEN at entry {result.seq}: {result.problem}: {result.message} "
+               f"({result.checked} entries before it verified)")
+    sys.exit(1)
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar."""
+
+
+@calendar.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def calendar_import(file: Path) -> None:
+    """Import a year's official holiday schedule (CSV date,type,name or JSON)."""
+    from yiwang.core import calendar as cal  # noqa: PLC0415
+
+    try:
+        with _database().session() as session:
+            years = cal.import_schedule(session, actor=_operator(), content=file.read_bytes(),
+                                        filename=file.name)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"schedule imported for {', '.join(map(str, years))}")
+
+
+@calendar.command("allow-weekend-only")
+@click.argument("year", type=click.IntRange(1949, 2200))
+@click.option("--revoke", is_flag=True, help="Withdraw the permission")
+def calendar_allow(year: int, revoke: bool) -> None:
+    """Allow counting working days in YEAR by weekends alone (no official schedule yet)."""
+    from yiwang.core import calendar as cal  # noqa: PLC0415
+
+    with _database().session() as session:
+        cal.allow_weekend_only(session, actor=_operator(), year=year, allowed=not revoke)
+    click.echo(f"weekend-only counting for {year}: {'withdrawn' if revoke else 'allowed'}")
+
+
+@calendar.command("years")
+def calendar_years() -> None:
+    """List the years with a schedule."""
+    from yiwang.core import calendar as cal  # noqa: PLC0415
+
+    with _database().session() as session:
+        for row in cal.years(session):
+            state = "schedule" if row.has_schedule else "weekend-only" if row.weekend_only_allowed else "-"
+            click.echo(f"{row.year}  {state:<12} {row.source}")

@@ -1,0 +1,6 @@
+"""The append-only audit log, chained by SM3 hashes."""
+
+from yiwang.core.audit.models import AuditEntry, AuditHead
+from yiwang.core.audit.service import VerifyResult, list_entries, record, verify
+
+__all__ = ["AuditEntry", "AuditHead", "VerifyResult", "list_entries", "record", "verify"]

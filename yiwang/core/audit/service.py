@@ -1,0 +1,207 @@
+"""Recording and verifying the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from yiwang.core.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from yiwang.core.db import utcnow
+from yiwang.core.policy import Actor, can_view_audit, can_verify_audit, require
+from yiwang.core.requestctx import current_request_id
+from yiwang.core.security import sm3_hex
+
+HEAD_ID = 1
+_BATCH = 5000
+
+
+def _content(entry: AuditEntry) -> str:
+    """The canonical text that is hashed for ``entry``."""
+    return json.dumps(
+        [
+            entry.seq,
+            entry.at.isoformat(timespec="microseconds"),
+            entry.actor_id,
+            entry.actor_name,
+            entry.department_id,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            entry.outcome,
+            entry.request_id,
+            entry.details,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+
+
+def compute_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return sm3_hex(prev_hash + "\n" + _content(entry))
+
+
+def _advance_head(session: Session) -> tuple[int, str]:
+    """Take the next sequence number. The UPDATE comes first so that it takes the write lock
+    (PostgreSQL row lock, SQLite database lock) before the previous hash is read."""
+    result = session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(AuditHead(id=HEAD_ID, seq=1, entry_hash=GENESIS_HASH))
+        session.flush()
+        return 1, GENESIS_HASH
+    seq, prev_hash = session.execute(
+        select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == HEAD_ID)
+    ).one()
+    return int(seq), str(prev_hash)
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: Any = None,
+    outcome: str = "success",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an entry in the caller's transaction: it is kept if and only if the audited
+    change is committed."""
+    seq, prev_hash = _advance_head(session)
+    entry = AuditEntry(
+        seq=seq,
+        at=utcnow(),
+        actor_id=actor.user_id,
+        actor_name=actor.label(),
+        department_id=actor.department_id,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        outcome=outcome,
+        request_id=current_request_id(),
+        details=details,
+        prev_hash=prev_hash,
+    )
+    # Normalise through JSON so the hash is computed on what the database gives back.
+    if details is not None:
+        entry.details = json.loads(json.dumps(details, ensure_ascii=False, default=str))
+    entry.entry_hash = compute_hash(prev_hash, entry)
+    session.add(entry)
+    session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(entry_hash=entry.entry_hash)
+    )
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    seq: int | None = None
+    problem: str | None = None  # altered, deleted, inserted
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "seq": self.seq,
+            "problem": self.problem,
+            "message": self.message,
+        }
+
+
+def _entries(session: Session) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        batch = session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(_BATCH)
+        ).all()
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session, *, actor: Actor) -> VerifyResult:
+    """Walk the chain and report the first altered, deleted or inserted entry."""
+    require(can_verify_audit(actor), "audit.verify", object_type="audit_log")
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+    for entry in _entries(session):
+        if entry.seq > expected_seq:
+            return VerifyResult(
+                False, checked, expected_seq, "deleted",
+                f"entry {expected_seq} is missing (the next entry present is {entry.seq})",
+            )
+        if entry.prev_hash != prev_hash:
+            problem = "inserted" if entry.entry_hash == compute_hash(entry.prev_hash, entry) else "altered"
+            return VerifyResult(
+                False, checked, entry.seq, problem,
+                f"entry {entry.seq} does not follow entry {entry.seq - 1}",
+            )
+        if compute_hash(prev_hash, entry) != entry.entry_hash:
+            return VerifyResult(
+                False, checked, entry.seq, "altered",
+                f"entry {entry.seq} was changed after it was written",
+            )
+        prev_hash = entry.entry_hash
+        expected_seq = entry.seq + 1
+        checked += 1
+    head = session.get(AuditHead, HEAD_ID)
+    head_seq = head.seq if head else 0
+    head_hash = head.entry_hash if head else GENESIS_HASH
+    if head_seq > checked:
+        return VerifyResult(
+            False, checked, checked + 1, "deleted",
+            f"entries {checked + 1} to {head_seq} are missing from the end of the log",
+        )
+    if head_seq < checked:
+        return VerifyResult(
+            False, checked, head_seq + 1, "inserted",
+            f"entry {head_seq + 1} was added outside the audit service",
+        )
+    if head_hash != prev_hash:
+        return VerifyResult(
+            False, checked, checked, "altered",
+            f"entry {checked} does not match the recorded head of the chain",
+        )
+    return VerifyResult(True, checked)
+
+
+def list_entries(
+    session: Session,
+    *,
+    actor: Actor,
+    limit: int = 50,
+    offset: int = 0,
+    action: str | None = None,
+    actor_name: str | None = None,
+    outcome: str | None = None,
+) -> tuple[list[AuditEntry], int]:
+    """Return entries, newest first, and how many match. Reading the log is itself audited."""
+    require(can_view_audit(actor), "audit.read", object_type="audit_log")
+    query = select(AuditEntry)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor_name:
+        query = query.where(AuditEntry.actor_name == actor_name)
+    if outcome:
+        query = query.where(AuditEntry.outcome == outcome)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)).all()
+    record(
+        session, actor=actor, action="audit.read", object_type="audit_log",
+        details={"limit": limit, "offset": offset, "action": action, "actor_name": actor_name},
+    )
+    return list(rows), int(total)

@@ -1,0 +1,91 @@
+"""Settings read from ``YIWANG_*`` environment variables (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    """The effective configuration of one yiwang node."""
+
+    model_config = SettingsConfigDict(env_prefix="YIWANG_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/yiwang.db",
+        description="SQLAlchemy URL; sqlite:///path or postgresql://user@host/db",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs cookies and CSRF tokens; generated into var_dir on first start when unset",
+    )
+    var_dir: Path = Field(default=Path("./var"), description="Writable state: database, secret, uploads")
+    mqtt_url: str = Field(default="mqtt://127.0.0.1:1883", description="The MQTT broker")
+    languages: list[str] = Field(default=["zh-CN", "en"], description="Languages offered, first is default")
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1, description="Largest accepted upload")
+    session_hours: int = Field(default=12, ge=1, description="Lifetime of a web login")
+    cookie_secure: bool = Field(default=False, description="Send cookies only over HTTPS")
+    log_level: str = Field(default="INFO")
+    log_format: str = Field(default="json", description="json or text")
+    job_lease_seconds: int = Field(default=60, ge=5, description="How long a claimed job is held")
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def secret(self) -> str:
+        """Return the secret key, generating and storing one under ``var_dir`` if none is set."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / SECRET_KEY_FILE
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        key = path.read_text().strip()
+        self.secret_key = SecretStr(key)
+        return key
+
+    def masked(self) -> dict[str, Any]:
+        """Return the settings as plain values with every secret masked."""
+        values = self.model_dump()
+        values["secret_key"] = "********" if self.secret_key is not None or (
+            self.var_dir / SECRET_KEY_FILE
+        ).exists() else "(generated on first start)"
+        values["database_url"] = mask_url(self.database_url)
+        values["mqtt_url"] = mask_url(self.mqtt_url)
+        values["var_dir"] = str(self.var_dir)
+        return values
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with any password replaced by asterisks."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,21 @@
+"""Domain events with a transactional outbox."""
+
+from yiwang.core.events.models import OutboxEvent
+from yiwang.core.events.service import (
+    Event,
+    deliver_pending,
+    publish,
+    subscribe,
+    subscribe_live,
+    unsubscribe,
+)
+
+__all__ = [
+    "Event",
+    "OutboxEvent",
+    "deliver_pending",
+    "publish",
+    "subscribe",
+    "subscribe_live",
+    "unsubscribe",
+]

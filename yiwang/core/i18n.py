@@ -1,0 +1,125 @@
+"""Messages in the user's language. Chinese is the default; English is offered.
+
+Every user-facing message has a stable code; its texts live in ``MESSAGES``. Engines add their
+own with :func:`add_messages`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ZH = "zh-CN"
+EN = "en"
+SUPPORTED = (ZH, EN)
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "internal_error": {ZH: "服务器内部错误，请稍后重试。", EN: "Internal server error; please try again later."},
+    "not_found": {ZH: "未找到请求的资源。", EN: "The requested resource was not found."},
+    "object_not_found": {ZH: "{object}不存在：{id}", EN: "No {object} with id {id}."},
+    "method_not_allowed": {ZH: "不支持该请求方法。", EN: "This method is not allowed here."},
+    "validation_failed": {ZH: "请求数据无效。", EN: "The request is not valid."},
+    "malformed_json": {ZH: "请求正文不是有效的 JSON。", EN: "The request body is not valid JSON."},
+    "field_invalid": {ZH: "字段 {field} 无效：{reason}", EN: "Field {field} is not valid: {reason}"},
+    "field_missing": {ZH: "缺少必填字段 {field}", EN: "Field {field} is required."},
+    "auth.required": {ZH: "需要登录或提供 API 令牌。", EN: "Authentication is required."},
+    "auth.invalid_token": {ZH: "API 令牌无效。", EN: "The API token is not valid."},
+    "auth.expired_token": {ZH: "API 令牌已过期。", EN: "The API token has expired."},
+    "auth.revoked_token": {ZH: "API 令牌已被吊销。", EN: "The API token has been revoked."},
+    "auth.bad_credentials": {ZH: "用户名或密码错误。", EN: "Wrong username or password."},
+    "auth.inactive_user": {ZH: "该用户已被停用。", EN: "This user has been deactivated."},
+    "auth.csrf_failed": {
+        ZH: "表单已失效或缺少 CSRF 令牌，请刷新页面后重试。",
+        EN: "The form has expired or its CSRF token is missing; reload the page and try again.",
+    },
+    "policy.denied": {ZH: "无权执行此操作：{action}", EN: "You are not allowed to do this: {action}"},
+    "identity.duplicate_username": {ZH: "用户名已存在：{username}", EN: "The username is taken: {username}"},
+    "identity.duplicate_department": {
+        ZH: "部门已存在：{name}（{division_code}）",
+        EN: "The department already exists: {name} ({division_code})",
+    },
+    "identity.unknown_role": {ZH: "未知角色：{role}", EN: "Unknown role: {role}"},
+    "identity.unknown_department": {ZH: "部门不存在：{department}", EN: "No such department: {department}"},
+    "identity.department_required": {
+        ZH: "该角色的用户必须属于一个部门。", EN: "A user with this role must belong to a department."
+    },
+    "identity.weak_password": {
+        ZH: "密码至少需要 {min} 个字符。", EN: "The password must have at least {min} characters."
+    },
+    "identity.parent_cycle": {
+        ZH: "上级部门不能是本部门或其下级部门。",
+        EN: "A department cannot be its own parent or the parent of its parent.",
+    },
+    "codes.uscc_invalid": {
+        ZH: "统一社会信用代码无效（GB 32100）：{value}",
+        EN: "Not a valid unified social credit code (GB 32100): {value}",
+    },
+    "codes.ric_invalid": {
+        ZH: "居民身份证号码无效（GB 11643）：{value}",
+        EN: "Not a valid resident identity number (GB 11643): {value}",
+    },
+    "codes.division_invalid": {
+        ZH: "行政区划代码无效（GB/T 2260）：{value}",
+        EN: "Not a valid administrative division code (GB/T 2260): {value}",
+    },
+    "calendar.year_not_loaded": {
+        ZH: "{year} 年的节假日安排尚未导入，无法按工作日计算；请导入该年的官方安排，"
+        "或由管理员明确允许该年仅按周末计算。",
+        EN: "No holiday schedule is loaded for {year}, so working days cannot be counted; import "
+        "that year's official schedule, or let an administrator allow weekend-only counting "
+        "for that year.",
+    },
+    "calendar.bad_file": {ZH: "节假日文件有误：{problem}", EN: "The holiday file is not valid: {problem}"},
+    "jobs.unknown_kind": {ZH: "未知的任务类型：{kind}", EN: "Unknown job kind: {kind}"},
+    "upload.too_large": {
+        ZH: "上传内容超过大小限制（{limit} 字节）。", EN: "The upload exceeds the size limit ({limit} bytes)."
+    },
+}
+
+
+def add_messages(messages: Mapping[str, Mapping[str, str]]) -> None:
+    """Register an engine's messages. A code may be registered once."""
+    for code, texts in messages.items():
+        if code in MESSAGES and MESSAGES[code] != texts:
+            raise ValueError(f"message code registered twice: {code}")
+        MESSAGES[code] = dict(texts)
+
+
+def negotiate(accept_language: str | None, default: str = ZH) -> str:
+    """Return the supported language that best matches an ``Accept-Language`` header."""
+    if not accept_language:
+        return default
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("zh"):
+            return ZH
+        if tag.startswith("en"):
+            return EN
+        if tag == "*":
+            return default
+    return default
+
+
+def translate(code: str, language: str, params: Mapping[str, Any] | None = None) -> str:
+    """Return the message ``code`` in ``language`` with ``params`` filled in."""
+    texts = MESSAGES.get(code)
+    if texts is None:
+        return code
+    template = texts.get(language) or texts[ZH]
+    try:
+        return template.format(**(params or {}))
+    except (KeyError, IndexError):
+        return template

@@ -1,0 +1,84 @@
+"""Departments, users, API tokens and web sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from yiwang.core.db import Base, CreatedAt, DivisionCodeColumn, IntPK, UTCDateTime
+
+
+class Department(Base):
+    """A government department (委办局) or the data management office (数据管理中心)."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("name_zh", "division_code"),)
+
+    id: Mapped[IntPK]
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    short_name: Mapped[str | None] = mapped_column(String(100), comment="简称, e.g. 省数据局")
+    division_code: Mapped[DivisionCodeColumn] = mapped_column(index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    is_data_office: Mapped[bool] = mapped_column(
+        Boolean, default=False, comment="runs the platform and approves data sharing"
+    )
+    created_at: Mapped[CreatedAt]
+
+    parent: Mapped[Department | None] = relationship(remote_side="Department.id")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[IntPK]
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(
+        String(200), comment="argon2id; NULL for users who sign in with tokens only"
+    )
+    role: Mapped[str] = mapped_column(String(32))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[CreatedAt]
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    department: Mapped[Department | None] = relationship()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(12), comment="first characters, shown in lists")
+    token_digest: Mapped[str] = mapped_column(
+        String(64), unique=True, comment="SM3 of the token; the token itself is never stored"
+    )
+    created_at: Mapped[CreatedAt]
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class WebSession(Base):
+    """A browser login. The cookie holds a random id; only its SM3 digest is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[IntPK]
+    session_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[CreatedAt]
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

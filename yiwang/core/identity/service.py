@@ -1,0 +1,448 @@
+"""Departments, users, API tokens and web sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from yiwang.core import audit
+from yiwang.core.codes import normalize_division
+from yiwang.core.db import utcnow
+from yiwang.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from yiwang.core.identity.models import ApiToken, Department, User, WebSession
+from yiwang.core.policy import (
+    Actor,
+    Role,
+    can_create_department,
+    can_create_token_for,
+    can_create_user,
+    can_list_users,
+    can_manage_tokens,
+    can_update_department,
+    can_update_user,
+    can_view_departments,
+    can_view_user,
+    require,
+)
+from yiwang.core.security import (
+    hash_password,
+    new_api_token,
+    new_session_id,
+    password_needs_rehash,
+    token_digest,
+    verify_password,
+)
+
+MIN_PASSWORD_LENGTH = 10
+_TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
+
+
+def actor_for(user: User, *, via: str) -> Actor:
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        department_id=user.department_id,
+        via=via,
+    )
+
+
+# --- departments -------------------------------------------------------------------------------
+
+def list_departments(
+    session: Session,
+    *,
+    actor: Actor,
+    division_code: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Department], int]:
+    """Return departments ordered by division code and name, and how many match."""
+    require(can_view_departments(actor), "department.list")
+    query = select(Department)
+    if division_code:
+        query = query.where(Department.division_code == division_code)
+    if q:
+        pattern = f"%{q}%"
+        query = query.where(or_(Department.name_zh.like(pattern), Department.name_en.like(pattern)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Department.division_code, Department.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), int(total)
+
+
+def get_department(session: Session, department_id: int) -> Department:
+    department = session.get(Department, department_id)
+    if department is None:
+        raise NotFound("department", department_id)
+    return department
+
+
+def find_department(session: Session, ref: str) -> Department:
+    """Return the department named by id, by division code (the data office first, then the
+    earliest registered) or by Chinese name."""
+    ref = ref.strip()
+    department = None
+    if ref.isdigit() and len(ref) != 6:
+        department = session.get(Department, int(ref))
+    elif ref.isdigit():
+        department = session.scalars(
+            select(Department)
+            .where(Department.division_code == ref)
+            .order_by(Department.is_data_office.desc(), Department.id)
+            .limit(1)
+        ).first()
+    else:
+        department = session.scalars(select(Department).where(Department.name_zh == ref)).first()
+    if department is None:
+        raise InvalidInput("identity.unknown_department", department=ref)
+    return department
+
+
+def _check_parent(session: Session, department_id: int | None, parent_id: int | None) -> None:
+    seen: set[int] = set()
+    current = parent_id
+    while current is not None:
+        if current == department_id or current in seen:
+            raise InvalidInput("identity.parent_cycle")
+        seen.add(current)
+        current = get_department(session, current).parent_id
+
+
+def create_department(
+    session: Session,
+    *,
+    actor: Actor,
+    name_zh: str,
+    division_code: str,
+    name_en: str | None = None,
+    short_name: str | None = None,
+    parent_id: int | None = None,
+    is_data_office: bool = False,
+) -> Department:
+    require(can_create_department(actor), "department.create", object_type="department")
+    division_code = normalize_division(division_code)
+    duplicate = session.scalar(
+        select(Department.id).where(
+            Department.name_zh == name_zh, Department.division_code == division_code
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(
+            "identity.duplicate_department", name=name_zh, division_code=division_code
+        )
+    _check_parent(session, None, parent_id)
+    department = Department(
+        name_zh=name_zh,
+        name_en=name_en,
+        short_name=short_name,
+        division_code=division_code,
+        parent_id=parent_id,
+        is_data_office=is_data_office,
+    )
+    session.add(department)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="department.create", object_type="department",
+        object_id=department.id, details={"name_zh": name_zh, "division_code": division_code},
+    )
+    return department
+
+
+def update_department(
+    session: Session, *, actor: Actor, department_id: int, changes: dict[str, object]
+) -> Department:
+    department = get_department(session, department_id)
+    require(
+        can_update_department(actor, department_id=department.id),
+        "department.update", object_type="department", object_id=department.id,
+    )
+    if "parent_id" in changes:
+        _check_parent(session, department.id, changes["parent_id"])  # type: ignore[arg-type]
+    for field in ("name_zh", "name_en", "short_name", "parent_id"):
+        if field in changes:
+            setattr(department, field, changes[field])
+    session.flush()
+    audit.record(
+        session, actor=actor, action="department.update", object_type="department",
+        object_id=department.id, details={k: changes[k] for k in sorted(changes)},
+    )
+    return department
+
+
+# --- users -------------------------------------------------------------------------------------
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidInput("identity.unknown_role", role=value) from None
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("identity.weak_password", min=MIN_PASSWORD_LENGTH)
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    role: Role,
+    department_id: int | None = None,
+    display_name: str | None = None,
+    password: str | None = None,
+) -> User:
+    """Create a user. Everyone but a sysadmin belongs to a department."""
+    require(
+        can_create_user(actor, role=role, department_id=department_id),
+        "user.create", object_type="user",
+    )
+    if role is not Role.SYSADMIN and department_id is None:
+        raise InvalidInput("identity.department_required")
+    if department_id is not None:
+        get_department(session, department_id)
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise Conflict("identity.duplicate_username", username=username)
+    if password is not None:
+        check_password_strength(password)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role.value,
+        department_id=department_id,
+        password_hash=hash_password(password) if password else None,
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+        details={"username": username, "role": role.value, "department_id": department_id},
+    )
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+def get_user_by_username(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound("user", username)
+    return user
+
+
+def view_user(session: Session, *, actor: Actor, user_id: int) -> User:
+    user = get_user(session, user_id)
+    require(
+        can_view_user(actor, user_id=user.id, department_id=user.department_id),
+        "user.read", object_type="user", object_id=user.id,
+    )
+    if actor.user_id != user.id:
+        audit.record(session, actor=actor, action="user.read", object_type="user", object_id=user.id)
+    return user
+
+
+def list_users(
+    session: Session,
+    *,
+    actor: Actor,
+    department_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[User], int]:
+    """Return the users of a department (or all users, for a sysadmin). Audited: user lists
+    are personal data."""
+    require(can_list_users(actor, department_id=department_id), "user.list", object_type="user")
+    query = select(User)
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(User.id).limit(limit).offset(offset)).all()
+    audit.record(
+        session, actor=actor, action="user.list", object_type="user",
+        details={"department_id": department_id, "count": len(rows)},
+    )
+    return list(rows), int(total)
+
+
+def set_user_active(session: Session, *, actor: Actor, user_id: int, active: bool) -> User:
+    """Deactivate or reactivate a user; deactivation also ends their web sessions."""
+    user = get_user(session, user_id)
+    require(
+        can_update_user(
+            actor, user_id=user.id, role=Role(user.role), department_id=user.department_id
+        ),
+        "user.update", object_type="user", object_id=user.id,
+    )
+    user.is_active = active
+    if not active:
+        for web_session in session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
+            session.delete(web_session)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="user.activate" if active else "user.deactivate",
+        object_type="user", object_id=user.id,
+    )
+    return user
+
+
+def set_password(session: Session, *, actor: Actor, user_id: int, password: str) -> None:
+    user = get_user(session, user_id)
+    if actor.user_id != user.id:
+        require(
+            can_update_user(
+                actor, user_id=user.id, role=Role(user.role), department_id=user.department_id
+            ),
+            "user.password", object_type="user", object_id=user.id,
+        )
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    session.flush()
+    audit.record(session, actor=actor, action="user.password", object_type="user", object_id=user.id)
+
+
+def authenticate_password(session: Session, *, username: str, password: str) -> User:
+    """Return the active user with this username and password, or raise
+    :class:`Unauthenticated`. Wrong username and wrong password look the same to the caller."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or not verify_password(user.password_hash, password):
+        raise Unauthenticated("auth.bad_credentials")
+    if not user.is_active:
+        raise Unauthenticated("auth.inactive_user")
+    if user.password_hash and password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def create_token(
+    session: Session,
+    *,
+    actor: Actor,
+    user_id: int,
+    name: str = "api",
+    expires_days: int | None = 90,
+) -> tuple[ApiToken, str]:
+    """Create a token for a user; return the stored row and the token, which is not kept."""
+    user = get_user(session, user_id)
+    require(can_create_token_for(actor, owner_id=user.id), "token.create", object_type="api_token")
+    raw = new_api_token()
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=raw[:10],
+        token_digest=token_digest(raw),
+        expires_at=utcnow() + dt.timedelta(days=expires_days) if expires_days else None,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="token.create", object_type="api_token",
+        object_id=token.id, details={"user_id": user.id, "name": name, "expires_days": expires_days},
+    )
+    return token, raw
+
+
+def list_tokens(session: Session, *, actor: Actor, user_id: int) -> list[ApiToken]:
+    require(can_manage_tokens(actor, owner_id=user_id), "token.list", object_type="api_token")
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(session: Session, *, actor: Actor, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("api_token", token_id)
+    require(
+        can_manage_tokens(actor, owner_id=token.user_id),
+        "token.revoke", object_type="api_token", object_id=token.id,
+    )
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+        audit.record(
+            session, actor=actor, action="token.revoke", object_type="api_token", object_id=token.id
+        )
+    return token
+
+
+def authenticate_token(session: Session, raw: str) -> User:
+    """Return the active owner of a valid token, or raise :class:`Unauthenticated` saying
+    whether it is unknown, expired or revoked."""
+    token = session.scalars(
+        select(ApiToken).where(ApiToken.token_digest == token_digest(raw.strip()))
+    ).first()
+    if token is None:
+        raise Unauthenticated("auth.invalid_token")
+    now = utcnow()
+    if token.revoked_at is not None:
+        raise Unauthenticated("auth.revoked_token")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise Unauthenticated("auth.expired_token")
+    user = token.user
+    if not user.is_active:
+        raise Unauthenticated("auth.inactive_user")
+    if token.last_used_at is None or now - token.last_used_at > _TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = now
+    return user
+
+
+# --- web sessions ------------------------------------------------------------------------------
+
+def start_web_session(session: Session, *, user: User, hours: int) -> str:
+    """Record a browser login and return the cookie value."""
+    raw = new_session_id()
+    now = utcnow()
+    session.add(
+        WebSession(
+            session_digest=token_digest(raw),
+            user_id=user.id,
+            expires_at=now + dt.timedelta(hours=hours),
+        )
+    )
+    user.last_login_at = now
+    session.flush()
+    audit.record(
+        session, actor=actor_for(user, via="session"), action="user.login", object_type="user",
+        object_id=user.id,
+    )
+    return raw
+
+
+def user_for_web_session(session: Session, raw: str) -> User | None:
+    """Return the user of a live web session, or None."""
+    web_session = session.scalars(
+        select(WebSession).where(WebSession.session_digest == token_digest(raw))
+    ).first()
+    if web_session is None or web_session.expires_at <= utcnow():
+        return None
+    user = web_session.user
+    return user if user.is_active else None
+
+
+def end_web_session(session: Session, raw: str) -> None:
+    web_session = session.scalars(
+        select(WebSession).where(WebSession.session_digest == token_digest(raw))
+    ).first()
+    if web_session is not None:
+        user = web_session.user
+        session.delete(web_session)
+        audit.record(
+            session, actor=actor_for(user, via="session"), action="user.logout",
+            object_type="user", object_id=user.id,
+        )

@@ -1,0 +1,20 @@
+"""Every core model, imported so that ``Base.metadata`` knows all core tables."""
+
+from yiwang.core.audit.models import AuditEntry, AuditHead
+from yiwang.core.calendar.models import CalendarDay, CalendarYear
+from yiwang.core.events.models import OutboxEvent
+from yiwang.core.identity.models import ApiToken, Department, User, WebSession
+from yiwang.core.jobs.models import Job
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "CalendarDay",
+    "CalendarYear",
+    "Department",
+    "Job",
+    "OutboxEvent",
+    "User",
+    "WebSession",
+]

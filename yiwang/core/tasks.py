@@ -1,0 +1,42 @@
+"""The core's own background jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yiwang.core import audit, events
+from yiwang.core.db import Database
+from yiwang.core.jobs import JobContext, handler
+
+_db: Database | None = None
+
+
+def bind(db: Database) -> None:
+    """Give the core's jobs the database of this process."""
+    global _db  # noqa: PLW0603  (one database per process, set at start-up)
+    _db = db
+
+
+def _database() -> Database:
+    if _db is None:
+        raise RuntimeError("core tasks are not bound to a database")
+    return _db
+
+
+@handler("audit.verify")
+def verify_audit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Verify the audit chain and return the report."""
+    ctx.progress(1, "verifying the audit chain")
+    with _database().session() as session:
+        result = audit.verify(session, actor=ctx.actor)
+    ctx.progress(100, "done")
+    return result.as_dict()
+
+
+@handler("events.deliver")
+def deliver_events(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Deliver pending outbox events to durable handlers."""
+    total = 0
+    with _database().session() as session:
+        total += events.deliver_pending(session, limit=int(payload.get("limit", 500)))
+    return {"delivered": total}

@@ -1,0 +1,1 @@
+"""The HTTP layer shared by core and engines: dependencies, errors, middleware, templates."""

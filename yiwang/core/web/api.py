@@ -1,0 +1,316 @@
+"""The core's native JSON API under ``/api/v1``: departments, users, tokens, jobs, audit log,
+working-day calendar and configuration; and the health probes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from yiwang import __version__
+from yiwang.core import audit, calendar, identity, jobs
+from yiwang.core.codes import division_name
+from yiwang.core.errors import AppError
+from yiwang.core.i18n import translate
+from yiwang.core.identity.schemas import (
+    DepartmentCreate,
+    DepartmentPublic,
+    DepartmentUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+    UserCreate,
+    UserPublic,
+)
+from yiwang.core.policy import can_verify_audit, can_view_config, require
+from yiwang.core.web.deps import (
+    CurrentActor,
+    Language,
+    SessionDep,
+    SettingsDep,
+    SignedInActor,
+    get_database,
+)
+from yiwang.core.web.pagination import Limit, Offset, Page, next_link
+
+router = APIRouter(prefix="/api/v1")
+health = APIRouter()
+
+
+# --- health ------------------------------------------------------------------------------------
+
+@health.get("/healthz", tags=["health"], summary="The process is up")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@health.get("/readyz", tags=["health"], summary="The database is reachable")
+def readyz(request: Request, language: Language) -> JSONResponse:
+    db = get_database(request)
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the database means not ready
+        message = translate("internal_error", language)
+        return JSONResponse(
+            {"error": {"code": "not_ready", "message": message,
+                       "details": {"database": type(exc).__name__}}},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ready", "database": db.dialect})
+
+
+@router.get("", tags=["meta"], summary="API index")
+def index() -> dict[str, Any]:
+    return {
+        "name": "yiwang",
+        "version": __version__,
+        "docs": "/api/docs",
+        "openapi": "/api/openapi.json",
+        "links": {
+            "departments": "/api/v1/departments",
+            "users": "/api/v1/users",
+            "tokens": "/api/v1/tokens",
+            "jobs": "/api/v1/jobs/{id}",
+            "audit": "/api/v1/audit",
+            "calendar": "/api/v1/calendar/years",
+        },
+    }
+
+
+# --- departments -------------------------------------------------------------------------------
+
+def _department(department: identity.Department) -> DepartmentPublic:
+    public = DepartmentPublic.model_validate(department)
+    public.division_name = division_name(department.division_code)
+    return public
+
+
+@router.get("/departments", tags=["identity"], summary="List departments")
+def list_departments(
+    request: Request, session: SessionDep, actor: CurrentActor, limit: Limit = 50,
+    offset: Offset = 0,
+    division_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[DepartmentPublic]:
+    rows, total = identity.list_departments(
+        session, actor=actor, division_code=division_code, q=q, limit=limit, offset=offset
+    )
+    return Page(items=[_department(d) for d in rows], total=total, limit=limit, offset=offset,
+                next=next_link(request, total=total, limit=limit, offset=offset))
+
+
+@router.post("/departments", tags=["identity"], status_code=status.HTTP_201_CREATED,
+             summary="Register a department")
+def create_department(body: DepartmentCreate, session: SessionDep, actor: SignedInActor) -> DepartmentPublic:
+    return _department(identity.create_department(session, actor=actor, **body.model_dump()))
+
+
+@router.get("/departments/{department_id}", tags=["identity"], summary="One department")
+def get_department(department_id: int, session: SessionDep, actor: CurrentActor) -> DepartmentPublic:
+    return _department(identity.get_department(session, department_id))
+
+
+@router.patch("/departments/{department_id}", tags=["identity"], summary="Change a department")
+def update_department(department_id: int, body: DepartmentUpdate, session: SessionDep,
+                      actor: SignedInActor) -> DepartmentPublic:
+    changes = body.model_dump(exclude_unset=True)
+    return _department(
+        identity.update_department(session, actor=actor, department_id=department_id, changes=changes)
+    )
+
+
+# --- users -------------------------------------------------------------------------------------
+
+@router.get("/users", tags=["identity"], summary="List users (audited)")
+def list_users(request: Request, session: SessionDep, actor: SignedInActor, limit: Limit = 50,
+               offset: Offset = 0, department_id: int | None = None) -> Page[UserPublic]:
+    rows, total = identity.list_users(
+        session, actor=actor, department_id=department_id, limit=limit, offset=offset
+    )
+    return Page(items=[UserPublic.model_validate(u) for u in rows], total=total, limit=limit,
+                offset=offset, next=next_link(request, total=total, limit=limit, offset=offset))
+
+
+@router.post("/users", tags=["identity"], status_code=status.HTTP_201_CREATED, summary="Create a user")
+def create_user(body: UserCreate, session: SessionDep, actor: SignedInActor) -> UserPublic:
+    user = identity.create_user(session, actor=actor, **body.model_dump())
+    return UserPublic.model_validate(user)
+
+
+@router.get("/users/me", tags=["identity"], summary="The signed-in user")
+def me(session: SessionDep, actor: SignedInActor) -> UserPublic:
+    assert actor.user_id is not None  # noqa: S101
+    return UserPublic.model_validate(identity.view_user(session, actor=actor, user_id=actor.user_id))
+
+
+@router.get("/users/{user_id}", tags=["identity"], summary="One user (audited)")
+def get_user(user_id: int, session: SessionDep, actor: SignedInActor) -> UserPublic:
+    return UserPublic.model_validate(identity.view_user(session, actor=actor, user_id=user_id))
+
+
+@router.post("/users/{user_id}/deactivate", tags=["identity"], summary="Deactivate a user")
+def deactivate_user(user_id: int, session: SessionDep, actor: SignedInActor) -> UserPublic:
+    user = identity.set_user_active(session, actor=actor, user_id=user_id, active=False)
+    return UserPublic.model_validate(user)
+
+
+@router.post("/users/{user_id}/activate", tags=["identity"], summary="Reactivate a user")
+def activate_user(user_id: int, session: SessionDep, actor: SignedInActor) -> UserPublic:
+    user = identity.set_user_active(session, actor=actor, user_id=user_id, active=True)
+    return UserPublic.model_validate(user)
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+@router.get("/tokens", tags=["identity"], summary="Your API tokens")
+def list_tokens(session: SessionDep, actor: SignedInActor, user_id: int | None = None) -> list[TokenPublic]:
+    owner = user_id if user_id is not None else actor.user_id
+    assert owner is not None  # noqa: S101
+    return [TokenPublic.model_validate(t) for t in identity.list_tokens(session, actor=actor, user_id=owner)]
+
+
+@router.post("/tokens", tags=["identity"], status_code=status.HTTP_201_CREATED,
+             summary="Create an API token (shown once)")
+def create_token(body: TokenCreate, session: SessionDep, actor: SignedInActor) -> TokenCreated:
+    assert actor.user_id is not None  # noqa: S101
+    row, raw = identity.create_token(session, actor=actor, user_id=actor.user_id, name=body.name,
+                                     expires_days=body.expires_days)
+    return TokenCreated.model_validate({**TokenPublic.model_validate(row).model_dump(), "token": raw})
+
+
+@router.delete("/tokens/{token_id}", tags=["identity"], summary="Revoke an API token")
+def revoke_token(token_id: int, session: SessionDep, actor: SignedInActor) -> TokenPublic:
+    return TokenPublic.model_validate(identity.revoke_token(session, actor=actor, token_id=token_id))
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+class JobPublic(BaseModel):
+    id: int
+    kind: str
+    status: str
+    progress: int
+    message: str | None
+    result: dict[str, Any] | None
+    error: str | None
+    attempts: int
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+def job_public(job: jobs.Job) -> JobPublic:
+    return JobPublic.model_validate(job, from_attributes=True)
+
+
+@router.get("/jobs/{job_id}", tags=["jobs"], summary="A job's status and progress")
+def get_job(job_id: int, session: SessionDep, actor: SignedInActor) -> JobPublic:
+    return job_public(jobs.get_job(session, actor=actor, job_id=job_id))
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+class AuditEntryPublic(BaseModel):
+    seq: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_name: str
+    department_id: int | None
+    action: str
+    object_type: str
+    object_id: str | None
+    outcome: str
+    request_id: str | None
+    details: dict[str, Any] | None
+    entry_hash: str
+
+
+@router.get("/audit", tags=["audit"], summary="Read the audit log (itself audited)")
+def list_audit(request: Request, session: SessionDep, actor: SignedInActor, limit: Limit = 50,
+               offset: Offset = 0, action: str | None = None, actor_name: str | None = None,
+               outcome: str | None = None) -> Page[AuditEntryPublic]:
+    rows, total = audit.list_entries(session, actor=actor, limit=limit, offset=offset,
+                                     action=action, actor_name=actor_name, outcome=outcome)
+    return Page(items=[AuditEntryPublic.model_validate(r, from_attributes=True) for r in rows],
+                total=total, limit=limit, offset=offset,
+                next=next_link(request, total=total, limit=limit, offset=offset))
+
+
+@router.post("/audit/verify", tags=["audit"], status_code=status.HTTP_202_ACCEPTED,
+             summary="Verify the hash chain, as a job; poll the job for the result")
+def verify_audit(session: SessionDep, actor: SignedInActor) -> JobPublic:
+    require(can_verify_audit(actor), "audit.verify", object_type="audit_log")
+    job = jobs.enqueue(session, kind="audit.verify", actor=actor, max_attempts=1)
+    return job_public(job)
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+class WorkdayAnswer(BaseModel):
+    date: dt.date
+    is_workday: bool
+
+
+class AddWorkdaysAnswer(BaseModel):
+    start: dt.date
+    workdays: int
+    date: dt.date
+
+
+class BetweenAnswer(BaseModel):
+    start: dt.date
+    end: dt.date
+    workdays: int
+
+
+class CalendarYearPublic(BaseModel):
+    year: int
+    has_schedule: bool
+    weekend_only_allowed: bool
+    source: str
+    loaded_at: dt.datetime
+
+
+@router.get("/calendar/years", tags=["calendar"], summary="Years with a holiday schedule")
+def calendar_years(session: SessionDep) -> list[CalendarYearPublic]:
+    return [CalendarYearPublic.model_validate(y, from_attributes=True) for y in calendar.years(session)]
+
+
+@router.get("/calendar/days/{day}", tags=["calendar"], summary="Is this date a working day?")
+def calendar_day(day: dt.date, session: SessionDep) -> WorkdayAnswer:
+    return WorkdayAnswer(date=day, is_workday=calendar.is_workday(session, day))
+
+
+@router.get("/calendar/add", tags=["calendar"], summary="The n-th working day after a date")
+def calendar_add(session: SessionDep, start: dt.date, workdays: Annotated[int, Query(ge=-3650, le=3650)]) -> AddWorkdaysAnswer:
+    return AddWorkdaysAnswer(start=start, workdays=workdays,
+                             date=calendar.add_workdays(session, start, workdays))
+
+
+@router.get("/calendar/between", tags=["calendar"], summary="Working days after start up to end")
+def calendar_between(session: SessionDep, start: dt.date, end: dt.date) -> BetweenAnswer:
+    return BetweenAnswer(start=start, end=end, workdays=calendar.workdays_between(session, start, end))
+
+
+@router.post("/calendar/import", tags=["calendar"], summary="Import a year's official schedule")
+def calendar_import(session: SessionDep, actor: SignedInActor, settings: SettingsDep,
+                    file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    content = file.file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise AppError("upload.too_large", status_code=413, limit=settings.max_upload_bytes)
+    years = calendar.import_schedule(session, actor=actor, content=content,
+                                     filename=file.filename or "schedule.csv")
+    return {"years": years}
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+@router.get("/config", tags=["meta"], summary="The effective configuration, secrets masked")
+def show_config(actor: SignedInActor, settings: SettingsDep) -> dict[str, Any]:
+    require(can_view_config(actor), "config.read", object_type="config")
+    return settings.masked()

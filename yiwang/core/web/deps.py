@@ -1,0 +1,161 @@
+"""Typed dependencies for route handlers: ``SessionDep``, ``CurrentActor``, ``SignedInActor``,
+``Language`` and ``SettingsDep``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from yiwang.core import audit, identity
+from yiwang.core.config import Settings
+from yiwang.core.db import Database
+from yiwang.core.errors import AppError, PermissionDenied, Unauthenticated
+from yiwang.core.i18n import negotiate
+from yiwang.core.policy import ANONYMOUS, Actor
+from yiwang.core.security import TOKEN_PREFIX
+from yiwang.core.web.csrf import CSRF_COOKIE, check_csrf
+
+SESSION_COOKIE = "yiwang_session"
+LANG_COOKIE = "yiwang_lang"
+CSRF_HEADER = "x-csrf-token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _record_denial(db: Database, request: Request, exc: PermissionDenied) -> None:
+    actor: Actor = getattr(request.state, "actor", ANONYMOUS)
+    with db.session() as session:
+        audit.record(
+            session, actor=actor, action=exc.action, object_type=exc.object_type or "-",
+            object_id=exc.object_id, outcome="denied",
+            details={"method": request.method, "path": request.url.path},
+        )
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session for one request: committed before the response is sent, rolled back on any
+    error. A refusal by the policy is written to the audit log after the rollback."""
+    db = get_database(request)
+    session = db.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except PermissionDenied as exc:
+        session.rollback()
+        _record_denial(db, request, exc)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_language(request: Request) -> str:
+    return request_language(request)
+
+
+def request_language(request: Request) -> str:
+    """The page or message language: ``?lang=``, then the cookie, then Accept-Language."""
+    settings: Settings = request.app.state.settings
+    chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if chosen:
+        return negotiate(chosen, settings.default_language)
+    return negotiate(request.headers.get("accept-language"), settings.default_language)
+
+
+Language = Annotated[str, Depends(get_language)]
+
+
+def _basic_credentials(value: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthenticated("auth.bad_credentials") from None
+    username, sep, password = decoded.partition(":")
+    if not sep:
+        raise Unauthenticated("auth.bad_credentials")
+    return username, password
+
+
+def _resolve_actor(request: Request, session: Session) -> Actor:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, credentials = header.partition(" ")
+        scheme = scheme.lower()
+        if scheme == "bearer":
+            return identity.actor_for(identity.authenticate_token(session, credentials), via="token")
+        if scheme == "basic":
+            username, password = _basic_credentials(credentials.strip())
+            if password.startswith(TOKEN_PREFIX):
+                user = identity.authenticate_token(session, password)
+                if user.username != username:
+                    raise Unauthenticated("auth.invalid_token")
+                return identity.actor_for(user, via="token")
+            user = identity.authenticate_password(session, username=username, password=password)
+            return identity.actor_for(user, via="basic")
+        raise Unauthenticated("auth.required")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        user = identity.user_for_web_session(session, cookie)
+        if user is not None:
+            return identity.actor_for(user, via="session")
+    return ANONYMOUS
+
+
+def get_actor(request: Request, session: SessionDep) -> Actor:
+    """Who is calling. A bad token or password is an error, never silently anonymous. Writes
+    with a session cookie must carry the CSRF token in a header (forms check their own)."""
+    actor = _resolve_actor(request, session)
+    request.state.actor = actor
+    if (
+        actor.via == "session"
+        and request.method not in _SAFE_METHODS
+        and request.url.path.startswith("/api/")
+    ):
+        check_csrf(request, request.headers.get(CSRF_HEADER))
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def get_signed_in_actor(actor: CurrentActor) -> Actor:
+    if actor.is_anonymous:
+        raise Unauthenticated("auth.required")
+    return actor
+
+
+SignedInActor = Annotated[Actor, Depends(get_signed_in_actor)]
+
+__all__ = [
+    "CSRF_COOKIE",
+    "LANG_COOKIE",
+    "SESSION_COOKIE",
+    "AppError",
+    "CurrentActor",
+    "Language",
+    "SessionDep",
+    "SettingsDep",
+    "SignedInActor",
+    "get_db",
+    "request_language",
+]

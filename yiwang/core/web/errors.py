@@ -1,0 +1,138 @@
+"""Exception handlers that turn every error into the one envelope, in the caller's language;
+browsers asking for a page get the same message as a page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from yiwang.core.errors import AppError
+from yiwang.core.i18n import EN, MESSAGES, ZH, translate
+from yiwang.core.web.deps import request_language
+
+log = logging.getLogger(__name__)
+
+# Chinese for pydantic's most common complaints; others keep pydantic's English reason.
+_REASONS_ZH = {
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不符合要求",
+    "string_type": "应为字符串",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为布尔值",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "datetime_parsing": "应为日期时间（ISO 8601）",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "greater_than": "必须大于 {gt}",
+    "less_than": "必须小于 {lt}",
+    "enum": "应为以下之一：{expected}",
+    "literal_error": "应为以下之一：{expected}",
+    "extra_forbidden": "不允许的字段",
+    "dict_type": "应为 JSON 对象",
+    "list_type": "应为列表",
+}
+
+_STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 401: "auth.required"}
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "cookie")]
+    return ".".join(parts) or "-"
+
+
+def validation_details(errors: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    details = []
+    for error in errors:
+        kind = error.get("type", "")
+        field = _field(tuple(error.get("loc", ())))
+        ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, str | int | float)}
+        if kind == "missing":
+            message = translate("field_missing", language, {"field": field})
+        elif kind == "json_invalid":
+            message = translate("malformed_json", language)
+        elif kind in MESSAGES:
+            value = error.get("input")
+            message = translate(kind, language, {"value": value, **ctx})
+        else:
+            reason = error.get("msg", "")
+            if language == ZH and kind in _REASONS_ZH:
+                try:
+                    reason = _REASONS_ZH[kind].format(**ctx)
+                except KeyError:
+                    reason = _REASONS_ZH[kind]
+            message = translate("field_invalid", language, {"field": field, "reason": reason})
+        details.append({"field": field, "type": kind, "message": message})
+    return details
+
+
+def _wants_html(request: Request) -> bool:
+    if request.url.path.startswith(("/api/", "/healthz", "/readyz")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def render(request: Request, status: int, body: dict[str, Any],
+           headers: dict[str, str] | None = None) -> Response:
+    if _wants_html(request):
+        if status == 401:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        from yiwang.core.web.templating import render_page  # noqa: PLC0415  (avoids a cycle)
+
+        return render_page(request, "core/error.html", {"error": body["error"]}, status_code=status,
+                           headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)  # noqa: S101
+    language = request_language(request)
+    headers = {"WWW-Authenticate": 'Bearer realm="yiwang"'} if exc.status_code == 401 else None
+    return render(request, exc.status_code, exc.envelope(language), headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    language = request_language(request)
+    errors = list(exc.errors())
+    details = validation_details(errors, language)
+    code = "malformed_json" if any(e.get("type") == "json_invalid" for e in errors) else "validation_failed"
+    body = {"error": {"code": code, "message": translate(code, language), "details": details}}
+    return render(request, 422, body)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    language = request_language(request)
+    code = _STATUS_CODES.get(exc.status_code)
+    message = translate(code, language) if code else str(exc.detail)
+    body = {"error": {"code": code or f"http_{exc.status_code}", "message": message, "details": None}}
+    return render(request, exc.status_code, body, getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", exc_info=exc)
+    language = request_language(request)
+    body = {"error": {"code": "internal_error", "message": translate("internal_error", language),
+                      "details": None}}
+    return render(request, 500, body)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+__all__ = ["EN", "install", "render", "validation_details"]

@@ -1,0 +1,15 @@
+"""The engines this build of yiwang serves, in start-up order. Each is a package with
+``models``, ``register(app)`` and optionally ``demo(session, out)``; the core is always there.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+ENGINES: tuple[str, ...] = ()
+
+
+def load() -> list[ModuleType]:
+    """Import every engine package (and so its models, routes and job handlers)."""
+    return [importlib.import_module(f"yiwang.{name}") for name in ENGINES]
