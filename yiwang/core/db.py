@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -58,7 +58,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-BigIntPK = BigInteger().with_variant(BigInteger(), "postgresql")
 
 # Shared column types (use as ``Mapped[IntPK]`` and so on).
 IntPK = Annotated[int, mapped_column(primary_key=True)]
@@ -78,12 +77,19 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin; otherwise
+    # SAVEPOINTs and transactional DDL misbehave (a RELEASE can commit the whole transaction).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -97,6 +103,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     return create_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from yiwang.core.db import utcnow
@@ -67,27 +67,25 @@ def publish(session: Session, name: str, payload: dict[str, Any]) -> OutboxEvent
     row = OutboxEvent(name=name, payload=payload, request_id=current_request_id())
     session.add(row)
     session.flush()
-    session.info.setdefault(_PENDING_KEY, []).append(Event(row.id, name, payload))
+    session.info.setdefault(_PENDING_KEY, []).append(row)
     return row
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    pending: list[Event] = session.info.pop(_PENDING_KEY, [])
-    for item in pending:
+    pending: list[OutboxEvent] = session.info.pop(_PENDING_KEY, [])
+    for row in pending:
+        # A row whose transaction (or savepoint) was rolled back is no longer persistent.
+        state = inspect(row)
+        if not (state.persistent or state.detached):
+            continue
+        item = Event(row.id, row.name, row.payload)
         for pattern, handler in list(_live):
             if fnmatch.fnmatchcase(item.name, pattern):
                 try:
                     handler(item)
                 except Exception:
                     log.exception("live event listener failed", extra={"event": item.name})
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    # Only a rollback of the outermost transaction discards events.
-    if not session.in_transaction():
-        session.info.pop(_PENDING_KEY, None)
 
 
 def deliver_pending(session: Session, *, limit: int = 500) -> int:

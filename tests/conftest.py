@@ -1,0 +1,68 @@
+"""Fixtures shared by the whole suite. Every test that touches the database runs once on
+SQLite and once on PostgreSQL, inside a transaction that is rolled back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.support.databases import BoundDatabase, migrated_database
+from yiwang.app import create_app
+from yiwang.core.config import Settings
+from yiwang.core.db import Database
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A migrated database of each kind, shared by the tests of one run."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as db:
+        yield db
+
+
+@pytest.fixture
+def db(database: Database) -> Iterator[BoundDatabase]:
+    """The database as the application sees it, inside a transaction rolled back after the
+    test."""
+    connection = database.engine.connect()
+    outer = connection.begin()
+    bound = BoundDatabase(database, connection)
+    try:
+        yield bound
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(db: BoundDatabase) -> Iterator[Session]:
+    with db.sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+def dialect(database: Database) -> str:
+    return database.dialect
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url="sqlite:///unused.db",
+        var_dir=tmp_path / "var",
+        secret_key="test-secret-key-not-for-production",
+        log_format="text",
+    )
+
+
+@pytest.fixture
+def app_client(db: BoundDatabase, settings: Settings) -> Iterator[TestClient]:
+    """A client for the application running on the test's database."""
+    app = create_app(settings, db)
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
