@@ -50,8 +50,8 @@ def select(names: Sequence[str], wanted: Sequence[str]) -> list[str]:
     if not wanted:
         return list(names)
     chosen: list[str] = []
-    for want in wanted:
-        want = want.removesuffix(".py").removeprefix("bench/").removeprefix(PREFIX)
+    for arg in wanted:
+        want = arg.removesuffix(".py").removeprefix("bench/").removeprefix(PREFIX)
         matches = [n for n in names if n == want] or [n for n in names if want in n]
         if not matches:
             raise SystemExit(f"bench: no benchmark matches {want!r}; there are: "
@@ -176,19 +176,29 @@ DEFAULT_COLUMNS = (("case", "Case"), ("metric", "Metric"), ("ours", "Ours"),
                    ("peer", "Ceiling / peer"), ("ratio", "Ratio"), ("aim", "Aim"), ("met", "Met"))
 
 
-def fmt(value: Any) -> str:
-    if value is None:
+def fmt_number(value: float) -> str:
+    if math.isnan(value):
         return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "**no**"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "—"
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}" if abs(value) < 1 \
-            else f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.2g}"
+
+
+def fmt(value: Any) -> str:
+    """A table cell: numbers to a sensible precision, booleans as yes/no, None as a dash."""
+    if value is None:
+        text = "—"
+    elif isinstance(value, bool):
+        text = "yes" if value else "**no**"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    elif isinstance(value, float):
+        text = fmt_number(value)
+    else:
+        text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text
 
 
 def render_table(result: dict[str, Any]) -> list[str]:
@@ -247,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: running {name}", file=sys.stderr, flush=True)
         try:
             result = run_one(name)
-        except Exception:  # one broken benchmark must not lose the others' results
+        except Exception:  # noqa: BLE001 (one broken benchmark must not lose the others')
             traceback.print_exc()
             failed.append(name)
             continue

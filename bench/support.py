@@ -56,7 +56,9 @@ def run_cli(args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: 
         check=False,
     )
     if done.returncode != 0:
-        raise BenchError(f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+        raise BenchError(
+            f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
     return done.stdout
 
 

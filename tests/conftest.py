@@ -66,3 +66,11 @@ def app_client(db: BoundDatabase, settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings, db)
     with TestClient(app, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture(params=DATABASES)
+def committed_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database of its own, whose commits are real: for tests that run other
+    processes (the CLI, workers, a server) against it."""
+    with migrated_database(request.param, tmp_path) as db:
+        yield db

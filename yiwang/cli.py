@@ -332,7 +332,7 @@ def audit_verify() -> None:
     """Check the hash chain; report the first altered, deleted or inserted entry."""
     from yiwang.core import audit as audit_log  # noqa: PLC0415
 
-    with _database().session() as session:
+    with _database().session(write=False) as session:
         result = audit_log.verify(session, actor=_operator())
     if result.ok:
         click.echo(f"audit log intact: {result.checked} entries verified")

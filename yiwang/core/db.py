@@ -88,8 +88,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_INTENT = "yiwang_write_intent"
+
+
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that is going to write takes SQLite's write lock at once (waiting up to
+    # busy_timeout); upgrading a read transaction later could fail at once with SQLITE_BUSY.
+    immediate = connection.get_execution_options().get(WRITE_INTENT)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -110,6 +116,11 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     )
 
 
+def declare_write(session: Session) -> None:
+    """Say, before a session's first statement, that its transaction will write."""
+    session.connection(execution_options={WRITE_INTENT: True})
+
+
 class Database:
     """An engine and its session factory."""
 
@@ -123,9 +134,12 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """Yield a session that commits on success and rolls back on error."""
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """Yield a session that commits on success and rolls back on error. ``write`` declares
+        that it will write (on SQLite it then takes the write lock when it begins)."""
         with self.sessionmaker() as session:
+            if write:
+                declare_write(session)
             try:
                 yield session
                 session.commit()

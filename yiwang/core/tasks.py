@@ -27,7 +27,7 @@ def _database() -> Database:
 def verify_audit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Verify the audit chain and return the report."""
     ctx.progress(1, "verifying the audit chain")
-    with _database().session() as session:
+    with _database().session(write=False) as session:
         result = audit.verify(session, actor=ctx.actor)
     ctx.progress(100, "done")
     return result.as_dict()

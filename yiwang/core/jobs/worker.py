@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from yiwang.core.db import Database
+from yiwang.core.db import Database, declare_write
 from yiwang.core.jobs import service
 from yiwang.core.jobs.service import JobContext
 from yiwang.core.identity import User, actor_for
@@ -57,6 +57,7 @@ class Worker:
     def run_one(self) -> bool:
         """Claim and run one job; return whether there was one."""
         with self.db.sessionmaker() as session:
+            declare_write(session)
             service.fail_exhausted(session)
             job = service.claim(
                 session, worker=self.name, lease_seconds=self.lease_seconds, kinds=self.kinds

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.core import audit, identity
 from yiwang.core.config import Settings
-from yiwang.core.db import Database
+from yiwang.core.db import Database, declare_write
 from yiwang.core.errors import AppError, PermissionDenied, Unauthenticated
 from yiwang.core.i18n import negotiate
 from yiwang.core.policy import ANONYMOUS, Actor
@@ -51,6 +51,8 @@ def get_db(request: Request) -> Iterator[Session]:
     error. A refusal by the policy is written to the audit log after the rollback."""
     db = get_database(request)
     session = db.sessionmaker()
+    if request.method not in _SAFE_METHODS:
+        declare_write(session)
     try:
         yield session
         session.commit()
