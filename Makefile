@@ -40,7 +40,7 @@ bench: $(VENV)/.dev ## Run bench/, write bench/results/*.json and docs/performan
 	$(BIN)/python -m bench
 
 docs: $(VENV)/.dev ## Write docs/openapi.json and run the documentation examples
-	$(BIN)/python -m yiwang.tools.openapi docs/openapi.json
+	$(BIN)/yiwang openapi > docs/openapi.json
 	$(BIN)/pytest -q tests/docs
 
 lock: $(VENV)/.dev ## Re-pin every dependency into requirements/constraints.txt

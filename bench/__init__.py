@@ -32,12 +32,21 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 DOC = REPO / "docs" / "performance.md"
-PACKAGES = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "pydantic", "uvloop", "httptools",
-            "psycopg")
+PACKAGES = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "pydantic",
+    "uvloop",
+    "httptools",
+    "psycopg",
+)
 PREFIX = "bench_"
 
 
 # --- discovery ---------------------------------------------------------------------------------
+
 
 def discover() -> list[str]:
     """The benchmark names (``bench_core_http.py`` is ``core_http``), sorted."""
@@ -54,13 +63,15 @@ def select(names: Sequence[str], wanted: Sequence[str]) -> list[str]:
         want = arg.removesuffix(".py").removeprefix("bench/").removeprefix(PREFIX)
         matches = [n for n in names if n == want] or [n for n in names if want in n]
         if not matches:
-            raise SystemExit(f"bench: no benchmark matches {want!r}; there are: "
-                             f"{', '.join(names) or '(none)'}")
+            raise SystemExit(
+                f"bench: no benchmark matches {want!r}; there are: {', '.join(names) or '(none)'}"
+            )
         chosen += [m for m in matches if m not in chosen]
     return chosen
 
 
 # --- machine facts -----------------------------------------------------------------------------
+
 
 def cpu_model() -> str:
     try:
@@ -91,10 +102,22 @@ def package_versions() -> dict[str, str]:
 
 def git_revision() -> str | None:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                              capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, timeout=10, check=True).stdout
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{head}{' (with uncommitted changes)' if dirty.strip() else ''}" if head else None
@@ -111,6 +134,7 @@ def machine() -> dict[str, Any]:
 
 
 # --- running -----------------------------------------------------------------------------------
+
 
 def run_one(name: str) -> dict[str, Any]:
     module = importlib.import_module(f"bench.{PREFIX}{name}")
@@ -172,8 +196,15 @@ numbers are only what the run measured, on the machine named under each table: c
 the same kind of machine only.
 """
 
-DEFAULT_COLUMNS = (("case", "Case"), ("metric", "Metric"), ("ours", "Ours"),
-                   ("peer", "Ceiling / peer"), ("ratio", "Ratio"), ("aim", "Aim"), ("met", "Met"))
+DEFAULT_COLUMNS = (
+    ("case", "Case"),
+    ("metric", "Metric"),
+    ("ours", "Ours"),
+    ("peer", "Ceiling / peer"),
+    ("ratio", "Ratio"),
+    ("aim", "Aim"),
+    ("met", "Met"),
+)
 
 
 def fmt_number(value: float) -> str:
@@ -181,9 +212,9 @@ def fmt_number(value: float) -> str:
         return "—"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{value:.2g}"
+    if value and abs(value) < 0.01:
+        return f"{value:.2g}"
+    return f"{value:.2f}"
 
 
 def fmt(value: Any) -> str:
@@ -206,8 +237,10 @@ def render_table(result: dict[str, Any]) -> list[str]:
     rows = result.get("rows") or []
     if not rows:
         return ["(no rows)"]
-    lines = ["| " + " | ".join(label for _, label in columns) + " |",
-             "|" + "|".join("---" for _ in columns) + "|"]
+    lines = [
+        "| " + " | ".join(label for _, label in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
     lines += ["| " + " | ".join(fmt(row.get(key)) for key, _ in columns) + " |" for row in rows]
     return lines
 
@@ -215,11 +248,14 @@ def render_table(result: dict[str, Any]) -> list[str]:
 def machine_line(result: dict[str, Any]) -> str:
     m = result.get("machine", {})
     packages = m.get("packages", {})
-    shown = ", ".join(f"{n} {packages[n]}" for n in ("fastapi", "uvicorn", "sqlalchemy")
-                      if n in packages)
+    shown = ", ".join(
+        f"{n} {packages[n]}" for n in ("fastapi", "uvicorn", "sqlalchemy") if n in packages
+    )
     commit = f", commit {result['commit']}" if result.get("commit") else ""
-    return (f"Measured {result.get('date', '?')}{commit}, on {m.get('nproc', '?')} × "
-            f"{m.get('cpu_model', '?')}, Python {m.get('python', '?')}, {shown}.")
+    return (
+        f"Measured {result.get('date', '?')}{commit}, on {m.get('nproc', '?')} × "
+        f"{m.get('cpu_model', '?')}, Python {m.get('python', '?')}, {shown}."
+    )
 
 
 def render(results: Sequence[dict[str, Any]]) -> str:
@@ -246,10 +282,18 @@ def write_doc(results: Sequence[dict[str, Any]]) -> Path:
 
 # --- entry point -------------------------------------------------------------------------------
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in {"-h", "--help"}:
-        print("usage: python -m bench [NAME ...]\n\nbenchmarks: " + ", ".join(discover()))
+        print(
+            "usage: python -m bench [NAME ...]   run the benchmarks (all, or those matching)\n"
+            "       python -m bench --docs       only rewrite docs/performance.md\n\n"
+            "benchmarks: " + ", ".join(discover())
+        )
+        return 0
+    if args == ["--docs"]:
+        print(f"bench: wrote {write_doc(load_results()).relative_to(REPO)}", file=sys.stderr)
         return 0
     names = select(discover(), args)
     failed = []
@@ -262,13 +306,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed.append(name)
             continue
         path = write_result(result)
-        print(f"bench: {name} done in {result['elapsed_s']} s -> {path.relative_to(REPO)}",
-              file=sys.stderr)
+        print(
+            f"bench: {name} done in {result['elapsed_s']} s -> {path.relative_to(REPO)}",
+            file=sys.stderr,
+        )
         print("\n".join(render_table(result)), flush=True)
     doc = write_doc(load_results())
     print(f"bench: wrote {doc.relative_to(REPO)}", file=sys.stderr)
     if failed:
-        print(f"bench: FAILED: {', '.join(failed)} (their previous results, if any, are kept)",
-              file=sys.stderr)
+        print(
+            f"bench: FAILED: {', '.join(failed)} (their previous results, if any, are kept)",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -55,13 +55,28 @@ class Ours:
 
 # --- the servers -------------------------------------------------------------------------------
 
+
 def minimal_server(tmp: Path) -> Server:
     port = free_port()
     return Server(
         name="minimal FastAPI app",
-        args=[str(VENV_BIN / "python"), "-m", "uvicorn", "bench.minimal_app:app", "--host", HOST,
-              "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        port=port, env=clean_env(), cwd=REPO, log_path=tmp / "minimal.log",
+        args=[
+            str(VENV_BIN / "python"),
+            "-m",
+            "uvicorn",
+            "bench.minimal_app:app",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        port=port,
+        env=clean_env(),
+        cwd=REPO,
+        log_path=tmp / "minimal.log",
     )
 
 
@@ -70,15 +85,21 @@ def yiwang_server(env: Mapping[str, str], tmp: Path, label: str) -> Server:
     return Server(
         name=f"yiwang serve ({label})",
         args=[YIWANG, "serve", "--host", HOST, "--port", str(port), "--no-worker"],
-        port=port, env=dict(env), cwd=tmp, log_path=tmp / f"serve-{label}.log",
+        port=port,
+        env=dict(env),
+        cwd=tmp,
+        log_path=tmp / f"serve-{label}.log",
     )
 
 
 def prepare(database_url: str, tmp: Path) -> tuple[dict[str, str], str]:
     """Migrate and load the demo into ``database_url``; return the environment to serve it
     with and an API token of the demo's ``admin``."""
-    env = clean_env(YIWANG_DATABASE_URL=database_url, YIWANG_VAR_DIR=str(tmp / "var"),
-                    YIWANG_LOG_LEVEL="WARNING")
+    env = clean_env(
+        YIWANG_DATABASE_URL=database_url,
+        YIWANG_VAR_DIR=str(tmp / "var"),
+        YIWANG_LOG_LEVEL="WARNING",
+    )
     run_cli([YIWANG, "demo"], env=env, cwd=tmp, timeout=300)
     token = run_cli([YIWANG, "token", "create", "admin"], env=env, cwd=tmp).strip()
     if not token or len(token.split()) != 1:
@@ -96,8 +117,9 @@ def check_departments(server: Server, headers: Mapping[str, str]) -> tuple[int, 
     return len(items), size
 
 
-def measure_ours(wrk_path: str, database_url: str, tmp: Path, label: str, *,
-                 healthz: bool, cold_starts: int) -> Ours:
+def measure_ours(
+    wrk_path: str, database_url: str, tmp: Path, label: str, *, healthz: bool, cold_starts: int
+) -> Ours:
     env, token = prepare(database_url, tmp)
     headers = {"Authorization": f"Bearer {token}"}
     starts = []
@@ -112,8 +134,9 @@ def measure_ours(wrk_path: str, database_url: str, tmp: Path, label: str, *,
         items, size = check_departments(server, headers)
         health = measure(wrk_path, server.base_url + "/healthz", LOAD) if healthz else None
         departments = measure(wrk_path, server.base_url + DEPARTMENTS, LOAD, headers)
-    return Ours(healthz=health, departments=departments, items=items, body_bytes=size,
-                cold_starts=starts)
+    return Ours(
+        healthz=health, departments=departments, items=items, body_bytes=size, cold_starts=starts
+    )
 
 
 def measure_minimal(wrk_path: str, tmp: Path) -> dict[str, WrkResult]:
@@ -122,11 +145,14 @@ def measure_minimal(wrk_path: str, tmp: Path) -> dict[str, WrkResult]:
             status, _, _ = get_json(server.base_url + path)
             if status != 200:
                 raise BenchError(f"the minimal app answered {status} on {path}")
-        return {path: measure(wrk_path, server.base_url + path, LOAD)
-                for path in ("/min", "/min-sync", "/min-list")}
+        return {
+            path: measure(wrk_path, server.base_url + path, LOAD)
+            for path in ("/min", "/min-sync", "/min-list")
+        }
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
+
 
 def postgres_missing() -> str | None:
     """Why PostgreSQL cannot be used here, or None if it can."""
@@ -154,8 +180,14 @@ def measure_postgres(wrk_path: str, tmp: Path) -> Ours:
     try:
         pg_tmp = tmp / "pg"
         pg_tmp.mkdir()
-        return measure_ours(wrk_path, f"postgresql://postgres@{HOST}:5432/{name}", pg_tmp,
-                            "postgresql", healthz=False, cold_starts=0)
+        return measure_ours(
+            wrk_path,
+            f"postgresql://postgres@{HOST}:5432/{name}",
+            pg_tmp,
+            "postgresql",
+            healthz=False,
+            cold_starts=0,
+        )
     finally:
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=5, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
@@ -163,26 +195,38 @@ def measure_postgres(wrk_path: str, tmp: Path) -> Ours:
 
 # --- rows --------------------------------------------------------------------------------------
 
+
 def ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 2) if denominator else None
 
 
-def http_rows(case: str, ours: WrkResult, peer: WrkResult,
-              aim: float | None) -> list[dict[str, Any]]:
+def http_rows(
+    case: str, ours: WrkResult, peer: WrkResult, aim: float | None
+) -> list[dict[str, Any]]:
     """Two rows: requests/s (ours ÷ peer) and p99 (peer ÷ ours), so higher is better in both."""
     rows = []
     for metric, mine, theirs, r in (
-        ("requests/s", ours.requests_per_s, peer.requests_per_s,
-         ratio(ours.requests_per_s, peer.requests_per_s)),
-        ("p99 latency, ms", ours.p99_ms, peer.p99_ms,
-         ratio(peer.p99_ms, ours.p99_ms)),
+        (
+            "requests/s",
+            ours.requests_per_s,
+            peer.requests_per_s,
+            ratio(ours.requests_per_s, peer.requests_per_s),
+        ),
+        ("p99 latency, ms", ours.p99_ms, peer.p99_ms, ratio(peer.p99_ms, ours.p99_ms)),
     ):
-        rows.append({
-            "case": case, "metric": metric, "ours": round(mine, 2), "peer": round(theirs, 2),
-            "ratio": r, "aim": f"≥ {aim}" if aim is not None else "(context)",
-            "met": (r is not None and r >= aim) if aim is not None else None,
-            "ours_wrk": ours.as_dict(), "peer_wrk": peer.as_dict(),
-        })
+        rows.append(
+            {
+                "case": case,
+                "metric": metric,
+                "ours": round(mine, 2),
+                "peer": round(theirs, 2),
+                "ratio": r,
+                "aim": f"≥ {aim}" if aim is not None else "(context)",
+                "met": (r is not None and r >= aim) if aim is not None else None,
+                "ours_wrk": ours.as_dict(),
+                "peer_wrk": peer.as_dict(),
+            }
+        )
     return rows
 
 
@@ -193,35 +237,58 @@ def run() -> dict[str, Any]:
         peer = measure_minimal(wrk_path, tmp)
         sqlite_tmp = tmp / "sqlite"
         sqlite_tmp.mkdir()
-        sqlite = measure_ours(wrk_path, f"sqlite:///{sqlite_tmp}/bench.db", sqlite_tmp, "sqlite",
-                              healthz=True, cold_starts=COLD_STARTS)
+        sqlite = measure_ours(
+            wrk_path,
+            f"sqlite:///{sqlite_tmp}/bench.db",
+            sqlite_tmp,
+            "sqlite",
+            healthz=True,
+            cold_starts=COLD_STARTS,
+        )
         missing = postgres_missing()
         postgres = None if missing else measure_postgres(wrk_path, tmp)
 
     if sqlite.healthz is None:  # measured above; this keeps the type checker informed
         raise BenchError("/healthz was not measured")
     rows = http_rows("`GET /healthz` vs `GET /min`", sqlite.healthz, peer["/min"], AIM)
-    rows += http_rows(f"`GET {DEPARTMENTS}` (SQLite) vs `GET /min`", sqlite.departments,
-                      peer["/min"], AIM)
+    rows += http_rows(
+        f"`GET {DEPARTMENTS}` (SQLite) vs `GET /min`", sqlite.departments, peer["/min"], AIM
+    )
     if postgres is not None:
-        rows += http_rows(f"`GET {DEPARTMENTS}` (PostgreSQL) vs `GET /min`",
-                          postgres.departments, peer["/min"], AIM)
-    rows += http_rows("`GET /healthz` vs `GET /min-sync`", sqlite.healthz, peer["/min-sync"],
-                      None)
-    rows += http_rows(f"`GET {DEPARTMENTS}` (SQLite) vs `GET /min-list`", sqlite.departments,
-                      peer["/min-list"], None)
+        rows += http_rows(
+            f"`GET {DEPARTMENTS}` (PostgreSQL) vs `GET /min`",
+            postgres.departments,
+            peer["/min"],
+            AIM,
+        )
+    rows += http_rows("`GET /healthz` vs `GET /min-sync`", sqlite.healthz, peer["/min-sync"], None)
+    rows += http_rows(
+        f"`GET {DEPARTMENTS}` (SQLite) vs `GET /min-list`",
+        sqlite.departments,
+        peer["/min-list"],
+        None,
+    )
     if postgres is not None:
-        rows += http_rows(f"`GET {DEPARTMENTS}` (PostgreSQL) vs `GET /min-list`",
-                          postgres.departments, peer["/min-list"], None)
+        rows += http_rows(
+            f"`GET {DEPARTMENTS}` (PostgreSQL) vs `GET /min-list`",
+            postgres.departments,
+            peer["/min-list"],
+            None,
+        )
     cold = statistics.median(sqlite.cold_starts)
     cold_ratio = ratio(COLD_START_TARGET_S, cold)
-    rows.append({
-        "case": f"`yiwang serve` cold start (SQLite) vs the {COLD_START_TARGET_S:g} s target",
-        "metric": f"s to first 200 from /healthz, median of {COLD_STARTS}",
-        "ours": round(cold, 2), "peer": COLD_START_TARGET_S, "ratio": cold_ratio, "aim": "≥ 1",
-        "met": cold_ratio is not None and cold_ratio >= 1,
-        "samples_s": [round(s, 3) for s in sqlite.cold_starts],
-    })
+    rows.append(
+        {
+            "case": f"`yiwang serve` cold start (SQLite) vs the {COLD_START_TARGET_S:g} s target",
+            "metric": f"s to first 200 from /healthz, median of {COLD_STARTS}",
+            "ours": round(cold, 2),
+            "peer": COLD_START_TARGET_S,
+            "ratio": cold_ratio,
+            "aim": "≥ 1",
+            "met": cold_ratio is not None and cold_ratio >= 1,
+            "samples_s": [round(s, 3) for s in sqlite.cold_starts],
+        }
+    )
 
     notes += [
         f"Load: {LOAD.describe()}; {wrk_version(wrk_path)}. wrk and the server share the "
@@ -230,10 +297,10 @@ def run() -> dict[str, Any]:
         "127.0.0.1 --no-worker` (one uvicorn worker, no access log, `YIWANG_LOG_LEVEL=WARNING`) "
         "and `python -m uvicorn bench.minimal_app:app --no-access-log --log-level warning`; "
         "uvicorn picks uvloop and httptools for both.",
-        "`/min` is an `async def` route returning `{\"status\": \"ok\"}` (the ceiling); "
+        '`/min` is an `async def` route returning `{"status": "ok"}` (the ceiling); '
         "`/min-sync` is the same as a plain `def` route, run in the thread pool like our "
         "`/healthz` and every route that uses the database; `/min-list` is a `def` route "
-        "returning 20 small objects built per request. Rows marked \"(context)\" have no aim: "
+        'returning 20 small objects built per request. Rows marked "(context)" have no aim: '
         "they show where the gap to the ceiling comes from.",
         f"`GET {DEPARTMENTS}` is the demo data's first page ({sqlite.items} items, "
         f"{sqlite.body_bytes:,} bytes) with `Authorization: Bearer <API token of admin>`; "
@@ -246,20 +313,30 @@ def run() -> dict[str, Any]:
     if missing:
         notes.append(f"PostgreSQL rows skipped: {missing}.")
     else:
-        notes.append(f"PostgreSQL: a throw-away database on {HOST}:5432, loaded with the same "
-                     "demo and dropped afterwards.")
-    errors = [f"{row['case']} {side}: {row[f'{side}_wrk']['socket_errors']}"
-              for row in rows if "ours_wrk" in row for side in ("ours", "peer")
-              if any(row[f"{side}_wrk"]["socket_errors"].values())]
+        notes.append(
+            f"PostgreSQL: a throw-away database on {HOST}:5432, loaded with the same "
+            "demo and dropped afterwards."
+        )
+    errors = [
+        f"{row['case']} {side}: {row[f'{side}_wrk']['socket_errors']}"
+        for row in rows
+        if "ours_wrk" in row
+        for side in ("ours", "peer")
+        if any(row[f"{side}_wrk"]["socket_errors"].values())
+    ]
     if errors:
         notes.append("wrk socket errors: " + "; ".join(dict.fromkeys(errors)) + ".")
     return {
         "title": "Core HTTP: health probe and department list vs a minimal FastAPI route",
         "intro": "Throughput and p99 of our routes as a ratio to a minimal FastAPI app served "
-                 "the same way, and the cold start of `yiwang serve`.",
+        "the same way, and the cold start of `yiwang serve`.",
         "rows": rows,
         "notes": notes,
         "wrk": wrk_version(wrk_path),
-        "load": {"threads": LOAD.threads, "connections": LOAD.connections,
-                 "seconds": LOAD.seconds, "warmup_seconds": LOAD.warmup_seconds},
+        "load": {
+            "threads": LOAD.threads,
+            "connections": LOAD.connections,
+            "seconds": LOAD.seconds,
+            "warmup_seconds": LOAD.warmup_seconds,
+        },
     }

@@ -34,6 +34,7 @@ class BenchError(RuntimeError):
 
 # --- ports and processes ----------------------------------------------------------------------
 
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -52,7 +53,12 @@ def run_cli(args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: 
     """Run a command to completion and return its standard output; raise with its output if it
     fails."""
     done = subprocess.run(
-        list(args), env=dict(env), cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        list(args),
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         check=False,
     )
     if done.returncode != 0:
@@ -83,20 +89,28 @@ class Server:
         with self.log_path.open("ab") as log:
             self.started_at = time.perf_counter()
             self.proc = subprocess.Popen(
-                self.args, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                self.args,
+                env=self.env,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
 
-    def wait_ready(self, path: str = "/healthz", timeout: float = 60.0,
-                   interval: float = 0.01) -> float:
+    def wait_ready(
+        self, path: str = "/healthz", timeout: float = 60.0, interval: float = 0.01
+    ) -> float:
         """Poll ``path`` until it answers 200; return the seconds since :meth:`start`."""
         if self.proc is None:
             raise BenchError(f"{self.name} was not started")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise BenchError(f"{self.name} exited {self.proc.returncode} before it answered:\n"
-                                 f"{self.log_tail()}")
+                raise BenchError(
+                    f"{self.name} exited {self.proc.returncode} before it answered:\n"
+                    f"{self.log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(self.base_url + path, timeout=2) as response:  # noqa: S310
                     if response.status == 200:
@@ -104,8 +118,9 @@ class Server:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(interval)
-        raise BenchError(f"{self.name} did not answer {path} within {timeout:.0f} s:\n"
-                         f"{self.log_tail()}")
+        raise BenchError(
+            f"{self.name} did not answer {path} within {timeout:.0f} s:\n{self.log_tail()}"
+        )
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the whole process group: SIGTERM, then SIGKILL if it lingers."""
@@ -166,6 +181,7 @@ def get_json(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, A
 
 # --- wrk --------------------------------------------------------------------------------------
 
+
 def ensure_wrk() -> str:
     """The path of ``wrk``, installing Debian's package if it is missing."""
     found = shutil.which("wrk")
@@ -176,10 +192,13 @@ def ensure_wrk() -> str:
     print("bench: installing wrk (apt-get install -y wrk)", file=sys.stderr)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "-qq", "wrk"]
-    if subprocess.run(install, env=env, capture_output=True, timeout=600,
-                      check=False).returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600,
-                       check=False)
+    if (
+        subprocess.run(install, env=env, capture_output=True, timeout=600, check=False).returncode
+        != 0
+    ):
+        subprocess.run(
+            ["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600, check=False
+        )
         subprocess.run(install, env=env, capture_output=True, timeout=600, check=True)
     found = shutil.which("wrk")
     if not found:
@@ -188,8 +207,9 @@ def ensure_wrk() -> str:
 
 
 def wrk_version(wrk: str) -> str:
-    done = subprocess.run([wrk, "--version"], capture_output=True, text=True, timeout=10,
-                          check=False)
+    done = subprocess.run(
+        [wrk, "--version"], capture_output=True, text=True, timeout=10, check=False
+    )
     first = (done.stdout or done.stderr).splitlines()
     return first[0].split(" Copyright")[0].strip() if first else "unknown"
 
@@ -199,9 +219,7 @@ _LATENCY = re.compile(r"^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.MULT
 _RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
 _TOTAL = re.compile(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h)", re.MULTILINE)
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
-_SOCKET = re.compile(
-    r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
-)
+_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 
 
 @dataclass(frozen=True)
@@ -226,19 +244,32 @@ class WrkResult:
 
 def parse_wrk(output: str) -> WrkResult:
     rps = _RPS.search(output)
-    latencies = {m.group(1): float(m.group(2)) * _UNITS[m.group(3)]
-                 for m in _LATENCY.finditer(output)}
+    latencies = {
+        m.group(1): float(m.group(2)) * _UNITS[m.group(3)] for m in _LATENCY.finditer(output)
+    }
     total = _TOTAL.search(output)
     if rps is None or "99" not in latencies or total is None:
         raise BenchError(f"could not read wrk's output:\n{output}")
     non_2xx = _NON_2XX.search(output)
     sockets = _SOCKET.search(output)
-    socket_errors = dict(zip(("connect", "read", "write", "timeout"),
-                             (int(g) for g in sockets.groups()), strict=True)) if sockets else {}
+    socket_errors = (
+        dict(
+            zip(
+                ("connect", "read", "write", "timeout"),
+                (int(g) for g in sockets.groups()),
+                strict=True,
+            )
+        )
+        if sockets
+        else {}
+    )
     return WrkResult(
-        requests_per_s=float(rps.group(1)), p50_ms=latencies.get("50", float("nan")),
-        p99_ms=latencies["99"], requests=int(total.group(1)),
-        non_2xx=int(non_2xx.group(1)) if non_2xx else 0, socket_errors=socket_errors,
+        requests_per_s=float(rps.group(1)),
+        p50_ms=latencies.get("50", float("nan")),
+        p99_ms=latencies["99"],
+        requests=int(total.group(1)),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=socket_errors,
     )
 
 
@@ -253,34 +284,51 @@ class Load:
     warmup_seconds: int = 2
 
     def describe(self) -> str:
-        return (f"wrk -t{self.threads} -c{self.connections} -d{self.seconds}s --latency, after "
-                f"a {self.warmup_seconds} s warm-up of the same URL")
+        return (
+            f"wrk -t{self.threads} -c{self.connections} -d{self.seconds}s --latency, after "
+            f"a {self.warmup_seconds} s warm-up of the same URL"
+        )
 
 
-def wrk(wrk_path: str, url: str, load: Load, headers: Mapping[str, str] | None = None,
-        *, seconds: int | None = None) -> WrkResult:
+def wrk(
+    wrk_path: str,
+    url: str,
+    load: Load,
+    headers: Mapping[str, str] | None = None,
+    *,
+    seconds: int | None = None,
+) -> WrkResult:
     """Run wrk against ``url`` (on 127.0.0.1 only) and return what it measured."""
     if not url.startswith(f"http://{HOST}:"):
         raise BenchError(f"refusing to load anything but {HOST}: {url}")
     duration = load.seconds if seconds is None else seconds
-    args = [wrk_path, f"-t{load.threads}", f"-c{load.connections}", f"-d{duration}s",
-            "--timeout", "5s", "--latency"]
+    args = [
+        wrk_path,
+        f"-t{load.threads}",
+        f"-c{load.connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        "--latency",
+    ]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     args.append(url)
-    done = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60,
-                          check=False)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60, check=False)
     if done.returncode != 0:
         raise BenchError(f"wrk exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
     result = parse_wrk(done.stdout)
     if result.non_2xx:
-        raise BenchError(f"{url} answered {result.non_2xx} of {result.requests} requests with an "
-                         f"error status; the measurement is worthless:\n{done.stdout}")
+        raise BenchError(
+            f"{url} answered {result.non_2xx} of {result.requests} requests with an "
+            f"error status; the measurement is worthless:\n{done.stdout}"
+        )
     return result
 
 
-def measure(wrk_path: str, url: str, load: Load,
-            headers: Mapping[str, str] | None = None) -> WrkResult:
+def measure(
+    wrk_path: str, url: str, load: Load, headers: Mapping[str, str] | None = None
+) -> WrkResult:
     """Warm ``url`` up, then measure it."""
     wrk(wrk_path, url, load, headers, seconds=load.warmup_seconds)
     return wrk(wrk_path, url, load, headers)

@@ -19,7 +19,9 @@ DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session", params=DATABASES)
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """A migrated database of each kind, shared by the tests of one run."""
     with migrated_database(request.param, tmp_path_factory.mktemp("db")) as db:
         yield db

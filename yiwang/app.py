@@ -51,7 +51,7 @@ def create_app(
     tasks.bind(db)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if run_worker:
             worker = Worker(db, lease_seconds=settings.job_lease_seconds)
@@ -74,8 +74,11 @@ def create_app(
     errors.install(app)
     app.add_middleware(RequestContext)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
-              name="swagger-assets")
+    app.mount(
+        "/api/docs/assets",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger-assets",
+    )
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -52,11 +52,14 @@ def main() -> None:
     from yiwang.core import logging as ylogging  # noqa: PLC0415
 
     settings = get_settings()
-    ylogging.configure("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level,
-                       settings.log_format)
+    ylogging.configure(
+        "WARNING" if settings.log_level.upper() == "INFO" else settings.log_level,
+        settings.log_format,
+    )
 
 
 # --- serve -------------------------------------------------------------------------------------
+
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -70,16 +73,24 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 @main.command()
-@click.option("--host", "hosts", multiple=True, default=("0.0.0.0", "::"), show_default=True,
-              help="Address to listen on; repeat for several (default: every IPv4 and IPv6 address)")
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    default=("0.0.0.0", "::"),  # noqa: S104  (a public service listens on every address)
+    show_default=True,
+    help="Address to listen on; repeat for several (default: every IPv4 and IPv6 address)",
+)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes"
+)
 @click.option("--demo", is_flag=True, help="Load the demo data first if the database is empty")
 @click.option("--no-worker", is_flag=True, help="Do not run background jobs in this process")
 @click.option("--no-migrate", is_flag=True, help="Do not upgrade the schema at start")
-def serve(hosts: tuple[str, ...], port: int, workers: int, demo: bool, no_worker: bool,
-          no_migrate: bool) -> None:
+def serve(
+    hosts: tuple[str, ...], port: int, workers: int, demo: bool, no_worker: bool, no_migrate: bool
+) -> None:
     """Serve the portal, the console and the APIs."""
     import uvicorn  # noqa: PLC0415
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
@@ -102,8 +113,13 @@ def serve(hosts: tuple[str, ...], port: int, workers: int, demo: bool, no_worker
         os.environ["YIWANG_EMBEDDED_WORKER"] = "0"
     sockets = [_bind(host, port) for host in hosts]
     config = uvicorn.Config(
-        "yiwang.app:serve_app", factory=True, workers=workers, access_log=False,
-        log_config=None, proxy_headers=True, forwarded_allow_ips="127.0.0.1,::1",
+        "yiwang.app:serve_app",
+        factory=True,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1,::1",
         timeout_graceful_shutdown=10,
     )
     for host in hosts:
@@ -111,16 +127,21 @@ def serve(hosts: tuple[str, ...], port: int, workers: int, demo: bool, no_worker
         click.echo(f"yiwang {__version__} serving on http://{shown}:{port}/", err=True)
     server = uvicorn.Server(config)
     if workers > 1:
-        Multiprocess(config, target=server.run, sockets=sockets).run()
+        Multiprocess(config, sockets=sockets).run()
     else:
         server.run(sockets=sockets)
 
 
 # --- worker ------------------------------------------------------------------------------------
 
+
 @main.command()
-@click.option("--import", "imports", multiple=True,
-              help="Also import this module (which registers more job kinds)")
+@click.option(
+    "--import",
+    "imports",
+    multiple=True,
+    help="Also import this module (which registers more job kinds)",
+)
 @click.option("--kind", "kinds", multiple=True, help="Run only jobs of this kind")
 @click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between polls")
 def worker(imports: tuple[str, ...], kinds: tuple[str, ...], poll: float) -> None:
@@ -137,8 +158,9 @@ def worker(imports: tuple[str, ...], kinds: tuple[str, ...], poll: float) -> Non
     settings = get_settings()
     db = _database()
     tasks.bind(db)
-    runner = Worker(db, lease_seconds=settings.job_lease_seconds, poll_seconds=poll,
-                    kinds=list(kinds) or None)
+    runner = Worker(
+        db, lease_seconds=settings.job_lease_seconds, poll_seconds=poll, kinds=list(kinds) or None
+    )
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
     click.echo(f"worker {runner.name} started", err=True)
     try:
@@ -149,21 +171,25 @@ def worker(imports: tuple[str, ...], kinds: tuple[str, ...], poll: float) -> Non
 
 # --- demo --------------------------------------------------------------------------------------
 
+
 def _load_demo(db: Database, *, only_if_empty: bool) -> None:
     from yiwang import demo as demo_data  # noqa: PLC0415
 
     with db.session() as session:
         if demo_data.is_loaded(session):
             if not only_if_empty:
-                click.echo("The database already has departments; the demo was not loaded.",
-                           err=True)
+                click.echo(
+                    "The database already has departments; the demo was not loaded.", err=True
+                )
             return
         users = demo_data.load(session)
     click.echo("演示数据已载入 / Demo data loaded. Passwords are shown this once:")
     width = max(len(u.username) for u in users)
     for user in users:
         department = user.department or "-"
-        click.echo(f"  {user.username:<{width}}  {user.password}  {user.role.value:<16} {department}")
+        click.echo(
+            f"  {user.username:<{width}}  {user.password}  {user.role.value:<16} {department}"
+        )
 
 
 @main.command()
@@ -177,6 +203,7 @@ def demo() -> None:
 
 
 # --- db ----------------------------------------------------------------------------------------
+
 
 @main.group()
 def db() -> None:
@@ -229,7 +256,21 @@ def db_revision(message: str) -> None:
     migrate.revision(get_settings().database_url, message)
 
 
+@main.command()
+def openapi() -> None:
+    """Print the OpenAPI document of the native and standard APIs."""
+    import secrets  # noqa: PLC0415
+
+    from yiwang.app import create_app  # noqa: PLC0415
+    from yiwang.core.config import Settings  # noqa: PLC0415
+
+    # A throw-away app on an in-memory database: only its routes are read.
+    settings = Settings(secret_key=secrets.token_urlsafe(32), database_url="sqlite://")
+    click.echo(json.dumps(create_app(settings).openapi(), ensure_ascii=False, indent=2))
+
+
 # --- config ------------------------------------------------------------------------------------
+
 
 @main.group()
 def config() -> None:
@@ -244,6 +285,7 @@ def config_show() -> None:
 
 # --- users and tokens --------------------------------------------------------------------------
 
+
 @main.group()
 def user() -> None:
     """Users."""
@@ -255,8 +297,9 @@ def user() -> None:
 @click.option("--department", help="Department id, division code or Chinese name")
 @click.option("--display-name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
-def user_create(username: str, role: str, department: str | None, display_name: str | None,
-                password_stdin: bool) -> None:
+def user_create(
+    username: str, role: str, department: str | None, display_name: str | None, password_stdin: bool
+) -> None:
     """Create a user. Without --password-stdin a password is generated and printed once."""
     import secrets  # noqa: PLC0415
 
@@ -268,8 +311,13 @@ def user_create(username: str, role: str, department: str | None, display_name: 
         with _database().session() as session:
             department_id = identity.find_department(session, department).id if department else None
             created = identity.create_user(
-                session, actor=_operator(), username=username, role=identity.parse_role(role),
-                department_id=department_id, display_name=display_name, password=password,
+                session,
+                actor=_operator(),
+                username=username,
+                role=identity.parse_role(role),
+                department_id=department_id,
+                display_name=display_name,
+                password=password,
             )
             user_id = created.id
     except AppError as exc:
@@ -299,8 +347,9 @@ def token_create(username: str, expires_days: int, name: str) -> None:
                 owner = identity.get_user_by_username(session, username)
             except NotFound:
                 raise InvalidInput("object_not_found", object="user", id=username) from None
-            _, raw = identity.create_token(session, actor=_operator(), user_id=owner.id,
-                                           name=name, expires_days=expires_days)
+            _, raw = identity.create_token(
+                session, actor=_operator(), user_id=owner.id, name=name, expires_days=expires_days
+            )
     except AppError as exc:
         _fail(exc)
     click.echo(raw)
@@ -322,6 +371,7 @@ def token_revoke(token_id: int) -> None:
 
 # --- audit -------------------------------------------------------------------------------------
 
+
 @main.group()
 def audit() -> None:
     """The audit log."""
@@ -337,12 +387,15 @@ def audit_verify() -> None:
     if result.ok:
         click.echo(f"audit log intact: {result.checked} entries verified")
         return
-    click.echo(f"audit log BROKEN at entry {result.seq}: {result.problem}: {result.message} "
-               f"({result.checked} entries before it verified)")
+    click.echo(
+        f"audit log BROKEN at entry {result.seq}: {result.problem}: {result.message} "
+        f"({result.checked} entries before it verified)"
+    )
     sys.exit(1)
 
 
 # --- calendar ----------------------------------------------------------------------------------
+
 
 @main.group()
 def calendar() -> None:
@@ -357,8 +410,9 @@ def calendar_import(file: Path) -> None:
 
     try:
         with _database().session() as session:
-            years = cal.import_schedule(session, actor=_operator(), content=file.read_bytes(),
-                                        filename=file.name)
+            years = cal.import_schedule(
+                session, actor=_operator(), content=file.read_bytes(), filename=file.name
+            )
     except AppError as exc:
         _fail(exc)
     click.echo(f"schedule imported for {', '.join(map(str, years))}")
@@ -383,5 +437,11 @@ def calendar_years() -> None:
 
     with _database().session() as session:
         for row in cal.years(session):
-            state = "schedule" if row.has_schedule else "weekend-only" if row.weekend_only_allowed else "-"
+            state = (
+                "schedule"
+                if row.has_schedule
+                else "weekend-only"
+                if row.weekend_only_allowed
+                else "-"
+            )
             click.echo(f"{row.year}  {state:<12} {row.source}")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
 class Settings(BaseSettings):
@@ -26,12 +27,18 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Signs cookies and CSRF tokens; generated into var_dir on first start when unset",
+        description="Signs cookies and CSRF tokens; generated into var_dir when unset",
     )
-    var_dir: Path = Field(default=Path("./var"), description="Writable state: database, secret, uploads")
+    var_dir: Path = Field(
+        default=Path("./var"), description="Writable state: database, secret, uploads"
+    )
     mqtt_url: str = Field(default="mqtt://127.0.0.1:1883", description="The MQTT broker")
-    languages: list[str] = Field(default=["zh-CN", "en"], description="Languages offered, first is default")
-    max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1, description="Largest accepted upload")
+    languages: Annotated[list[str], NoDecode] = Field(
+        default=["zh-CN", "en"], description="Languages offered, first is default"
+    )
+    max_upload_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1, description="Largest accepted upload"
+    )
     session_hours: int = Field(default=12, ge=1, description="Lifetime of a web login")
     cookie_secure: bool = Field(default=False, description="Send cookies only over HTTPS")
     log_level: str = Field(default="INFO")
@@ -42,7 +49,9 @@ class Settings(BaseSettings):
     @field_validator("languages", mode="before")
     @classmethod
     def _split_languages(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.lstrip().startswith("["):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
@@ -67,9 +76,11 @@ class Settings(BaseSettings):
     def masked(self) -> dict[str, Any]:
         """Return the settings as plain values with every secret masked."""
         values = self.model_dump()
-        values["secret_key"] = "********" if self.secret_key is not None or (
-            self.var_dir / SECRET_KEY_FILE
-        ).exists() else "(generated on first start)"
+        values["secret_key"] = (
+            "********"
+            if self.secret_key is not None or (self.var_dir / SECRET_KEY_FILE).exists()
+            else "(generated on first start)"
+        )
         values["database_url"] = mask_url(self.database_url)
         values["mqtt_url"] = mask_url(self.mqtt_url)
         values["var_dir"] = str(self.var_dir)

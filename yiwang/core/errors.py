@@ -32,7 +32,9 @@ class AppError(Exception):
         return translate(self.code, language, self.params)
 
     def envelope(self, language: str) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message(language), "details": self.details}}
+        return {
+            "error": {"code": self.code, "message": self.message(language), "details": self.details}
+        }
 
     def __str__(self) -> str:
         return self.message("en")

@@ -14,13 +14,19 @@ EN = "en"
 SUPPORTED = (ZH, EN)
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "internal_error": {ZH: "服务器内部错误，请稍后重试。", EN: "Internal server error; please try again later."},
+    "internal_error": {
+        ZH: "服务器内部错误，请稍后重试。",
+        EN: "Internal server error; please try again later.",
+    },
     "not_found": {ZH: "未找到请求的资源。", EN: "The requested resource was not found."},
     "object_not_found": {ZH: "{object}不存在：{id}", EN: "No {object} with id {id}."},
     "method_not_allowed": {ZH: "不支持该请求方法。", EN: "This method is not allowed here."},
     "validation_failed": {ZH: "请求数据无效。", EN: "The request is not valid."},
     "malformed_json": {ZH: "请求正文不是有效的 JSON。", EN: "The request body is not valid JSON."},
-    "field_invalid": {ZH: "字段 {field} 无效：{reason}", EN: "Field {field} is not valid: {reason}"},
+    "field_invalid": {
+        ZH: "字段 {field} 无效：{reason}",
+        EN: "Field {field} is not valid: {reason}",
+    },
     "field_missing": {ZH: "缺少必填字段 {field}", EN: "Field {field} is required."},
     "auth.required": {ZH: "需要登录或提供 API 令牌。", EN: "Authentication is required."},
     "auth.invalid_token": {ZH: "API 令牌无效。", EN: "The API token is not valid."},
@@ -32,19 +38,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "表单已失效或缺少 CSRF 令牌，请刷新页面后重试。",
         EN: "The form has expired or its CSRF token is missing; reload the page and try again.",
     },
-    "policy.denied": {ZH: "无权执行此操作：{action}", EN: "You are not allowed to do this: {action}"},
-    "identity.duplicate_username": {ZH: "用户名已存在：{username}", EN: "The username is taken: {username}"},
+    "policy.denied": {
+        ZH: "无权执行此操作：{action}",
+        EN: "You are not allowed to do this: {action}",
+    },
+    "identity.duplicate_username": {
+        ZH: "用户名已存在：{username}",
+        EN: "The username is taken: {username}",
+    },
     "identity.duplicate_department": {
         ZH: "部门已存在：{name}（{division_code}）",
         EN: "The department already exists: {name} ({division_code})",
     },
     "identity.unknown_role": {ZH: "未知角色：{role}", EN: "Unknown role: {role}"},
-    "identity.unknown_department": {ZH: "部门不存在：{department}", EN: "No such department: {department}"},
+    "identity.unknown_department": {
+        ZH: "部门不存在：{department}",
+        EN: "No such department: {department}",
+    },
     "identity.department_required": {
-        ZH: "该角色的用户必须属于一个部门。", EN: "A user with this role must belong to a department."
+        ZH: "该角色的用户必须属于一个部门。",
+        EN: "A user with this role must belong to a department.",
     },
     "identity.weak_password": {
-        ZH: "密码至少需要 {min} 个字符。", EN: "The password must have at least {min} characters."
+        ZH: "密码至少需要 {min} 个字符。",
+        EN: "The password must have at least {min} characters.",
     },
     "identity.parent_cycle": {
         ZH: "上级部门不能是本部门或其下级部门。",
@@ -69,10 +86,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "that year's official schedule, or let an administrator allow weekend-only counting "
         "for that year.",
     },
-    "calendar.bad_file": {ZH: "节假日文件有误：{problem}", EN: "The holiday file is not valid: {problem}"},
+    "calendar.bad_file": {
+        ZH: "节假日文件有误：{problem}",
+        EN: "The holiday file is not valid: {problem}",
+    },
     "jobs.unknown_kind": {ZH: "未知的任务类型：{kind}", EN: "Unknown job kind: {kind}"},
     "upload.too_large": {
-        ZH: "上传内容超过大小限制（{limit} 字节）。", EN: "The upload exceeds the size limit ({limit} bytes)."
+        ZH: "上传内容超过大小限制（{limit} 字节）。",
+        EN: "The upload exceeds the size limit ({limit} bytes).",
     },
 }
 

@@ -55,7 +55,9 @@ ANONYMOUS = Actor()
 SYSTEM = Actor(username="system", role=Role.SYSADMIN, via="system")
 
 
-def require(allowed: bool, action: str, *, object_type: str | None = None, object_id: Any = None) -> None:
+def require(
+    allowed: bool, action: str, *, object_type: str | None = None, object_id: Any = None
+) -> None:
     """Raise :class:`PermissionDenied` unless ``allowed``."""
     if not allowed:
         raise PermissionDenied(action, object_type=object_type, object_id=object_id)
@@ -71,6 +73,7 @@ def _admin_of(actor: Actor, department_id: int | None) -> bool:
 
 # --- departments -------------------------------------------------------------------------------
 
+
 def can_view_departments(actor: Actor) -> bool:
     """The list of departments is public information."""
     return True
@@ -85,6 +88,7 @@ def can_update_department(actor: Actor, *, department_id: int) -> bool:
 
 
 # --- users -------------------------------------------------------------------------------------
+
 
 def can_create_user(actor: Actor, *, role: Role, department_id: int | None) -> bool:
     """Sysadmins create anyone; a department admin creates editors and members of their own
@@ -114,6 +118,7 @@ def can_update_user(actor: Actor, *, user_id: int, role: Role, department_id: in
 
 # --- API tokens --------------------------------------------------------------------------------
 
+
 def can_manage_tokens(actor: Actor, *, owner_id: int) -> bool:
     """Users create, list and revoke their own tokens; a sysadmin may list and revoke anyone's."""
     return actor.user_id == owner_id or actor.is_sysadmin
@@ -125,6 +130,7 @@ def can_create_token_for(actor: Actor, *, owner_id: int) -> bool:
 
 
 # --- audit, jobs, calendar, configuration ------------------------------------------------------
+
 
 def can_view_audit(actor: Actor) -> bool:
     return actor.is_sysadmin

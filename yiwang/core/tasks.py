@@ -24,7 +24,7 @@ def _database() -> Database:
 
 
 @handler("audit.verify")
-def verify_audit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+def verify_audit(ctx: JobContext, _payload: dict[str, Any]) -> dict[str, Any]:
     """Verify the audit chain and return the report."""
     ctx.progress(1, "verifying the audit chain")
     with _database().session(write=False) as session:
@@ -34,7 +34,7 @@ def verify_audit(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @handler("events.deliver")
-def deliver_events(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+def deliver_events(_ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Deliver pending outbox events to durable handlers."""
     total = 0
     with _database().session() as session:

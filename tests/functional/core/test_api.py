@@ -71,7 +71,11 @@ def test_creating_a_department_needs_a_sysadmin(app_client: TestClient, session:
     assert denied.status_code == 403
     assert denied.json()["error"]["code"] == "policy.denied"
     entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
-    assert (entry.outcome, entry.action, entry.actor_id) == ("denied", "department.create", editor.id)
+    assert (entry.outcome, entry.action, entry.actor_id) == (
+        "denied",
+        "department.create",
+        editor.id,
+    )
 
     created = app_client.post("/api/v1/departments", json=body, headers=bearer(admin_token))
     assert created.status_code == 201
@@ -80,24 +84,34 @@ def test_creating_a_department_needs_a_sysadmin(app_client: TestClient, session:
     assert again.status_code == 409
 
 
-def test_an_invalid_division_code_in_both_languages(app_client: TestClient, session: Session) -> None:
+def test_an_invalid_division_code_in_both_languages(
+    app_client: TestClient, session: Session
+) -> None:
     token = _sysadmin_token(session)
     before = session.scalar(select(func.count()).select_from(Department))
     body = {"name_zh": "不存在的局", "division_code": "339999"}
     zh = app_client.post("/api/v1/departments", json=body, headers=bearer(token))
-    en = app_client.post("/api/v1/departments", json=body,
-                         headers={**bearer(token), "Accept-Language": "en-US,en;q=0.9"})
+    en = app_client.post(
+        "/api/v1/departments",
+        json=body,
+        headers={**bearer(token), "Accept-Language": "en-US,en;q=0.9"},
+    )
     assert zh.status_code == en.status_code == 422
     assert zh.json()["error"]["details"][0]["message"] == "行政区划代码无效（GB/T 2260）：339999"
-    assert en.json()["error"]["details"][0]["message"].startswith("Not a valid administrative division code")
+    assert en.json()["error"]["details"][0]["message"].startswith(
+        "Not a valid administrative division code"
+    )
     assert en.json()["error"]["details"][0]["field"] == "division_code"
     assert session.scalar(select(func.count()).select_from(Department)) == before
 
 
 def test_malformed_json_gets_the_envelope(app_client: TestClient, session: Session) -> None:
     token = _sysadmin_token(session)
-    response = app_client.post("/api/v1/departments", content=b'{"name_zh": "x",',
-                               headers={**bearer(token), "Content-Type": "application/json"})
+    response = app_client.post(
+        "/api/v1/departments",
+        content=b'{"name_zh": "x",',
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "malformed_json"
     assert response.json()["error"]["message"] == "请求正文不是有效的 JSON。"
@@ -106,7 +120,13 @@ def test_malformed_json_gets_the_envelope(app_client: TestClient, session: Sessi
 def test_unknown_paths_get_the_envelope(app_client: TestClient) -> None:
     response = app_client.get("/api/v1/nothing-here", headers={"Accept-Language": "en"})
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "not_found", "message": "The requested resource was not found.", "details": None}}
+    assert response.json() == {
+        "error": {
+            "code": "not_found",
+            "message": "The requested resource was not found.",
+            "details": None,
+        }
+    }
     missing = app_client.get("/api/v1/departments/999999")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "object_not_found"
@@ -116,11 +136,18 @@ def test_tokens_over_the_api(app_client: TestClient, session: Session) -> None:
     user = make_user(session, role=Role.EDITOR)
     session.commit()
     auth = basic(user.username, PASSWORD)
-    created = app_client.post("/api/v1/tokens", json={"name": "etl", "expires_days": 30}, headers=auth)
+    created = app_client.post(
+        "/api/v1/tokens", json={"name": "etl", "expires_days": 30}, headers=auth
+    )
     assert created.status_code == 201
     token = created.json()["token"]
-    assert app_client.get("/api/v1/users/me", headers=bearer(token)).json()["username"] == user.username
-    assert app_client.get("/api/v1/users/me", headers=basic(user.username, token)).status_code == 200
+    assert (
+        app_client.get("/api/v1/users/me", headers=bearer(token)).json()["username"]
+        == user.username
+    )
+    assert (
+        app_client.get("/api/v1/users/me", headers=basic(user.username, token)).status_code == 200
+    )
     listed = app_client.get("/api/v1/tokens", headers=bearer(token)).json()
     assert [t["name"] for t in listed] == ["etl"]
     assert "token" not in listed[0]
@@ -139,11 +166,16 @@ def test_bad_credentials_are_refused_not_ignored(app_client: TestClient, session
     wrong = app_client.get("/api/v1/users/me", headers=basic(user.username, "wrong password"))
     assert wrong.status_code == 401
     assert wrong.json()["error"]["message"] == "用户名或密码错误。"
-    assert app_client.get("/api/v1/users/me", headers={"Authorization": "Basic !!!"}).status_code == 401
+    assert (
+        app_client.get("/api/v1/users/me", headers={"Authorization": "Basic !!!"}).status_code
+        == 401
+    )
     someone_else = make_user(session)
     token = make_token(session, someone_else)
     session.commit()
-    assert app_client.get("/api/v1/users/me", headers=basic(user.username, token)).status_code == 401
+    assert (
+        app_client.get("/api/v1/users/me", headers=basic(user.username, token)).status_code == 401
+    )
 
 
 def test_users_are_listed_for_admins_and_audited(app_client: TestClient, session: Session) -> None:
@@ -152,17 +184,23 @@ def test_users_are_listed_for_admins_and_audited(app_client: TestClient, session
     member = make_user(session, role=Role.MEMBER, department=department)
     admin_token, member_token = make_token(session, admin), make_token(session, member)
     session.commit()
-    listed = app_client.get("/api/v1/users", params={"department_id": department.id},
-                            headers=bearer(admin_token))
+    listed = app_client.get(
+        "/api/v1/users", params={"department_id": department.id}, headers=bearer(admin_token)
+    )
     assert listed.status_code == 200
     assert {u["username"] for u in listed.json()["items"]} == {admin.username, member.username}
     assert all("password" not in str(u) for u in listed.json()["items"])
-    assert app_client.get("/api/v1/users", params={"department_id": department.id},
-                          headers=bearer(member_token)).status_code == 403
+    assert (
+        app_client.get(
+            "/api/v1/users", params={"department_id": department.id}, headers=bearer(member_token)
+        ).status_code
+        == 403
+    )
 
 
-def test_audit_log_reading_and_verifying_through_a_job(app_client: TestClient, session: Session,
-                                                       db: BoundDatabase) -> None:
+def test_audit_log_reading_and_verifying_through_a_job(
+    app_client: TestClient, session: Session, db: BoundDatabase
+) -> None:
     token = _sysadmin_token(session)
     page = app_client.get("/api/v1/audit", params={"limit": 2}, headers=bearer(token)).json()
     assert [e["action"] for e in page["items"]] == ["token.create", "user.create"]  # newest first
@@ -180,19 +218,34 @@ def test_audit_log_reading_and_verifying_through_a_job(app_client: TestClient, s
 
 def test_calendar_endpoints(app_client: TestClient, session: Session) -> None:
     assert app_client.get("/api/v1/calendar/days/2025-10-11").json()["is_workday"] is True
-    assert app_client.get("/api/v1/calendar/add", params={"start": "2025-09-26", "workdays": 10}).json()["date"] == "2025-10-16"
-    assert app_client.get("/api/v1/calendar/between", params={"start": "2025-09-26", "end": "2025-10-16"}).json()["workdays"] == 10
+    assert (
+        app_client.get(
+            "/api/v1/calendar/add", params={"start": "2025-09-26", "workdays": 10}
+        ).json()["date"]
+        == "2025-10-16"
+    )
+    assert (
+        app_client.get(
+            "/api/v1/calendar/between", params={"start": "2025-09-26", "end": "2025-10-16"}
+        ).json()["workdays"]
+        == 10
+    )
     missing = app_client.get("/api/v1/calendar/days/2027-03-01", headers={"Accept-Language": "en"})
     assert missing.status_code == 422
     assert missing.json()["error"]["code"] == "calendar.year_not_loaded"
     token = _sysadmin_token(session)
-    imported = app_client.post("/api/v1/calendar/import", headers=bearer(token),
-                               files={"file": ("2027.csv", b"2027-03-01,holiday,test\n", "text/csv")})
+    imported = app_client.post(
+        "/api/v1/calendar/import",
+        headers=bearer(token),
+        files={"file": ("2027.csv", b"2027-03-01,holiday,test\n", "text/csv")},
+    )
     assert imported.json() == {"years": [2027]}
     assert app_client.get("/api/v1/calendar/days/2027-03-01").json()["is_workday"] is False
 
 
-def test_configuration_is_shown_masked_to_sysadmins(app_client: TestClient, session: Session) -> None:
+def test_configuration_is_shown_masked_to_sysadmins(
+    app_client: TestClient, session: Session
+) -> None:
     token = _sysadmin_token(session)
     shown = app_client.get("/api/v1/config", headers=bearer(token)).json()
     assert shown["secret_key"] == "********"

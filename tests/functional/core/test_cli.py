@@ -16,8 +16,17 @@ from yiwang.core.db import Database
 
 def test_user_and_token_lifecycle(committed_database: Database, tmp_path: Path) -> None:
     db = committed_database
-    created = yiwang(db, tmp_path, "user", "create", "ops", "--role", "sysadmin", "--password-stdin",
-                     stdin="a secret passphrase\n")
+    created = yiwang(
+        db,
+        tmp_path,
+        "user",
+        "create",
+        "ops",
+        "--role",
+        "sysadmin",
+        "--password-stdin",
+        stdin="a secret passphrase\n",
+    )
     assert created.returncode == 0, created.stderr
     assert created.stdout == ""  # nothing to print: the password came from stdin
 
@@ -33,8 +42,12 @@ def test_user_and_token_lifecycle(committed_database: Database, tmp_path: Path) 
         assert me.json()["role"] == "sysadmin"
 
     with db.engine.connect() as connection:
-        stored = " ".join(str(v) for v in connection.execute(text("SELECT * FROM api_tokens")).one())
-        hashed = connection.execute(text("SELECT password_hash FROM users WHERE username = 'ops'")).scalar_one()
+        stored = " ".join(
+            str(v) for v in connection.execute(text("SELECT * FROM api_tokens")).one()
+        )
+        hashed = connection.execute(
+            text("SELECT password_hash FROM users WHERE username = 'ops'")
+        ).scalar_one()
     assert lines[0] not in stored
     assert "a secret passphrase" not in hashed
 
@@ -43,17 +56,22 @@ def test_user_and_token_lifecycle(committed_database: Database, tmp_path: Path) 
     assert "2 entries verified" in verify.stdout
 
 
-def test_user_errors_are_clear_and_change_nothing(committed_database: Database, tmp_path: Path) -> None:
+def test_user_errors_are_clear_and_change_nothing(
+    committed_database: Database, tmp_path: Path
+) -> None:
     db = committed_database
-    first = yiwang(db, tmp_path, "user", "create", "lin", "--role", "member", "--department", "330000")
+    first = yiwang(
+        db, tmp_path, "user", "create", "lin", "--role", "member", "--department", "330000"
+    )
     assert first.returncode == 2
     assert "部门不存在：330000" in first.stderr or "No such department: 330000" in first.stderr
 
     made = yiwang(db, tmp_path, "user", "create", "admin2", "--role", "sysadmin")
     assert made.returncode == 0
     assert made.stdout.startswith("password (shown once): ")
-    twice = yiwang(db, tmp_path, "user", "create", "ADMIN2", "--role", "sysadmin",
-                   env={"LANG": "en_US.UTF-8"})
+    twice = yiwang(
+        db, tmp_path, "user", "create", "ADMIN2", "--role", "sysadmin", env={"LANG": "en_US.UTF-8"}
+    )
     assert twice.returncode == 2
     assert "The username is taken: ADMIN2" in twice.stderr
     bad_role = yiwang(db, tmp_path, "user", "create", "x", "--role", "king")
@@ -73,7 +91,9 @@ def test_demo_then_tamper_then_verify(committed_database: Database, tmp_path: Pa
     assert demo.returncode == 0, demo.stderr
     assert "admin" in demo.stdout
     with db.engine.connect() as connection:
-        departments = connection.execute(text("SELECT division_code FROM departments")).scalars().all()
+        departments = (
+            connection.execute(text("SELECT division_code FROM departments")).scalars().all()
+        )
         roles = set(connection.execute(text("SELECT role FROM users")).scalars())
     assert len(departments) >= 10
     assert len({code[:4] for code in departments if code != "330000"}) == 11  # every city
@@ -94,12 +114,23 @@ def test_demo_then_tamper_then_verify(committed_database: Database, tmp_path: Pa
     assert "BROKEN at entry 7: altered" in broken.stdout
 
 
-def test_calendar_import_from_the_command_line(committed_database: Database, tmp_path: Path) -> None:
+def test_calendar_import_from_the_command_line(
+    committed_database: Database, tmp_path: Path
+) -> None:
     db = committed_database
     schedule = tmp_path / "2027.json"
-    schedule.write_text(json.dumps({"years": [2027], "days": [
-        {"date": "2027-10-01", "type": "holiday", "name": "国庆节"},
-        {"date": "2027-09-26", "type": "workday", "name": "国庆节调休"}]}, ensure_ascii=False))
+    schedule.write_text(
+        json.dumps(
+            {
+                "years": [2027],
+                "days": [
+                    {"date": "2027-10-01", "type": "holiday", "name": "国庆节"},
+                    {"date": "2027-09-26", "type": "workday", "name": "国庆节调休"},
+                ],
+            },
+            ensure_ascii=False,
+        )
+    )
     done = yiwang(db, tmp_path, "calendar", "import", str(schedule))
     assert done.returncode == 0, done.stderr
     listing = yiwang(db, tmp_path, "calendar", "years")
@@ -114,9 +145,16 @@ def test_calendar_import_from_the_command_line(committed_database: Database, tmp
 
 def test_config_show_masks_secrets(committed_database: Database, tmp_path: Path) -> None:
     db = committed_database
-    shown = yiwang(committed_database, tmp_path, "config", "show",
-                   env={"YIWANG_DATABASE_URL": "postgresql://app:hunter2secret@db.internal/yiwang",
-                        "YIWANG_SECRET_KEY": "super-secret-value"})
+    shown = yiwang(
+        committed_database,
+        tmp_path,
+        "config",
+        "show",
+        env={
+            "YIWANG_DATABASE_URL": "postgresql://app:hunter2secret@db.internal/yiwang",
+            "YIWANG_SECRET_KEY": "super-secret-value",
+        },
+    )
     assert shown.returncode == 0
     config = json.loads(shown.stdout)
     assert config["database_url"] == "postgresql://app:********@db.internal/yiwang"

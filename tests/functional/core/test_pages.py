@@ -22,19 +22,33 @@ def csrf_of(page: str) -> str:
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
     form = client.get("/login", headers=HTML)
-    response = client.post("/login", data={"username": username, "password": password,
-                                           "csrf": csrf_of(form.text), "next": "/account"},
-                           headers=HTML, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf": csrf_of(form.text),
+            "next": "/account",
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/account"
 
 
-def test_login_without_csrf_is_refused_and_starts_no_session(app_client: TestClient, session: Session) -> None:
+def test_login_without_csrf_is_refused_and_starts_no_session(
+    app_client: TestClient, session: Session
+) -> None:
     user = make_user(session)
     session.commit()
     app_client.get("/login", headers=HTML)
-    response = app_client.post("/login", data={"username": user.username, "password": PASSWORD},
-                               headers=HTML, follow_redirects=False)
+    response = app_client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD},
+        headers=HTML,
+        follow_redirects=False,
+    )
     assert response.status_code == 403
     assert "CSRF" in response.text
     assert "yiwang_session" not in response.cookies
@@ -45,14 +59,19 @@ def test_a_wrong_password_is_said_on_the_form(app_client: TestClient, session: S
     user = make_user(session)
     session.commit()
     form = app_client.get("/login", headers=HTML)
-    response = app_client.post("/login", data={"username": user.username, "password": "not it",
-                                               "csrf": csrf_of(form.text)}, headers=HTML)
+    response = app_client.post(
+        "/login",
+        data={"username": user.username, "password": "not it", "csrf": csrf_of(form.text)},
+        headers=HTML,
+    )
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
     assert user.username in response.text  # the form keeps what was typed
 
 
-def test_sign_in_create_and_revoke_a_token_sign_out(app_client: TestClient, session: Session) -> None:
+def test_sign_in_create_and_revoke_a_token_sign_out(
+    app_client: TestClient, session: Session
+) -> None:
     user = make_user(session)
     session.commit()
     sign_in(app_client, user.username)
@@ -63,31 +82,46 @@ def test_sign_in_create_and_revoke_a_token_sign_out(app_client: TestClient, sess
     # The form needs its CSRF token.
     refused = app_client.post("/account/tokens", data={"name": "x"}, headers=HTML)
     assert refused.status_code == 403
-    created = app_client.post("/account/tokens", headers=HTML,
-                              data={"name": "报表脚本", "expires_days": "30", "csrf": csrf_of(account.text)})
+    created = app_client.post(
+        "/account/tokens",
+        headers=HTML,
+        data={"name": "报表脚本", "expires_days": "30", "csrf": csrf_of(account.text)},
+    )
     assert created.status_code == 201
     token = re.search(r'id="new-token">(yw_[^<]+)<', created.text)
     assert token
-    assert app_client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token.group(1)}"}).status_code == 200
+    assert (
+        app_client.get(
+            "/api/v1/users/me", headers={"Authorization": f"Bearer {token.group(1)}"}
+        ).status_code
+        == 200
+    )
     # Shown once: the account page no longer has it.
     assert token.group(1) not in app_client.get("/account", headers=HTML).text
 
     row = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).one()
-    revoke = app_client.post(f"/account/tokens/{row.id}/revoke", data={"csrf": csrf_of(created.text)},
-                             headers=HTML, follow_redirects=False)
+    revoke = app_client.post(
+        f"/account/tokens/{row.id}/revoke",
+        data={"csrf": csrf_of(created.text)},
+        headers=HTML,
+        follow_redirects=False,
+    )
     assert revoke.status_code == 303
     session.refresh(row)
     assert row.revoked_at is not None
 
-    out = app_client.post("/logout", data={"csrf": csrf_of(account.text)}, headers=HTML,
-                          follow_redirects=False)
+    out = app_client.post(
+        "/logout", data={"csrf": csrf_of(account.text)}, headers=HTML, follow_redirects=False
+    )
     assert out.status_code == 303
     again = app_client.get("/account", headers=HTML, follow_redirects=False)
     assert again.status_code == 303
     assert again.headers["location"].startswith("/login?next=")
 
 
-def test_cookie_sessions_need_the_csrf_header_for_api_writes(app_client: TestClient, session: Session) -> None:
+def test_cookie_sessions_need_the_csrf_header_for_api_writes(
+    app_client: TestClient, session: Session
+) -> None:
     user = make_user(session)
     session.commit()
     sign_in(app_client, user.username)
@@ -95,7 +129,9 @@ def test_cookie_sessions_need_the_csrf_header_for_api_writes(app_client: TestCli
     meta = re.search(r'name="csrf-token" content="([0-9a-f]+)"', page.text)
     assert meta
     assert app_client.post("/api/v1/tokens", json={"name": "a"}).status_code == 403
-    ok = app_client.post("/api/v1/tokens", json={"name": "a"}, headers={"X-CSRF-Token": meta.group(1)})
+    ok = app_client.post(
+        "/api/v1/tokens", json={"name": "a"}, headers={"X-CSRF-Token": meta.group(1)}
+    )
     assert ok.status_code == 201
     assert app_client.get("/api/v1/users/me").json()["username"] == user.username
 
@@ -104,9 +140,17 @@ def test_login_never_redirects_off_site(app_client: TestClient, session: Session
     user = make_user(session)
     session.commit()
     form = app_client.get("/login", headers=HTML)
-    response = app_client.post("/login", headers=HTML, follow_redirects=False, data={
-        "username": user.username, "password": PASSWORD, "csrf": csrf_of(form.text),
-        "next": "//evil.example/steal"})
+    response = app_client.post(
+        "/login",
+        headers=HTML,
+        follow_redirects=False,
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "csrf": csrf_of(form.text),
+            "next": "//evil.example/steal",
+        },
+    )
     assert response.headers["location"] == "/account"
 
 

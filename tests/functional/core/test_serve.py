@@ -40,7 +40,10 @@ def test_serve_answers_on_ipv4_and_ipv6_with_the_demo(tmp_path: Path) -> None:
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "yiwang", "serve", "--port", str(port), "--demo"],
-        env=cli_env(db, tmp_path / "var"), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+        env=cli_env(db, tmp_path / "var"),
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 90

@@ -27,12 +27,26 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def worker_process(db: Database, var_dir: Path, lease_seconds: int = 30) -> Iterator[subprocess.Popen[bytes]]:
+def worker_process(
+    db: Database, var_dir: Path, lease_seconds: int = 30
+) -> Iterator[subprocess.Popen[bytes]]:
     env = cli_env(db, var_dir, YIWANG_JOB_LEASE_SECONDS=str(lease_seconds))
     log = (var_dir / f"worker-{time.monotonic_ns()}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "yiwang", "worker", "--import", "tests.support.jobs", "--poll", "0.1"],
-        env=env, cwd=var_dir, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "yiwang",
+            "worker",
+            "--import",
+            "tests.support.jobs",
+            "--poll",
+            "0.1",
+        ],
+        env=env,
+        cwd=var_dir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield process
@@ -65,8 +79,15 @@ def test_two_workers_never_run_the_same_job(committed_database: Database, tmp_pa
     db = committed_database
     runs = tmp_path / "runs.txt"
     with db.session() as session:
-        ids = [jobs.enqueue(session, kind="test.record", actor=SYSTEM,
-                            payload={"file": str(runs), "sleep": 0.02}).id for _ in range(80)]
+        ids = [
+            jobs.enqueue(
+                session,
+                kind="test.record",
+                actor=SYSTEM,
+                payload={"file": str(runs), "sleep": 0.02},
+            ).id
+            for _ in range(80)
+        ]
     with worker_process(db, tmp_path), worker_process(db, tmp_path):
         assert _wait(lambda: _statuses(db, ids)["succeeded"] == len(ids), 120), _statuses(db, ids)
     lines = [line.split() for line in runs.read_text().splitlines()]
@@ -80,8 +101,9 @@ def test_two_workers_never_run_the_same_job(committed_database: Database, tmp_pa
 def test_a_killed_workers_job_is_taken_over(committed_database: Database, tmp_path: Path) -> None:
     db = committed_database
     with db.session() as session:
-        job_id = jobs.enqueue(session, kind="test.slow", actor=SYSTEM,
-                              payload={"steps": 10, "step": 0.3}).id
+        job_id = jobs.enqueue(
+            session, kind="test.slow", actor=SYSTEM, payload={"steps": 10, "step": 0.3}
+        ).id
 
     def job() -> Job:
         with db.sessionmaker() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import pytest
 from sqlalchemy import select, text
@@ -19,8 +20,14 @@ from yiwang.core.policy import SYSTEM, Role
 def _write_entries(session: Session, n: int = 5) -> list[AuditEntry]:
     """Write ``n`` entries and detach them, so tests can read their values after tampering."""
     entries = [
-        audit.record(session, actor=SYSTEM, action="test.write", object_type="thing",
-                     object_id=i, details={"n": i, "名称": "数据"})
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action="test.write",
+            object_type="thing",
+            object_id=i,
+            details={"n": i, "名称": "数据"},
+        )
         for i in range(n)
     ]
     session.flush()
@@ -40,7 +47,7 @@ def _drop_guard(session: Session, dialect: str) -> None:
 
 def test_entries_are_chained_with_sm3(session: Session) -> None:
     entries = _write_entries(session)
-    for previous, entry in zip(entries, entries[1:], strict=False):
+    for previous, entry in itertools.pairwise(entries):
         assert entry.seq == previous.seq + 1
         assert entry.prev_hash == previous.entry_hash
     last = entries[-1]
@@ -62,7 +69,9 @@ def test_an_intact_log_verifies_after_reading_it_back(session: Session) -> None:
 def test_the_database_refuses_to_change_an_entry(session: Session) -> None:
     entry = _write_entries(session, 1)[0]
     with pytest.raises(DBAPIError), session.begin_nested():
-        session.execute(text("UPDATE audit_entries SET outcome = 'denied' WHERE seq = :s"), {"s": entry.seq})
+        session.execute(
+            text("UPDATE audit_entries SET outcome = 'denied' WHERE seq = :s"), {"s": entry.seq}
+        )
     with pytest.raises(DBAPIError), session.begin_nested():
         session.execute(text("DELETE FROM audit_entries WHERE seq = :s"), {"s": entry.seq})
 
@@ -71,8 +80,10 @@ def test_an_altered_entry_is_found(session: Session, dialect: str) -> None:
     entries = _write_entries(session)
     target = entries[2]
     _drop_guard(session, dialect)
-    session.execute(text("UPDATE audit_entries SET actor_name = 'someone-else' WHERE seq = :s"),
-                    {"s": target.seq})
+    session.execute(
+        text("UPDATE audit_entries SET actor_name = 'someone-else' WHERE seq = :s"),
+        {"s": target.seq},
+    )
     session.expire_all()
     result = audit.verify(session, actor=SYSTEM)
     assert not result.ok
@@ -104,9 +115,18 @@ def test_an_inserted_entry_is_found(session: Session) -> None:
     last = entries[-1]
     # A forged entry, even one hashed correctly onto the chain, bypasses the head.
     forged = AuditEntry(
-        seq=last.seq + 1, at=last.at, actor_id=None, actor_name="ghost", department_id=None,
-        action="user.create", object_type="user", object_id="999", outcome="success",
-        request_id=None, details=None, prev_hash=last.entry_hash,
+        seq=last.seq + 1,
+        at=last.at,
+        actor_id=None,
+        actor_name="ghost",
+        department_id=None,
+        action="user.create",
+        object_type="user",
+        object_id="999",
+        outcome="success",
+        request_id=None,
+        details=None,
+        prev_hash=last.entry_hash,
     )
     forged.entry_hash = audit.service.compute_hash(last.entry_hash, forged)
     session.add(forged)
@@ -120,12 +140,22 @@ def test_an_entry_inserted_in_the_middle_is_found(session: Session, dialect: str
     entries = _write_entries(session)
     _drop_guard(session, dialect)
     # Shift the tail up by one and slip an entry into the gap.
-    session.execute(text("UPDATE audit_entries SET seq = seq + 1000 WHERE seq >= :s"), {"s": entries[2].seq})
+    session.execute(
+        text("UPDATE audit_entries SET seq = seq + 1000 WHERE seq >= :s"), {"s": entries[2].seq}
+    )
     session.execute(text("UPDATE audit_entries SET seq = seq - 999 WHERE seq >= 1000"))
     session.execute(
-        text("INSERT INTO audit_entries (seq, at, actor_name, action, object_type, outcome, prev_hash, entry_hash) "
-             "VALUES (:s, :at, 'ghost', 'x', 'y', 'success', :p, :h)"),
-        {"s": entries[2].seq, "at": entries[1].at.replace(tzinfo=None), "p": entries[1].entry_hash, "h": "0" * 64},
+        text(
+            "INSERT INTO audit_entries (seq, at, actor_name, action, object_type, outcome, "
+            "prev_hash, entry_hash) "
+            "VALUES (:s, :at, 'ghost', 'x', 'y', 'success', :p, :h)"
+        ),
+        {
+            "s": entries[2].seq,
+            "at": entries[1].at.replace(tzinfo=None),
+            "p": entries[1].entry_hash,
+            "h": "0" * 64,
+        },
     )
     session.expire_all()
     result = audit.verify(session, actor=SYSTEM)
@@ -136,8 +166,9 @@ def test_an_entry_inserted_in_the_middle_is_found(session: Session, dialect: str
 def test_writes_through_services_are_audited(session: Session) -> None:
     department = make_department(session, name_zh="审计测试厅", division_code="330100")
     rows = session.scalars(
-        select(AuditEntry).where(AuditEntry.action == "department.create",
-                                 AuditEntry.object_id == str(department.id))
+        select(AuditEntry).where(
+            AuditEntry.action == "department.create", AuditEntry.object_id == str(department.id)
+        )
     ).all()
     assert len(rows) == 1
     assert rows[0].details == {"name_zh": "审计测试厅", "division_code": "330100"}

@@ -37,7 +37,9 @@ def test_valid_codes_pass() -> None:
         ("division", "33010", "codes.division_invalid"),
     ],
 )
-def test_invalid_codes_are_refused_with_their_standard_named(field: str, value: str, kind: str) -> None:
+def test_invalid_codes_are_refused_with_their_standard_named(
+    field: str, value: str, kind: str
+) -> None:
     with pytest.raises(ValidationError) as caught:
         Applicant(**{field: value})
     error = caught.value.errors()[0]
@@ -57,7 +59,9 @@ def test_division_helpers() -> None:
 
 
 def test_zhejiang_has_90_county_level_divisions() -> None:
-    counties = [c for city in codes.division_children("330000") for c in codes.division_children(city)]
+    counties = [
+        c for city in codes.division_children("330000") for c in codes.division_children(city)
+    ]
     assert len(counties) == 90
 
 

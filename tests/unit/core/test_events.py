@@ -33,7 +33,9 @@ def test_live_listeners_hear_only_committed_events(db: BoundDatabase, heard: lis
     assert [(e.name, e.payload) for e in heard] == [("test.created", {"id": 1})]
 
 
-def test_a_rolled_back_event_is_neither_heard_nor_stored(db: BoundDatabase, heard: list[Event]) -> None:
+def test_a_rolled_back_event_is_neither_heard_nor_stored(
+    db: BoundDatabase, heard: list[Event]
+) -> None:
     with db.sessionmaker() as session:
         row = events.publish(session, "test.created", {"id": 2})
         row_id = row.id
@@ -60,7 +62,9 @@ def test_durable_delivery_is_at_least_once_and_retries_failures(session: Session
         events.publish(session, "other.thing", {"n": 99})
         assert events.deliver_pending(session) == 3  # 4 events, one failed
         assert delivered == [0, 2]
-        failed = session.scalars(select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))).all()
+        failed = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
+        ).all()
         assert [(e.payload["n"], e.attempts) for e in failed] == [(1, 1)]
         assert "downstream unavailable" in (failed[0].last_error or "")
         assert events.deliver_pending(session) == 1

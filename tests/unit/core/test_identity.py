@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from tests.factories.core import PASSWORD, actor, make_department, make_token, make_user
 from yiwang.core import identity
+from yiwang.core.audit import AuditEntry
 from yiwang.core.db import utcnow
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied, Unauthenticated
-from yiwang.core.audit import AuditEntry
 from yiwang.core.identity import ApiToken, Department, User
 from yiwang.core.policy import SYSTEM, Role
 
@@ -23,7 +23,10 @@ def _count(session: Session, model: type) -> int:
 
 def test_create_department_with_a_current_division(session: Session) -> None:
     department = identity.create_department(
-        session, actor=SYSTEM, name_zh="湖州市生态环境局", name_en="Huzhou Ecology and Environment Bureau",
+        session,
+        actor=SYSTEM,
+        name_zh="湖州市生态环境局",
+        name_en="Huzhou Ecology and Environment Bureau",
         division_code="330500",
     )
     assert department.id is not None
@@ -52,16 +55,24 @@ def test_a_department_cannot_be_its_own_ancestor(session: Session) -> None:
     upper = make_department(session)
     lower = make_department(session, parent_id=upper.id)
     with pytest.raises(InvalidInput):
-        identity.update_department(session, actor=SYSTEM, department_id=upper.id,
-                                   changes={"parent_id": lower.id})
+        identity.update_department(
+            session, actor=SYSTEM, department_id=upper.id, changes={"parent_id": lower.id}
+        )
 
 
 def test_passwords_are_stored_as_argon2_hashes(session: Session) -> None:
     user = make_user(session, password="a long enough password")
-    stored = session.execute(text("SELECT password_hash FROM users WHERE id = :i"), {"i": user.id}).scalar_one()
+    stored = session.execute(
+        text("SELECT password_hash FROM users WHERE id = :i"), {"i": user.id}
+    ).scalar_one()
     assert stored.startswith("$argon2id$")
     assert "a long enough password" not in stored
-    assert identity.authenticate_password(session, username=user.username, password="a long enough password").id == user.id
+    assert (
+        identity.authenticate_password(
+            session, username=user.username, password="a long enough password"
+        ).id
+        == user.id
+    )
 
 
 def test_wrong_password_and_unknown_user_look_the_same(session: Session) -> None:
@@ -95,15 +106,33 @@ def test_members_need_a_department(session: Session) -> None:
 def test_department_admin_creates_only_in_own_department(session: Session) -> None:
     own, other = make_department(session), make_department(session)
     admin = make_user(session, role=Role.DEPARTMENT_ADMIN, department=own)
-    created = identity.create_user(session, actor=actor(admin), username="new-editor",
-                                   role=Role.EDITOR, department_id=own.id, password=PASSWORD)
+    created = identity.create_user(
+        session,
+        actor=actor(admin),
+        username="new-editor",
+        role=Role.EDITOR,
+        department_id=own.id,
+        password=PASSWORD,
+    )
     assert created.department_id == own.id
     with pytest.raises(PermissionDenied):
-        identity.create_user(session, actor=actor(admin), username="elsewhere", role=Role.EDITOR,
-                             department_id=other.id, password=PASSWORD)
+        identity.create_user(
+            session,
+            actor=actor(admin),
+            username="elsewhere",
+            role=Role.EDITOR,
+            department_id=other.id,
+            password=PASSWORD,
+        )
     with pytest.raises(PermissionDenied):
-        identity.create_user(session, actor=actor(admin), username="peer", role=Role.DEPARTMENT_ADMIN,
-                             department_id=own.id, password=PASSWORD)
+        identity.create_user(
+            session,
+            actor=actor(admin),
+            username="peer",
+            role=Role.DEPARTMENT_ADMIN,
+            department_id=own.id,
+            password=PASSWORD,
+        )
 
 
 def test_tokens_are_stored_only_as_digests(session: Session) -> None:
@@ -111,8 +140,9 @@ def test_tokens_are_stored_only_as_digests(session: Session) -> None:
     raw = make_token(session, user)
     assert raw.startswith("yw_")
     assert len(raw) > 40
-    rows = session.execute(text("SELECT prefix, token_digest FROM api_tokens WHERE user_id = :u"),
-                           {"u": user.id}).all()
+    rows = session.execute(
+        text("SELECT prefix, token_digest FROM api_tokens WHERE user_id = :u"), {"u": user.id}
+    ).all()
     assert len(rows) == 1
     prefix, digest = rows[0]
     assert raw not in digest
@@ -162,8 +192,9 @@ def test_web_sessions_are_stored_as_digests_and_end(session: Session) -> None:
     user = make_user(session)
     raw = identity.start_web_session(session, user=user, hours=1)
     assert identity.user_for_web_session(session, raw).id == user.id  # type: ignore[union-attr]
-    stored = session.execute(text("SELECT session_digest FROM web_sessions WHERE user_id = :u"),
-                             {"u": user.id}).scalar_one()
+    stored = session.execute(
+        text("SELECT session_digest FROM web_sessions WHERE user_id = :u"), {"u": user.id}
+    ).scalar_one()
     assert stored != raw
     identity.end_web_session(session, raw)
     assert identity.user_for_web_session(session, raw) is None

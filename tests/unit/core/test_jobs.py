@@ -66,8 +66,11 @@ def test_progress_is_recorded_while_the_lease_is_held(db: BoundDatabase) -> None
 
 def _expire_lease(db: BoundDatabase, job_id: int) -> None:
     with db.session() as session:
-        session.execute(update(Job).where(Job.id == job_id)
-                        .values(lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(lease_expires_at=utcnow() - dt.timedelta(seconds=1))
+        )
 
 
 def test_an_expired_lease_is_taken_over(db: BoundDatabase) -> None:

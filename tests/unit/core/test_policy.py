@@ -15,9 +15,15 @@ ME = 1
 
 ACTORS = {
     "sysadmin": Actor(user_id=ME, username="root", role=Role.SYSADMIN, via="session"),
-    "department_admin": Actor(user_id=ME, username="da", role=Role.DEPARTMENT_ADMIN, department_id=OWN_DEPT, via="session"),
-    "editor": Actor(user_id=ME, username="ed", role=Role.EDITOR, department_id=OWN_DEPT, via="session"),
-    "member": Actor(user_id=ME, username="me", role=Role.MEMBER, department_id=OWN_DEPT, via="session"),
+    "department_admin": Actor(
+        user_id=ME, username="da", role=Role.DEPARTMENT_ADMIN, department_id=OWN_DEPT, via="session"
+    ),
+    "editor": Actor(
+        user_id=ME, username="ed", role=Role.EDITOR, department_id=OWN_DEPT, via="session"
+    ),
+    "member": Actor(
+        user_id=ME, username="me", role=Role.MEMBER, department_id=OWN_DEPT, via="session"
+    ),
     "anonymous": ANONYMOUS,
 }
 ROLES = list(ACTORS)
@@ -29,52 +35,87 @@ MATRIX: dict[str, tuple[Check, set[str]]] = {
     "view departments": (policy.can_view_departments, set(ROLES)),
     "create a department": (policy.can_create_department, {"sysadmin"}),
     "update own department": (
-        lambda a: policy.can_update_department(a, department_id=OWN_DEPT), {"sysadmin", "department_admin"}),
+        lambda a: policy.can_update_department(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin"},
+    ),
     "update another department": (
-        lambda a: policy.can_update_department(a, department_id=OTHER_DEPT), {"sysadmin"}),
+        lambda a: policy.can_update_department(a, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
     "create an editor in own department": (
         lambda a: policy.can_create_user(a, role=Role.EDITOR, department_id=OWN_DEPT),
-        {"sysadmin", "department_admin"}),
+        {"sysadmin", "department_admin"},
+    ),
     "create an editor elsewhere": (
-        lambda a: policy.can_create_user(a, role=Role.EDITOR, department_id=OTHER_DEPT), {"sysadmin"}),
+        lambda a: policy.can_create_user(a, role=Role.EDITOR, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
     "create a department admin": (
-        lambda a: policy.can_create_user(a, role=Role.DEPARTMENT_ADMIN, department_id=OWN_DEPT), {"sysadmin"}),
+        lambda a: policy.can_create_user(a, role=Role.DEPARTMENT_ADMIN, department_id=OWN_DEPT),
+        {"sysadmin"},
+    ),
     "create a sysadmin": (
-        lambda a: policy.can_create_user(a, role=Role.SYSADMIN, department_id=None), {"sysadmin"}),
+        lambda a: policy.can_create_user(a, role=Role.SYSADMIN, department_id=None),
+        {"sysadmin"},
+    ),
     "list own department's users": (
-        lambda a: policy.can_list_users(a, department_id=OWN_DEPT), {"sysadmin", "department_admin"}),
+        lambda a: policy.can_list_users(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin"},
+    ),
     "list all users": (lambda a: policy.can_list_users(a, department_id=None), {"sysadmin"}),
     "view oneself": (
         lambda a: policy.can_view_user(a, user_id=ME, department_id=OWN_DEPT),
-        {"sysadmin", "department_admin", "editor", "member"}),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
     "view a colleague": (
-        lambda a: policy.can_view_user(a, user_id=2, department_id=OWN_DEPT), {"sysadmin", "department_admin"}),
+        lambda a: policy.can_view_user(a, user_id=2, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin"},
+    ),
     "view a stranger": (
-        lambda a: policy.can_view_user(a, user_id=2, department_id=OTHER_DEPT), {"sysadmin"}),
+        lambda a: policy.can_view_user(a, user_id=2, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
     "deactivate a colleague editor": (
         lambda a: policy.can_update_user(a, user_id=2, role=Role.EDITOR, department_id=OWN_DEPT),
-        {"sysadmin", "department_admin"}),
+        {"sysadmin", "department_admin"},
+    ),
     "deactivate a colleague admin": (
-        lambda a: policy.can_update_user(a, user_id=2, role=Role.DEPARTMENT_ADMIN, department_id=OWN_DEPT),
-        {"sysadmin"}),
+        lambda a: policy.can_update_user(
+            a, user_id=2, role=Role.DEPARTMENT_ADMIN, department_id=OWN_DEPT
+        ),
+        {"sysadmin"},
+    ),
     "deactivate oneself": (
-        lambda a: policy.can_update_user(a, user_id=ME, role=Role.EDITOR, department_id=OWN_DEPT), set()),
+        lambda a: policy.can_update_user(a, user_id=ME, role=Role.EDITOR, department_id=OWN_DEPT),
+        set(),
+    ),
     "manage own tokens": (
-        lambda a: policy.can_manage_tokens(a, owner_id=ME), {"sysadmin", "department_admin", "editor", "member"}),
+        lambda a: policy.can_manage_tokens(a, owner_id=ME),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
     "manage another's tokens": (lambda a: policy.can_manage_tokens(a, owner_id=2), {"sysadmin"}),
     "create own token": (
-        lambda a: policy.can_create_token_for(a, owner_id=ME), {"sysadmin", "department_admin", "editor", "member"}),
-    "create a token for another over the web": (lambda a: policy.can_create_token_for(a, owner_id=2), set()),
+        lambda a: policy.can_create_token_for(a, owner_id=ME),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "create a token for another over the web": (
+        lambda a: policy.can_create_token_for(a, owner_id=2),
+        set(),
+    ),
     "read the audit log": (policy.can_view_audit, {"sysadmin"}),
     "verify the audit log": (policy.can_verify_audit, {"sysadmin"}),
     "view own job": (
         lambda a: policy.can_view_job(a, created_by_id=ME, department_id=OTHER_DEPT),
-        {"sysadmin", "department_admin", "editor", "member"}),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
     "view a job of own department": (
         lambda a: policy.can_view_job(a, created_by_id=2, department_id=OWN_DEPT),
-        {"sysadmin", "department_admin", "editor", "member"}),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
     "view another department's job": (
-        lambda a: policy.can_view_job(a, created_by_id=2, department_id=OTHER_DEPT), {"sysadmin"}),
+        lambda a: policy.can_view_job(a, created_by_id=2, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
     "view the calendar": (policy.can_view_calendar, set(ROLES)),
     "manage the calendar": (policy.can_manage_calendar, {"sysadmin"}),
     "view the configuration": (policy.can_view_config, {"sysadmin"}),

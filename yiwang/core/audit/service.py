@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.core.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from yiwang.core.db import utcnow
-from yiwang.core.policy import Actor, can_view_audit, can_verify_audit, require
+from yiwang.core.policy import Actor, can_verify_audit, can_view_audit, require
 from yiwang.core.requestctx import current_request_id
 from yiwang.core.security import sm3_hex
 
@@ -132,7 +132,7 @@ def _entries(session: Session) -> Iterator[AuditEntry]:
         session.expunge_all()
 
 
-def verify(session: Session, *, actor: Actor) -> VerifyResult:
+def verify(session: Session, *, actor: Actor) -> VerifyResult:  # noqa: PLR0911  (one return per finding)
     """Walk the chain and report the first altered, deleted or inserted entry."""
     require(can_verify_audit(actor), "audit.verify", object_type="audit_log")
     expected_seq = 1
@@ -141,18 +141,31 @@ def verify(session: Session, *, actor: Actor) -> VerifyResult:
     for entry in _entries(session):
         if entry.seq > expected_seq:
             return VerifyResult(
-                False, checked, expected_seq, "deleted",
+                False,
+                checked,
+                expected_seq,
+                "deleted",
                 f"entry {expected_seq} is missing (the next entry present is {entry.seq})",
             )
         if entry.prev_hash != prev_hash:
-            problem = "inserted" if entry.entry_hash == compute_hash(entry.prev_hash, entry) else "altered"
+            problem = (
+                "inserted"
+                if entry.entry_hash == compute_hash(entry.prev_hash, entry)
+                else "altered"
+            )
             return VerifyResult(
-                False, checked, entry.seq, problem,
+                False,
+                checked,
+                entry.seq,
+                problem,
                 f"entry {entry.seq} does not follow entry {entry.seq - 1}",
             )
         if compute_hash(prev_hash, entry) != entry.entry_hash:
             return VerifyResult(
-                False, checked, entry.seq, "altered",
+                False,
+                checked,
+                entry.seq,
+                "altered",
                 f"entry {entry.seq} was changed after it was written",
             )
         prev_hash = entry.entry_hash
@@ -163,17 +176,26 @@ def verify(session: Session, *, actor: Actor) -> VerifyResult:
     head_hash = head.entry_hash if head else GENESIS_HASH
     if head_seq > checked:
         return VerifyResult(
-            False, checked, checked + 1, "deleted",
+            False,
+            checked,
+            checked + 1,
+            "deleted",
             f"entries {checked + 1} to {head_seq} are missing from the end of the log",
         )
     if head_seq < checked:
         return VerifyResult(
-            False, checked, head_seq + 1, "inserted",
+            False,
+            checked,
+            head_seq + 1,
+            "inserted",
             f"entry {head_seq + 1} was added outside the audit service",
         )
     if head_hash != prev_hash:
         return VerifyResult(
-            False, checked, checked, "altered",
+            False,
+            checked,
+            checked,
+            "altered",
             f"entry {checked} does not match the recorded head of the chain",
         )
     return VerifyResult(True, checked)
@@ -201,7 +223,10 @@ def list_entries(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)).all()
     record(
-        session, actor=actor, action="audit.read", object_type="audit_log",
+        session,
+        actor=actor,
+        action="audit.read",
+        object_type="audit_log",
         details={"limit": limit, "offset": offset, "action": action, "actor_name": actor_name},
     )
     return list(rows), int(total)

@@ -19,7 +19,8 @@ class CalendarYear(Base):
         Boolean, comment="the State Council's holiday schedule for this year is loaded"
     )
     weekend_only_allowed: Mapped[bool] = mapped_column(
-        Boolean, default=False,
+        Boolean,
+        default=False,
         comment="an operator allowed counting this year by weekends alone, with no schedule",
     )
     source: Mapped[str] = mapped_column(String(200))

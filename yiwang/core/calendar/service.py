@@ -153,7 +153,9 @@ def seed_from_package(session: Session) -> list[int]:
 
     by_year: dict[int, list[ScheduleDay]] = {}
     for day, name in known.holidays.items():
-        by_year.setdefault(day.year, []).append(ScheduleDay(day, False, _HOLIDAY_NAMES.get(name, name)))
+        by_year.setdefault(day.year, []).append(
+            ScheduleDay(day, False, _HOLIDAY_NAMES.get(name, name))
+        )
     for day, name in known.workdays.items():
         if day.weekday() >= 5:
             by_year.setdefault(day.year, []).append(
@@ -171,14 +173,58 @@ def _parse_type(value: str, where: str) -> bool:
         return False
     if kind in ("workday", "班", "make-up", "makeup", "work"):
         return True
-    raise InvalidInput("calendar.bad_file", problem=f"{where}: type must be holiday or workday, not {value!r}")
+    raise _bad(f"{where}: type must be holiday or workday, not {value!r}")
 
 
 def _parse_date(value: str, where: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput("calendar.bad_file", problem=f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(
+            "calendar.bad_file", problem=f"{where}: {value!r} is not a date (YYYY-MM-DD)"
+        ) from None
+
+
+def _bad(problem: str) -> InvalidInput:
+    return InvalidInput("calendar.bad_file", problem=problem)
+
+
+def _parse_json(text: str) -> tuple[list[int], list[ScheduleDay]]:
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _bad(f"invalid JSON at line {exc.lineno}") from None
+    years: list[int] = []
+    entries: Iterable[Any] = data
+    if isinstance(data, dict):
+        entries = data.get("days", [])
+        try:
+            years = [int(y) for y in data.get("years", [])]
+        except (TypeError, ValueError):
+            raise _bad("years must be a list of years") from None
+    days = []
+    for index, entry in enumerate(entries, start=1):
+        where = f"day {index}"
+        if not isinstance(entry, dict) or "date" not in entry or "type" not in entry:
+            raise _bad(f"{where}: needs date and type")
+        day = _parse_date(str(entry["date"]), where)
+        days.append(ScheduleDay(day, _parse_type(str(entry["type"]), where), entry.get("name")))
+    return years, days
+
+
+def _parse_csv(text: str) -> list[ScheduleDay]:
+    days = []
+    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if line_no == 1 and row[0].strip().lower() == "date":
+            continue  # the header
+        where = f"line {line_no}"
+        if len(row) < 2:
+            raise _bad(f"{where}: expected date,type[,name]")
+        name = row[2].strip() if len(row) > 2 and row[2].strip() else None
+        days.append(ScheduleDay(_parse_date(row[0], where), _parse_type(row[1], where), name))
+    return days
 
 
 def parse_schedule(content: bytes, filename: str) -> tuple[list[int], list[ScheduleDay]]:
@@ -187,44 +233,19 @@ def parse_schedule(content: bytes, filename: str) -> tuple[list[int], list[Sched
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("calendar.bad_file", problem="the file is not UTF-8 text") from None
-    days: list[ScheduleDay] = []
-    years: list[int] = []
+        raise _bad("the file is not UTF-8 text") from None
     if filename.lower().endswith(".json"):
-        try:
-            data: Any = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput("calendar.bad_file", problem=f"invalid JSON at line {exc.lineno}") from None
-        entries: Iterable[Any] = data.get("days", []) if isinstance(data, dict) else data
-        if isinstance(data, dict):
-            years = [int(y) for y in data.get("years", [])]
-        for index, entry in enumerate(entries, start=1):
-            where = f"day {index}"
-            if not isinstance(entry, dict) or "date" not in entry or "type" not in entry:
-                raise InvalidInput("calendar.bad_file", problem=f"{where}: needs date and type")
-            days.append(ScheduleDay(_parse_date(str(entry["date"]), where),
-                                    _parse_type(str(entry["type"]), where), entry.get("name")))
+        years, days = _parse_json(text)
     else:
-        reader = csv.reader(io.StringIO(text))
-        for line_no, row in enumerate(reader, start=1):
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            if line_no == 1 and row[0].strip().lower() == "date":
-                continue
-            where = f"line {line_no}"
-            if len(row) < 2:
-                raise InvalidInput("calendar.bad_file", problem=f"{where}: expected date,type[,name]")
-            days.append(ScheduleDay(_parse_date(row[0], where), _parse_type(row[1], where),
-                                    row[2].strip() if len(row) > 2 and row[2].strip() else None))
+        years, days = [], _parse_csv(text)
     if not days and not years:
-        raise InvalidInput("calendar.bad_file", problem="no days in the file")
-    covered = sorted(set(years) | {item.day.year for item in days})
+        raise _bad("no days in the file")
     seen: set[dt.date] = set()
     for item in days:
         if item.day in seen:
-            raise InvalidInput("calendar.bad_file", problem=f"{item.day} is listed twice")
+            raise _bad(f"{item.day} is listed twice")
         seen.add(item.day)
-    return covered, days
+    return sorted(set(years) | {item.day.year for item in days}), days
 
 
 def import_schedule(session: Session, *, actor: Actor, content: bytes, filename: str) -> list[int]:
@@ -235,8 +256,13 @@ def import_schedule(session: Session, *, actor: Actor, content: bytes, filename:
     for item in days:
         by_year[item.day.year].append(item)
     _replace_years(session, by_year, f"import:{filename}")
-    audit.record(session, actor=actor, action="calendar.import", object_type="calendar",
-                 details={"years": years, "days": len(days), "file": filename})
+    audit.record(
+        session,
+        actor=actor,
+        action="calendar.import",
+        object_type="calendar",
+        details={"years": years, "days": len(days), "file": filename},
+    )
     return years
 
 
@@ -249,8 +275,14 @@ def allow_weekend_only(session: Session, *, actor: Actor, year: int, allowed: bo
         session.add(row)
     row.weekend_only_allowed = allowed
     session.flush()
-    audit.record(session, actor=actor, action="calendar.allow_weekend_only", object_type="calendar",
-                 object_id=year, details={"allowed": allowed})
+    audit.record(
+        session,
+        actor=actor,
+        action="calendar.allow_weekend_only",
+        object_type="calendar",
+        object_id=year,
+        details={"allowed": allowed},
+    )
 
 
 def years(session: Session) -> list[CalendarYear]:

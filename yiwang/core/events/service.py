@@ -80,7 +80,7 @@ def _after_commit(session: Session) -> None:
         if not (state.persistent or state.detached):
             continue
         item = Event(row.id, row.name, row.payload)
-        for pattern, handler in list(_live):
+        for pattern, handler in _live:
             if fnmatch.fnmatchcase(item.name, pattern):
                 try:
                     handler(item)
@@ -104,10 +104,10 @@ def deliver_pending(session: Session, *, limit: int = 500) -> int:
         item = Event(row.id, row.name, row.payload)
         try:
             with session.begin_nested():
-                for pattern, _name, handler in list(_durable):
+                for pattern, _name, handler in _durable:
                     if fnmatch.fnmatchcase(item.name, pattern):
                         handler(session, item)
-        except Exception as exc:  # a handler's failure must not stop the others
+        except Exception as exc:  # noqa: BLE001  (a handler's failure must not stop the others)
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             log.warning("event delivery failed", extra={"event": row.name, "event_id": row.id})

@@ -51,6 +51,7 @@ def actor_for(user: User, *, via: str) -> Actor:
 
 # --- departments -------------------------------------------------------------------------------
 
+
 def list_departments(
     session: Session,
     *,
@@ -132,9 +133,7 @@ def create_department(
         )
     )
     if duplicate is not None:
-        raise Conflict(
-            "identity.duplicate_department", name=name_zh, division_code=division_code
-        )
+        raise Conflict("identity.duplicate_department", name=name_zh, division_code=division_code)
     _check_parent(session, None, parent_id)
     department = Department(
         name_zh=name_zh,
@@ -147,8 +146,12 @@ def create_department(
     session.add(department)
     session.flush()
     audit.record(
-        session, actor=actor, action="department.create", object_type="department",
-        object_id=department.id, details={"name_zh": name_zh, "division_code": division_code},
+        session,
+        actor=actor,
+        action="department.create",
+        object_type="department",
+        object_id=department.id,
+        details={"name_zh": name_zh, "division_code": division_code},
     )
     return department
 
@@ -159,7 +162,9 @@ def update_department(
     department = get_department(session, department_id)
     require(
         can_update_department(actor, department_id=department.id),
-        "department.update", object_type="department", object_id=department.id,
+        "department.update",
+        object_type="department",
+        object_id=department.id,
     )
     if "parent_id" in changes:
         _check_parent(session, department.id, changes["parent_id"])  # type: ignore[arg-type]
@@ -168,13 +173,18 @@ def update_department(
             setattr(department, field, changes[field])
     session.flush()
     audit.record(
-        session, actor=actor, action="department.update", object_type="department",
-        object_id=department.id, details={k: changes[k] for k in sorted(changes)},
+        session,
+        actor=actor,
+        action="department.update",
+        object_type="department",
+        object_id=department.id,
+        details={k: changes[k] for k in sorted(changes)},
     )
     return department
 
 
 # --- users -------------------------------------------------------------------------------------
+
 
 def parse_role(value: str) -> Role:
     try:
@@ -201,7 +211,8 @@ def create_user(
     """Create a user. Everyone but a sysadmin belongs to a department."""
     require(
         can_create_user(actor, role=role, department_id=department_id),
-        "user.create", object_type="user",
+        "user.create",
+        object_type="user",
     )
     if role is not Role.SYSADMIN and department_id is None:
         raise InvalidInput("identity.department_required")
@@ -222,7 +233,11 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(
-        session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
         details={"username": username, "role": role.value, "department_id": department_id},
     )
     return user
@@ -246,10 +261,14 @@ def view_user(session: Session, *, actor: Actor, user_id: int) -> User:
     user = get_user(session, user_id)
     require(
         can_view_user(actor, user_id=user.id, department_id=user.department_id),
-        "user.read", object_type="user", object_id=user.id,
+        "user.read",
+        object_type="user",
+        object_id=user.id,
     )
     if actor.user_id != user.id:
-        audit.record(session, actor=actor, action="user.read", object_type="user", object_id=user.id)
+        audit.record(
+            session, actor=actor, action="user.read", object_type="user", object_id=user.id
+        )
     return user
 
 
@@ -270,7 +289,10 @@ def list_users(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(User.id).limit(limit).offset(offset)).all()
     audit.record(
-        session, actor=actor, action="user.list", object_type="user",
+        session,
+        actor=actor,
+        action="user.list",
+        object_type="user",
         details={"department_id": department_id, "count": len(rows)},
     )
     return list(rows), int(total)
@@ -283,7 +305,9 @@ def set_user_active(session: Session, *, actor: Actor, user_id: int, active: boo
         can_update_user(
             actor, user_id=user.id, role=Role(user.role), department_id=user.department_id
         ),
-        "user.update", object_type="user", object_id=user.id,
+        "user.update",
+        object_type="user",
+        object_id=user.id,
     )
     user.is_active = active
     if not active:
@@ -291,8 +315,11 @@ def set_user_active(session: Session, *, actor: Actor, user_id: int, active: boo
             session.delete(web_session)
     session.flush()
     audit.record(
-        session, actor=actor, action="user.activate" if active else "user.deactivate",
-        object_type="user", object_id=user.id,
+        session,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        object_type="user",
+        object_id=user.id,
     )
     return user
 
@@ -304,12 +331,16 @@ def set_password(session: Session, *, actor: Actor, user_id: int, password: str)
             can_update_user(
                 actor, user_id=user.id, role=Role(user.role), department_id=user.department_id
             ),
-            "user.password", object_type="user", object_id=user.id,
+            "user.password",
+            object_type="user",
+            object_id=user.id,
         )
     check_password_strength(password)
     user.password_hash = hash_password(password)
     session.flush()
-    audit.record(session, actor=actor, action="user.password", object_type="user", object_id=user.id)
+    audit.record(
+        session, actor=actor, action="user.password", object_type="user", object_id=user.id
+    )
 
 
 def authenticate_password(session: Session, *, username: str, password: str) -> User:
@@ -326,6 +357,7 @@ def authenticate_password(session: Session, *, username: str, password: str) -> 
 
 
 # --- API tokens --------------------------------------------------------------------------------
+
 
 def create_token(
     session: Session,
@@ -349,8 +381,12 @@ def create_token(
     session.add(token)
     session.flush()
     audit.record(
-        session, actor=actor, action="token.create", object_type="api_token",
-        object_id=token.id, details={"user_id": user.id, "name": name, "expires_days": expires_days},
+        session,
+        actor=actor,
+        action="token.create",
+        object_type="api_token",
+        object_id=token.id,
+        details={"user_id": user.id, "name": name, "expires_days": expires_days},
     )
     return token, raw
 
@@ -370,7 +406,9 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int) -> ApiToken:
         raise NotFound("api_token", token_id)
     require(
         can_manage_tokens(actor, owner_id=token.user_id),
-        "token.revoke", object_type="api_token", object_id=token.id,
+        "token.revoke",
+        object_type="api_token",
+        object_id=token.id,
     )
     if token.revoked_at is None:
         token.revoked_at = utcnow()
@@ -404,6 +442,7 @@ def authenticate_token(session: Session, raw: str) -> User:
 
 # --- web sessions ------------------------------------------------------------------------------
 
+
 def start_web_session(session: Session, *, user: User, hours: int) -> str:
     """Record a browser login and return the cookie value."""
     raw = new_session_id()
@@ -418,7 +457,10 @@ def start_web_session(session: Session, *, user: User, hours: int) -> str:
     user.last_login_at = now
     session.flush()
     audit.record(
-        session, actor=actor_for(user, via="session"), action="user.login", object_type="user",
+        session,
+        actor=actor_for(user, via="session"),
+        action="user.login",
+        object_type="user",
         object_id=user.id,
     )
     return raw
@@ -443,6 +485,9 @@ def end_web_session(session: Session, raw: str) -> None:
         user = web_session.user
         session.delete(web_session)
         audit.record(
-            session, actor=actor_for(user, via="session"), action="user.logout",
-            object_type="user", object_id=user.id,
+            session,
+            actor=actor_for(user, via="session"),
+            action="user.logout",
+            object_type="user",
+            object_id=user.id,
         )

@@ -92,12 +92,16 @@ def get_job(session: Session, *, actor: Actor, job_id: int) -> Job:
         raise NotFound("job", job_id)
     require(
         can_view_job(actor, created_by_id=job.created_by_id, department_id=job.department_id),
-        "job.read", object_type="job", object_id=job_id,
+        "job.read",
+        object_type="job",
+        object_id=job_id,
     )
     return job
 
 
-def claim(session: Session, *, worker: str, lease_seconds: int, kinds: list[str] | None = None) -> Job | None:
+def claim(
+    session: Session, *, worker: str, lease_seconds: int, kinds: list[str] | None = None
+) -> Job | None:
     """Take the oldest claimable job for ``worker`` and commit the claim. Return it, or None."""
     now = utcnow()
     claimable = or_(
@@ -132,8 +136,15 @@ def claim(session: Session, *, worker: str, lease_seconds: int, kinds: list[str]
     return session.get(Job, row[0], populate_existing=True)
 
 
-def renew(db: Database, *, job_id: int, worker: str, lease_seconds: int,
-          percent: int | None = None, message: str | None = None) -> bool:
+def renew(
+    db: Database,
+    *,
+    job_id: int,
+    worker: str,
+    lease_seconds: int,
+    percent: int | None = None,
+    message: str | None = None,
+) -> bool:
     """Extend the lease (and record progress) if ``worker`` still holds it; return whether it
     does. Runs in its own transaction so progress is visible at once."""
     values: dict[str, Any] = {"lease_expires_at": utcnow() + dt.timedelta(seconds=lease_seconds)}
@@ -150,14 +161,22 @@ def renew(db: Database, *, job_id: int, worker: str, lease_seconds: int,
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def finish(db: Database, *, job_id: int, worker: str, result: dict[str, Any] | None = None,
-           error: str | None = None, retry_delay: float = 5.0) -> str | None:
+def finish(
+    db: Database,
+    *,
+    job_id: int,
+    worker: str,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    retry_delay: float = 5.0,
+) -> str | None:
     """Record the outcome if ``worker`` still holds the lease; return the new status, or None
     when the lease was lost (another worker has taken the job over)."""
     now = utcnow()
     with db.session() as session:
         job = session.scalars(
-            select(Job).where(Job.id == job_id, Job.lease_owner == worker, Job.status == RUNNING)
+            select(Job)
+            .where(Job.id == job_id, Job.lease_owner == worker, Job.status == RUNNING)
             .with_for_update()
         ).first()
         if job is None:
@@ -181,7 +200,12 @@ def fail_exhausted(session: Session) -> int:
     result = session.execute(
         update(Job)
         .where(Job.status == RUNNING, Job.lease_expires_at < now, Job.attempts >= Job.max_attempts)
-        .values(status=FAILED, error="the worker stopped and no attempts are left",
-                finished_at=now, lease_owner=None, lease_expires_at=None)
+        .values(
+            status=FAILED,
+            error="the worker stopped and no attempts are left",
+            finished_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

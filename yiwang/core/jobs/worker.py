@@ -9,14 +9,15 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
 from yiwang.core.db import Database, declare_write
-from yiwang.core.jobs import service
-from yiwang.core.jobs.service import JobContext
 from yiwang.core.identity import User, actor_for
+from yiwang.core.jobs import service
 from yiwang.core.jobs.models import Job
+from yiwang.core.jobs.service import JobContext
 from yiwang.core.policy import SYSTEM, Actor
 from yiwang.core.requestctx import reset_request_id, set_request_id
 
@@ -69,30 +70,38 @@ class Worker:
         self._run(job_id, kind, payload, attempt, actor)
         return True
 
-    def _run(self, job_id: int, kind: str, payload: dict[str, object], attempt: int,
-             actor: Actor) -> None:
+    def _run(
+        self, job_id: int, kind: str, payload: dict[str, object], attempt: int, actor: Actor
+    ) -> None:
         token = set_request_id(f"job-{job_id}")
         stop_heartbeat = threading.Event()
         lease_lost = threading.Event()
 
         def report(percent: int, message: str | None) -> None:
-            if not service.renew(self.db, job_id=job_id, worker=self.name,
-                                 lease_seconds=self.lease_seconds, percent=percent, message=message):
+            if not service.renew(
+                self.db,
+                job_id=job_id,
+                worker=self.name,
+                lease_seconds=self.lease_seconds,
+                percent=percent,
+                message=message,
+            ):
                 lease_lost.set()
 
         def heartbeat() -> None:
             while not stop_heartbeat.wait(self.lease_seconds / 3):
-                if not service.renew(self.db, job_id=job_id, worker=self.name,
-                                     lease_seconds=self.lease_seconds):
+                if not service.renew(
+                    self.db, job_id=job_id, worker=self.name, lease_seconds=self.lease_seconds
+                ):
                     lease_lost.set()
                     return
 
         beat = threading.Thread(target=heartbeat, name=f"lease-{job_id}", daemon=True)
         beat.start()
+        func = service.handler_for(kind)
         try:
-            func = service.handler_for(kind)
             if func is None:
-                raise LookupError(f"no handler for job kind {kind!r} in this process")
+                _missing_handler(kind)
             log.info("job started", extra={"job_id": job_id, "kind": kind, "attempt": attempt})
             result = func(JobContext(job_id, attempt, report, actor), payload)
             status = service.finish(self.db, job_id=job_id, worker=self.name, result=result or {})
@@ -108,6 +117,10 @@ class Worker:
             log.warning("job lease was lost; another worker owns it now", extra={"job_id": job_id})
         else:
             log.info("job finished", extra={"job_id": job_id, "kind": kind, "status": status})
+
+
+def _missing_handler(kind: str) -> NoReturn:
+    raise LookupError(f"no handler for job kind {kind!r} in this process")
 
 
 def _job_actor(session: Session, user_id: int | None) -> Actor:

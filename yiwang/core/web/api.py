@@ -43,6 +43,7 @@ health = APIRouter()
 
 # --- health ------------------------------------------------------------------------------------
 
+
 @health.get("/healthz", tags=["health"], summary="The process is up")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
@@ -54,11 +55,16 @@ def readyz(request: Request, language: Language) -> JSONResponse:
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure to reach the database means not ready
+    except Exception as exc:  # noqa: BLE001  (any failure to reach the database means not ready)
         message = translate("internal_error", language)
         return JSONResponse(
-            {"error": {"code": "not_ready", "message": message,
-                       "details": {"database": type(exc).__name__}}},
+            {
+                "error": {
+                    "code": "not_ready",
+                    "message": message,
+                    "details": {"database": type(exc).__name__},
+                }
+            },
             status_code=503,
         )
     return JSONResponse({"status": "ready", "database": db.dialect})
@@ -84,6 +90,7 @@ def index() -> dict[str, Any]:
 
 # --- departments -------------------------------------------------------------------------------
 
+
 def _department(department: identity.Department) -> DepartmentPublic:
     public = DepartmentPublic.model_validate(department)
     public.division_name = division_name(department.division_code)
@@ -92,7 +99,10 @@ def _department(department: identity.Department) -> DepartmentPublic:
 
 @router.get("/departments", tags=["identity"], summary="List departments")
 def list_departments(
-    request: Request, session: SessionDep, actor: CurrentActor, limit: Limit = 50,
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    limit: Limit = 50,
     offset: Offset = 0,
     division_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -100,43 +110,73 @@ def list_departments(
     rows, total = identity.list_departments(
         session, actor=actor, division_code=division_code, q=q, limit=limit, offset=offset
     )
-    return Page(items=[_department(d) for d in rows], total=total, limit=limit, offset=offset,
-                next=next_link(request, total=total, limit=limit, offset=offset))
+    return Page(
+        items=[_department(d) for d in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next=next_link(request, total=total, limit=limit, offset=offset),
+    )
 
 
-@router.post("/departments", tags=["identity"], status_code=status.HTTP_201_CREATED,
-             summary="Register a department")
-def create_department(body: DepartmentCreate, session: SessionDep, actor: SignedInActor) -> DepartmentPublic:
+@router.post(
+    "/departments",
+    tags=["identity"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a department",
+)
+def create_department(
+    body: DepartmentCreate, session: SessionDep, actor: SignedInActor
+) -> DepartmentPublic:
     return _department(identity.create_department(session, actor=actor, **body.model_dump()))
 
 
 @router.get("/departments/{department_id}", tags=["identity"], summary="One department")
-def get_department(department_id: int, session: SessionDep, actor: CurrentActor) -> DepartmentPublic:
+def get_department(
+    department_id: int, session: SessionDep, _actor: CurrentActor
+) -> DepartmentPublic:
     return _department(identity.get_department(session, department_id))
 
 
 @router.patch("/departments/{department_id}", tags=["identity"], summary="Change a department")
-def update_department(department_id: int, body: DepartmentUpdate, session: SessionDep,
-                      actor: SignedInActor) -> DepartmentPublic:
+def update_department(
+    department_id: int, body: DepartmentUpdate, session: SessionDep, actor: SignedInActor
+) -> DepartmentPublic:
     changes = body.model_dump(exclude_unset=True)
     return _department(
-        identity.update_department(session, actor=actor, department_id=department_id, changes=changes)
+        identity.update_department(
+            session, actor=actor, department_id=department_id, changes=changes
+        )
     )
 
 
 # --- users -------------------------------------------------------------------------------------
 
+
 @router.get("/users", tags=["identity"], summary="List users (audited)")
-def list_users(request: Request, session: SessionDep, actor: SignedInActor, limit: Limit = 50,
-               offset: Offset = 0, department_id: int | None = None) -> Page[UserPublic]:
+def list_users(
+    request: Request,
+    session: SessionDep,
+    actor: SignedInActor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    department_id: int | None = None,
+) -> Page[UserPublic]:
     rows, total = identity.list_users(
         session, actor=actor, department_id=department_id, limit=limit, offset=offset
     )
-    return Page(items=[UserPublic.model_validate(u) for u in rows], total=total, limit=limit,
-                offset=offset, next=next_link(request, total=total, limit=limit, offset=offset))
+    return Page(
+        items=[UserPublic.model_validate(u) for u in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next=next_link(request, total=total, limit=limit, offset=offset),
+    )
 
 
-@router.post("/users", tags=["identity"], status_code=status.HTTP_201_CREATED, summary="Create a user")
+@router.post(
+    "/users", tags=["identity"], status_code=status.HTTP_201_CREATED, summary="Create a user"
+)
 def create_user(body: UserCreate, session: SessionDep, actor: SignedInActor) -> UserPublic:
     user = identity.create_user(session, actor=actor, **body.model_dump())
     return UserPublic.model_validate(user)
@@ -145,7 +185,9 @@ def create_user(body: UserCreate, session: SessionDep, actor: SignedInActor) -> 
 @router.get("/users/me", tags=["identity"], summary="The signed-in user")
 def me(session: SessionDep, actor: SignedInActor) -> UserPublic:
     assert actor.user_id is not None  # noqa: S101
-    return UserPublic.model_validate(identity.view_user(session, actor=actor, user_id=actor.user_id))
+    return UserPublic.model_validate(
+        identity.view_user(session, actor=actor, user_id=actor.user_id)
+    )
 
 
 @router.get("/users/{user_id}", tags=["identity"], summary="One user (audited)")
@@ -167,28 +209,44 @@ def activate_user(user_id: int, session: SessionDep, actor: SignedInActor) -> Us
 
 # --- tokens ------------------------------------------------------------------------------------
 
+
 @router.get("/tokens", tags=["identity"], summary="Your API tokens")
-def list_tokens(session: SessionDep, actor: SignedInActor, user_id: int | None = None) -> list[TokenPublic]:
+def list_tokens(
+    session: SessionDep, actor: SignedInActor, user_id: int | None = None
+) -> list[TokenPublic]:
     owner = user_id if user_id is not None else actor.user_id
     assert owner is not None  # noqa: S101
-    return [TokenPublic.model_validate(t) for t in identity.list_tokens(session, actor=actor, user_id=owner)]
+    return [
+        TokenPublic.model_validate(t)
+        for t in identity.list_tokens(session, actor=actor, user_id=owner)
+    ]
 
 
-@router.post("/tokens", tags=["identity"], status_code=status.HTTP_201_CREATED,
-             summary="Create an API token (shown once)")
+@router.post(
+    "/tokens",
+    tags=["identity"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API token (shown once)",
+)
 def create_token(body: TokenCreate, session: SessionDep, actor: SignedInActor) -> TokenCreated:
     assert actor.user_id is not None  # noqa: S101
-    row, raw = identity.create_token(session, actor=actor, user_id=actor.user_id, name=body.name,
-                                     expires_days=body.expires_days)
-    return TokenCreated.model_validate({**TokenPublic.model_validate(row).model_dump(), "token": raw})
+    row, raw = identity.create_token(
+        session, actor=actor, user_id=actor.user_id, name=body.name, expires_days=body.expires_days
+    )
+    return TokenCreated.model_validate(
+        {**TokenPublic.model_validate(row).model_dump(), "token": raw}
+    )
 
 
 @router.delete("/tokens/{token_id}", tags=["identity"], summary="Revoke an API token")
 def revoke_token(token_id: int, session: SessionDep, actor: SignedInActor) -> TokenPublic:
-    return TokenPublic.model_validate(identity.revoke_token(session, actor=actor, token_id=token_id))
+    return TokenPublic.model_validate(
+        identity.revoke_token(session, actor=actor, token_id=token_id)
+    )
 
 
 # --- jobs --------------------------------------------------------------------------------------
+
 
 class JobPublic(BaseModel):
     id: int
@@ -215,6 +273,7 @@ def get_job(job_id: int, session: SessionDep, actor: SignedInActor) -> JobPublic
 
 # --- audit -------------------------------------------------------------------------------------
 
+
 class AuditEntryPublic(BaseModel):
     seq: int
     at: dt.datetime
@@ -231,18 +290,40 @@ class AuditEntryPublic(BaseModel):
 
 
 @router.get("/audit", tags=["audit"], summary="Read the audit log (itself audited)")
-def list_audit(request: Request, session: SessionDep, actor: SignedInActor, limit: Limit = 50,
-               offset: Offset = 0, action: str | None = None, actor_name: str | None = None,
-               outcome: str | None = None) -> Page[AuditEntryPublic]:
-    rows, total = audit.list_entries(session, actor=actor, limit=limit, offset=offset,
-                                     action=action, actor_name=actor_name, outcome=outcome)
-    return Page(items=[AuditEntryPublic.model_validate(r, from_attributes=True) for r in rows],
-                total=total, limit=limit, offset=offset,
-                next=next_link(request, total=total, limit=limit, offset=offset))
+def list_audit(
+    request: Request,
+    session: SessionDep,
+    actor: SignedInActor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    action: str | None = None,
+    actor_name: str | None = None,
+    outcome: str | None = None,
+) -> Page[AuditEntryPublic]:
+    rows, total = audit.list_entries(
+        session,
+        actor=actor,
+        limit=limit,
+        offset=offset,
+        action=action,
+        actor_name=actor_name,
+        outcome=outcome,
+    )
+    return Page(
+        items=[AuditEntryPublic.model_validate(r, from_attributes=True) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next=next_link(request, total=total, limit=limit, offset=offset),
+    )
 
 
-@router.post("/audit/verify", tags=["audit"], status_code=status.HTTP_202_ACCEPTED,
-             summary="Verify the hash chain, as a job; poll the job for the result")
+@router.post(
+    "/audit/verify",
+    tags=["audit"],
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Verify the hash chain, as a job; poll the job for the result",
+)
 def verify_audit(session: SessionDep, actor: SignedInActor) -> JobPublic:
     require(can_verify_audit(actor), "audit.verify", object_type="audit_log")
     job = jobs.enqueue(session, kind="audit.verify", actor=actor, max_attempts=1)
@@ -250,6 +331,7 @@ def verify_audit(session: SessionDep, actor: SignedInActor) -> JobPublic:
 
 
 # --- calendar ----------------------------------------------------------------------------------
+
 
 class WorkdayAnswer(BaseModel):
     date: dt.date
@@ -278,7 +360,9 @@ class CalendarYearPublic(BaseModel):
 
 @router.get("/calendar/years", tags=["calendar"], summary="Years with a holiday schedule")
 def calendar_years(session: SessionDep) -> list[CalendarYearPublic]:
-    return [CalendarYearPublic.model_validate(y, from_attributes=True) for y in calendar.years(session)]
+    return [
+        CalendarYearPublic.model_validate(y, from_attributes=True) for y in calendar.years(session)
+    ]
 
 
 @router.get("/calendar/days/{day}", tags=["calendar"], summary="Is this date a working day?")
@@ -287,28 +371,39 @@ def calendar_day(day: dt.date, session: SessionDep) -> WorkdayAnswer:
 
 
 @router.get("/calendar/add", tags=["calendar"], summary="The n-th working day after a date")
-def calendar_add(session: SessionDep, start: dt.date, workdays: Annotated[int, Query(ge=-3650, le=3650)]) -> AddWorkdaysAnswer:
-    return AddWorkdaysAnswer(start=start, workdays=workdays,
-                             date=calendar.add_workdays(session, start, workdays))
+def calendar_add(
+    session: SessionDep, start: dt.date, workdays: Annotated[int, Query(ge=-3650, le=3650)]
+) -> AddWorkdaysAnswer:
+    return AddWorkdaysAnswer(
+        start=start, workdays=workdays, date=calendar.add_workdays(session, start, workdays)
+    )
 
 
 @router.get("/calendar/between", tags=["calendar"], summary="Working days after start up to end")
 def calendar_between(session: SessionDep, start: dt.date, end: dt.date) -> BetweenAnswer:
-    return BetweenAnswer(start=start, end=end, workdays=calendar.workdays_between(session, start, end))
+    return BetweenAnswer(
+        start=start, end=end, workdays=calendar.workdays_between(session, start, end)
+    )
 
 
 @router.post("/calendar/import", tags=["calendar"], summary="Import a year's official schedule")
-def calendar_import(session: SessionDep, actor: SignedInActor, settings: SettingsDep,
-                    file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+def calendar_import(
+    session: SessionDep,
+    actor: SignedInActor,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> dict[str, Any]:
     content = file.file.read(settings.max_upload_bytes + 1)
     if len(content) > settings.max_upload_bytes:
         raise AppError("upload.too_large", status_code=413, limit=settings.max_upload_bytes)
-    years = calendar.import_schedule(session, actor=actor, content=content,
-                                     filename=file.filename or "schedule.csv")
+    years = calendar.import_schedule(
+        session, actor=actor, content=content, filename=file.filename or "schedule.csv"
+    )
     return {"years": years}
 
 
 # --- configuration -----------------------------------------------------------------------------
+
 
 @router.get("/config", tags=["meta"], summary="The effective configuration, secrets masked")
 def show_config(actor: SignedInActor, settings: SettingsDep) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from fastapi import Request, Response
 from yiwang.core.config import Settings
 from yiwang.core.errors import AppError
 from yiwang.core.security import sign, signature_matches
+
 CSRF_COOKIE = "yiwang_csrf"
 _PURPOSE = "csrf"
 
@@ -47,7 +48,9 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
 def check_csrf(request: Request, submitted: str | None) -> None:
     settings: Settings = request.app.state.settings
     value = request.cookies.get(CSRF_COOKIE)
-    if not value or not submitted or not signature_matches(
-        settings.secret(), _PURPOSE, value, submitted
+    if (
+        not value
+        or not submitted
+        or not signature_matches(settings.secret(), _PURPOSE, value, submitted)
     ):
         raise CsrfFailed

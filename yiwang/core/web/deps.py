@@ -40,8 +40,12 @@ def _record_denial(db: Database, request: Request, exc: PermissionDenied) -> Non
     actor: Actor = getattr(request.state, "actor", ANONYMOUS)
     with db.session() as session:
         audit.record(
-            session, actor=actor, action=exc.action, object_type=exc.object_type or "-",
-            object_id=exc.object_id, outcome="denied",
+            session,
+            actor=actor,
+            action=exc.action,
+            object_type=exc.object_type or "-",
+            object_id=exc.object_id,
+            outcome="denied",
             details={"method": request.method, "path": request.url.path},
         )
 
@@ -104,7 +108,9 @@ def _resolve_actor(request: Request, session: Session) -> Actor:
         scheme, _, credentials = header.partition(" ")
         scheme = scheme.lower()
         if scheme == "bearer":
-            return identity.actor_for(identity.authenticate_token(session, credentials), via="token")
+            return identity.actor_for(
+                identity.authenticate_token(session, credentials), via="token"
+            )
         if scheme == "basic":
             username, password = _basic_credentials(credentials.strip())
             if password.startswith(TOKEN_PREFIX):
@@ -117,9 +123,9 @@ def _resolve_actor(request: Request, session: Session) -> Actor:
         raise Unauthenticated("auth.required")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        user = identity.user_for_web_session(session, cookie)
-        if user is not None:
-            return identity.actor_for(user, via="session")
+        session_user = identity.user_for_web_session(session, cookie)
+        if session_user is not None:
+            return identity.actor_for(session_user, via="session")
     return ANONYMOUS
 
 

@@ -55,7 +55,9 @@ def validation_details(errors: list[dict[str, Any]], language: str) -> list[dict
     for error in errors:
         kind = error.get("type", "")
         field = _field(tuple(error.get("loc", ())))
-        ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, str | int | float)}
+        ctx = {
+            k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, str | int | float)
+        }
         if kind == "missing":
             message = translate("field_missing", language, {"field": field})
         elif kind == "json_invalid":
@@ -81,16 +83,22 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def render(request: Request, status: int, body: dict[str, Any],
-           headers: dict[str, str] | None = None) -> Response:
+def render(
+    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
     if _wants_html(request):
         if status == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         from yiwang.core.web.templating import render_page  # noqa: PLC0415  (avoids a cycle)
 
-        return render_page(request, "core/error.html", {"error": body["error"]}, status_code=status,
-                           headers=headers)
+        return render_page(
+            request,
+            "core/error.html",
+            {"error": body["error"]},
+            status_code=status,
+            headers=headers,
+        )
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -106,7 +114,11 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     language = request_language(request)
     errors = list(exc.errors())
     details = validation_details(errors, language)
-    code = "malformed_json" if any(e.get("type") == "json_invalid" for e in errors) else "validation_failed"
+    code = (
+        "malformed_json"
+        if any(e.get("type") == "json_invalid" for e in errors)
+        else "validation_failed"
+    )
     body = {"error": {"code": code, "message": translate(code, language), "details": details}}
     return render(request, 422, body)
 
@@ -116,15 +128,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     language = request_language(request)
     code = _STATUS_CODES.get(exc.status_code)
     message = translate(code, language) if code else str(exc.detail)
-    body = {"error": {"code": code or f"http_{exc.status_code}", "message": message, "details": None}}
+    body = {
+        "error": {"code": code or f"http_{exc.status_code}", "message": message, "details": None}
+    }
     return render(request, exc.status_code, body, getattr(exc, "headers", None))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc)
     language = request_language(request)
-    body = {"error": {"code": "internal_error", "message": translate("internal_error", language),
-                      "details": None}}
+    body = {
+        "error": {
+            "code": "internal_error",
+            "message": translate("internal_error", language),
+            "details": None,
+        }
+    }
     return render(request, 500, body)
 
 

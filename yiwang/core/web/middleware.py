@@ -48,7 +48,10 @@ class RequestContext:
         finally:
             if log.isEnabledFor(logging.INFO):
                 log.info(
-                    "%s %s %s", scope["method"], scope["path"], status["code"],
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status["code"],
                     extra={
                         "method": scope["method"],
                         "path": scope["path"],

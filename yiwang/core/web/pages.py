@@ -36,7 +36,7 @@ def home(request: Request, session: SessionDep, actor: CurrentActor) -> Response
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, actor: CurrentActor, next: str | None = None) -> Response:  # noqa: A002
+def login_form(request: Request, _actor: CurrentActor, next: str | None = None) -> Response:
     return render_page(request, "core/login.html", {"next": _safe_next(next), "error": None})
 
 
@@ -48,19 +48,28 @@ def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
     csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/account",  # noqa: A002
+    next: Annotated[str, Form()] = "/account",
 ) -> Response:
     check_csrf(request, csrf)
     try:
         user = identity.authenticate_password(session, username=username, password=password)
     except AppError as exc:
-        return render_page(request, "core/login.html",
-                           {"next": _safe_next(next), "error": exc, "username": username},
-                           status_code=exc.status_code)
+        return render_page(
+            request,
+            "core/login.html",
+            {"next": _safe_next(next), "error": exc, "username": username},
+            status_code=exc.status_code,
+        )
     raw = identity.start_web_session(session, user=user, hours=settings.session_hours)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure, max_age=settings.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_hours * 3600,
+    )
     return response
 
 
@@ -75,14 +84,22 @@ def logout(request: Request, session: SessionDep, csrf: Annotated[str, Form()] =
     return response
 
 
-def _account(request: Request, session: SessionDep, actor: SignedInActor,
-             new_token: str | None = None, status_code: int = 200) -> Response:
+def _account(
+    request: Request,
+    session: SessionDep,
+    actor: SignedInActor,
+    new_token: str | None = None,
+    status_code: int = 200,
+) -> Response:
     assert actor.user_id is not None  # noqa: S101
     user = identity.get_user(session, actor.user_id)
     tokens = identity.list_tokens(session, actor=actor, user_id=actor.user_id)
-    return render_page(request, "core/account.html",
-                       {"user": user, "tokens": tokens, "new_token": new_token},
-                       status_code=status_code)
+    return render_page(
+        request,
+        "core/account.html",
+        {"user": user, "tokens": tokens, "new_token": new_token},
+        status_code=status_code,
+    )
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -101,14 +118,20 @@ def account_create_token(
 ) -> Response:
     check_csrf(request, csrf)
     assert actor.user_id is not None  # noqa: S101
-    _, raw = identity.create_token(session, actor=actor, user_id=actor.user_id, name=name,
-                                   expires_days=expires_days)
+    _, raw = identity.create_token(
+        session, actor=actor, user_id=actor.user_id, name=name, expires_days=expires_days
+    )
     return _account(request, session, actor, new_token=raw, status_code=201)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def account_revoke_token(request: Request, token_id: int, session: SessionDep,
-                         actor: SignedInActor, csrf: Annotated[str, Form()] = "") -> Response:
+def account_revoke_token(
+    request: Request,
+    token_id: int,
+    session: SessionDep,
+    actor: SignedInActor,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
     check_csrf(request, csrf)
     identity.revoke_token(session, actor=actor, token_id=token_id)
     return RedirectResponse("/account", status_code=303)
