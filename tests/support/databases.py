@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from yiwang.core.cache import VersionedCache
 from yiwang.core.db import Database
 from yiwang.migrate import upgrade_and_seed
 
@@ -81,6 +82,10 @@ class BoundDatabase(Database):
         self.url = parent.url
         self.engine = parent.engine
         self.connection = connection
+        self.cache = VersionedCache()
         self.sessionmaker = sessionmaker(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+            info={"cache": self.cache, "database": self},
         )

@@ -123,13 +123,24 @@ def declare_write(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: True})
 
 
+def database_of(session: Session) -> Database | None:
+    """The :class:`Database` a session was made by, for work in a transaction of its own."""
+    database = session.info.get("database")
+    return database if isinstance(database, Database) else None
+
+
 class Database:
     """An engine and its session factory."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        from yiwang.core.cache import VersionedCache  # noqa: PLC0415  (the cache's table needs Base)
+
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, pool_size=pool_size)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.cache = VersionedCache()
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, info={"cache": self.cache, "database": self}
+        )
 
     @property
     def dialect(self) -> str:

@@ -1,6 +1,7 @@
 """Every core model, imported so that ``Base.metadata`` knows all core tables."""
 
 from yiwang.core.audit.models import AuditEntry, AuditHead
+from yiwang.core.cache import CacheVersion
 from yiwang.core.calendar.models import CalendarDay, CalendarYear
 from yiwang.core.events.models import OutboxEvent
 from yiwang.core.identity.models import ApiToken, Department, User, WebSession
@@ -10,6 +11,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuditHead",
+    "CacheVersion",
     "CalendarDay",
     "CalendarYear",
     "Department",

@@ -148,7 +148,7 @@ def test_tokens_are_stored_only_as_digests(session: Session) -> None:
     assert raw not in digest
     assert raw.startswith(prefix)
     assert len(prefix) < 12
-    assert identity.authenticate_token(session, raw).id == user.id
+    assert identity.authenticate_token(session, raw).user_id == user.id
 
 
 def test_expired_revoked_and_unknown_tokens_say_so(session: Session) -> None:
@@ -191,13 +191,13 @@ def test_only_the_owner_or_a_sysadmin_revokes(session: Session) -> None:
 def test_web_sessions_are_stored_as_digests_and_end(session: Session) -> None:
     user = make_user(session)
     raw = identity.start_web_session(session, user=user, hours=1)
-    assert identity.user_for_web_session(session, raw).id == user.id  # type: ignore[union-attr]
+    assert identity.session_actor(session, raw).user_id == user.id  # type: ignore[union-attr]
     stored = session.execute(
         text("SELECT session_digest FROM web_sessions WHERE user_id = :u"), {"u": user.id}
     ).scalar_one()
     assert stored != raw
     identity.end_web_session(session, raw)
-    assert identity.user_for_web_session(session, raw) is None
+    assert identity.session_actor(session, raw) is None
 
 
 def test_listing_users_is_audited(session: Session) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from yiwang.core import audit
-from yiwang.core.codes import normalize_division
-from yiwang.core.db import utcnow
+from yiwang.core import audit, cache
+from yiwang.core.codes import division_name, normalize_division
+from yiwang.core.db import database_of, utcnow
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from yiwang.core.identity.models import ApiToken, Department, User, WebSession
+from yiwang.core.identity.schemas import DepartmentPublic
 from yiwang.core.policy import (
     Actor,
     Role,
@@ -36,6 +38,8 @@ from yiwang.core.security import (
 )
 
 MIN_PASSWORD_LENGTH = 10
+IDENTITY = "identity"  # cache namespace: what tokens and web sessions grant
+DEPARTMENTS = "departments"  # cache namespace: public pages of the department list
 _TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
 
 
@@ -69,11 +73,52 @@ def list_departments(
     if q:
         pattern = f"%{q}%"
         query = query.where(or_(Department.name_zh.like(pattern), Department.name_en.like(pattern)))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(Department.division_code, Department.id).limit(limit).offset(offset)
     ).all()
+    if offset == 0 and len(rows) < limit:
+        return list(rows), len(rows)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return list(rows), int(total)
+
+
+def public_department(department: Department) -> dict[str, object]:
+    public = DepartmentPublic.model_validate(department)
+    public.division_name = division_name(department.division_code)
+    return public.model_dump(mode="json")
+
+
+def cached_department_page(
+    session: Session, *, division_code: str | None, q: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, object]], int] | None:
+    """Return a page of the public department list from this process's cache, or None."""
+    store = cache.of(session)
+    if store is None:
+        return None
+    page = store.get(session, DEPARTMENTS, (division_code, q, limit, offset))
+    return None if page is cache.MISSING else page
+
+
+def department_page(
+    session: Session,
+    *,
+    actor: Actor,
+    division_code: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, object]], int]:
+    """Return a page of the public department list (as plain values) and the total, and
+    cache it for this process."""
+    store = cache.of(session)
+    generation = store.begin_load(session, DEPARTMENTS) if store else 0
+    rows, total = list_departments(
+        session, actor=actor, division_code=division_code, q=q, limit=limit, offset=offset
+    )
+    page = ([public_department(d) for d in rows], total)
+    if store is not None:
+        store.put(DEPARTMENTS, (division_code, q, limit, offset), page, generation=generation)
+    return page
 
 
 def get_department(session: Session, department_id: int) -> Department:
@@ -145,6 +190,7 @@ def create_department(
     )
     session.add(department)
     session.flush()
+    cache.bump(session, DEPARTMENTS)
     audit.record(
         session,
         actor=actor,
@@ -172,6 +218,7 @@ def update_department(
         if field in changes:
             setattr(department, field, changes[field])
     session.flush()
+    cache.bump(session, DEPARTMENTS)
     audit.record(
         session,
         actor=actor,
@@ -310,6 +357,7 @@ def set_user_active(session: Session, *, actor: Actor, user_id: int, active: boo
         object_id=user.id,
     )
     user.is_active = active
+    cache.bump(session, IDENTITY)
     if not active:
         for web_session in session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
             session.delete(web_session)
@@ -413,31 +461,96 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()
+        cache.bump(session, IDENTITY)
         audit.record(
             session, actor=actor, action="token.revoke", object_type="api_token", object_id=token.id
         )
     return token
 
 
-def authenticate_token(session: Session, raw: str) -> User:
-    """Return the active owner of a valid token, or raise :class:`Unauthenticated` saying
-    whether it is unknown, expired or revoked."""
-    token = session.scalars(
-        select(ApiToken).where(ApiToken.token_digest == token_digest(raw.strip()))
-    ).first()
-    if token is None:
-        raise Unauthenticated("auth.invalid_token")
-    now = utcnow()
-    if token.revoked_at is not None:
+@dataclass(frozen=True, slots=True)
+class _Grant:
+    """What a token or a web session grants, as cached: its owner and its limits."""
+
+    token_id: int | None
+    actor: Actor
+    user_active: bool
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+
+
+def _check(grant: _Grant, now: dt.datetime) -> Actor:
+    if grant.revoked_at is not None:
         raise Unauthenticated("auth.revoked_token")
-    if token.expires_at is not None and token.expires_at <= now:
+    if grant.expires_at is not None and grant.expires_at <= now:
         raise Unauthenticated("auth.expired_token")
-    user = token.user
-    if not user.is_active:
+    if not grant.user_active:
         raise Unauthenticated("auth.inactive_user")
+    return grant.actor
+
+
+def _cached(session: Session, key: tuple[str, str]) -> _Grant | None:
+    store = cache.of(session)
+    if store is None:
+        return None
+    grant = store.get(session, IDENTITY, key)
+    return grant if isinstance(grant, _Grant) else None
+
+
+def cached_token_actor(session: Session, raw: str) -> Actor | None:
+    """Return the actor of a token from this process's cache, or None when it must be
+    looked up (not cached, or due for its last-used time to be recorded)."""
+    grant = _cached(session, ("token", token_digest(raw.strip())))
+    if grant is None:
+        return None
+    now = utcnow()
+    if grant.last_used_at is None or now - grant.last_used_at > _TOKEN_TOUCH_INTERVAL:
+        return None
+    return _check(grant, now)
+
+
+def authenticate_token(session: Session, raw: str) -> Actor:
+    """Return the actor of a valid token, or raise :class:`Unauthenticated` saying whether it
+    is unknown, expired or revoked (or its owner deactivated)."""
+    digest = token_digest(raw.strip())
+    store = cache.of(session)
+    generation = store.begin_load(session, IDENTITY) if store else 0
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_digest == digest)
+    ).first()
+    if row is None:
+        raise Unauthenticated("auth.invalid_token")
+    token, user = row
+    now = utcnow()
+    grant = _Grant(
+        token.id,
+        actor_for(user, via="token"),
+        user.is_active,
+        token.expires_at,
+        token.revoked_at,
+        token.last_used_at,
+    )
+    actor = _check(grant, now)
     if token.last_used_at is None or now - token.last_used_at > _TOKEN_TOUCH_INTERVAL:
-        token.last_used_at = now
-    return user
+        _touch(session, token.id, now)
+        grant = replace(grant, last_used_at=now)
+    if store is not None:
+        store.put(IDENTITY, ("token", digest), grant, generation=generation)
+    return actor
+
+
+def _touch(session: Session, token_id: int, now: dt.datetime) -> None:
+    """Record when a token was last used, in a transaction of its own so that a read request
+    does not turn into a write."""
+    database = database_of(session)
+    if database is None:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        return
+    with database.session() as own:
+        own.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 # --- web sessions ------------------------------------------------------------------------------
@@ -466,15 +579,34 @@ def start_web_session(session: Session, *, user: User, hours: int) -> str:
     return raw
 
 
-def user_for_web_session(session: Session, raw: str) -> User | None:
-    """Return the user of a live web session, or None."""
-    web_session = session.scalars(
-        select(WebSession).where(WebSession.session_digest == token_digest(raw))
-    ).first()
-    if web_session is None or web_session.expires_at <= utcnow():
+def cached_session_actor(session: Session, raw: str) -> Actor | None:
+    """Return the actor of a live web session from this process's cache, or None when it must
+    be looked up."""
+    grant = _cached(session, ("session", token_digest(raw)))
+    if grant is None or (grant.expires_at is not None and grant.expires_at <= utcnow()):
         return None
-    user = web_session.user
-    return user if user.is_active else None
+    return grant.actor if grant.user_active else None
+
+
+def session_actor(session: Session, raw: str) -> Actor | None:
+    """Return the actor of a live web session, or None."""
+    digest = token_digest(raw)
+    store = cache.of(session)
+    generation = store.begin_load(session, IDENTITY) if store else 0
+    row = session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.session_digest == digest)
+    ).first()
+    if row is None:
+        return None
+    web_session, user = row
+    if web_session.expires_at <= utcnow() or not user.is_active:
+        return None
+    grant = _Grant(None, actor_for(user, via="session"), True, web_session.expires_at)
+    if store is not None:
+        store.put(IDENTITY, ("session", digest), grant, generation=generation)
+    return grant.actor
 
 
 def end_web_session(session: Session, raw: str) -> None:
@@ -484,6 +616,7 @@ def end_web_session(session: Session, raw: str) -> None:
     if web_session is not None:
         user = web_session.user
         session.delete(web_session)
+        cache.bump(session, IDENTITY)
         audit.record(
             session,
             actor=actor_for(user, via="session"),

@@ -4,16 +4,17 @@ working-day calendar and configuration; and the health probes."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from yiwang import __version__
 from yiwang.core import audit, calendar, identity, jobs
-from yiwang.core.codes import division_name
 from yiwang.core.errors import AppError
 from yiwang.core.i18n import translate
 from yiwang.core.identity.schemas import (
@@ -45,7 +46,7 @@ health = APIRouter()
 
 
 @health.get("/healthz", tags=["health"], summary="The process is up")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
@@ -92,13 +93,16 @@ def index() -> dict[str, Any]:
 
 
 def _department(department: identity.Department) -> DepartmentPublic:
-    public = DepartmentPublic.model_validate(department)
-    public.division_name = division_name(department.division_code)
-    return public
+    return DepartmentPublic.model_validate(identity.public_department(department))
 
 
-@router.get("/departments", tags=["identity"], summary="List departments")
-def list_departments(
+@router.get(
+    "/departments",
+    tags=["identity"],
+    summary="List departments",
+    response_model=Page[DepartmentPublic],
+)
+async def list_departments(
     request: Request,
     session: SessionDep,
     actor: CurrentActor,
@@ -106,16 +110,33 @@ def list_departments(
     offset: Offset = 0,
     division_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Page[DepartmentPublic]:
-    rows, total = identity.list_departments(
-        session, actor=actor, division_code=division_code, q=q, limit=limit, offset=offset
+) -> JSONResponse:
+    # The department list is read everywhere and changes rarely: pages are served from the
+    # cache of this process (kept coherent across nodes), without a thread or a query.
+    page = identity.cached_department_page(
+        session, division_code=division_code, q=q, limit=limit, offset=offset
     )
-    return Page(
-        items=[_department(d) for d in rows],
-        total=total,
-        limit=limit,
-        offset=offset,
-        next=next_link(request, total=total, limit=limit, offset=offset),
+    if page is None:
+        page = await run_in_threadpool(
+            partial(
+                identity.department_page,
+                session,
+                actor=actor,
+                division_code=division_code,
+                q=q,
+                limit=limit,
+                offset=offset,
+            )
+        )
+    items, total = page
+    return JSONResponse(
+        {
+            "items": items,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next": next_link(request, total=total, limit=limit, offset=offset),
+        }
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from yiwang.core import audit, identity
@@ -26,7 +27,7 @@ CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -50,32 +51,42 @@ def _record_denial(db: Database, request: Request, exc: PermissionDenied) -> Non
         )
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def _roll_back(session: Session) -> None:
+    if session.in_transaction():
+        session.rollback()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session for one request: committed before the response is sent, rolled back on any
-    error. A refusal by the policy is written to the audit log after the rollback."""
+    error. A refusal by the policy is written to the audit log after the rollback.
+
+    The dependency itself is async so that a request answered from memory never waits for a
+    thread; anything that touches the database runs in the thread pool. A request that will
+    write (an unsafe method) declares it before its first statement."""
     db = get_database(request)
     session = db.sessionmaker()
-    if request.method not in _SAFE_METHODS:
-        declare_write(session)
     try:
+        if request.method not in _SAFE_METHODS:
+            await run_in_threadpool(declare_write, session)
         yield session
-        session.commit()
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
     except PermissionDenied as exc:
-        session.rollback()
-        _record_denial(db, request, exc)
+        await run_in_threadpool(_roll_back, session)
+        await run_in_threadpool(_record_denial, db, request, exc)
         raise
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(_roll_back, session)
         raise
     finally:
-        session.close()
+        await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_language(request: Request) -> str:
+async def get_language(request: Request) -> str:
     return request_language(request)
 
 
@@ -102,37 +113,46 @@ def _basic_credentials(value: str) -> tuple[str, str]:
     return username, password
 
 
-def _resolve_actor(request: Request, session: Session) -> Actor:
+async def _token_actor(session: Session, raw: str) -> Actor:
+    cached = identity.cached_token_actor(session, raw)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(identity.authenticate_token, session, raw)
+
+
+async def _resolve_actor(request: Request, session: Session) -> Actor:
     header = request.headers.get("authorization")
     if header:
         scheme, _, credentials = header.partition(" ")
         scheme = scheme.lower()
         if scheme == "bearer":
-            return identity.actor_for(
-                identity.authenticate_token(session, credentials), via="token"
-            )
+            return await _token_actor(session, credentials)
         if scheme == "basic":
             username, password = _basic_credentials(credentials.strip())
             if password.startswith(TOKEN_PREFIX):
-                user = identity.authenticate_token(session, password)
-                if user.username != username:
+                actor = await _token_actor(session, password)
+                if actor.username != username:
                     raise Unauthenticated("auth.invalid_token")
-                return identity.actor_for(user, via="token")
-            user = identity.authenticate_password(session, username=username, password=password)
+                return actor
+            user = await run_in_threadpool(
+                identity.authenticate_password, session, username=username, password=password
+            )
             return identity.actor_for(user, via="basic")
         raise Unauthenticated("auth.required")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        session_user = identity.user_for_web_session(session, cookie)
-        if session_user is not None:
-            return identity.actor_for(session_user, via="session")
+        signed_in = identity.cached_session_actor(session, cookie) or await run_in_threadpool(
+            identity.session_actor, session, cookie
+        )
+        if signed_in is not None:
+            return signed_in
     return ANONYMOUS
 
 
-def get_actor(request: Request, session: SessionDep) -> Actor:
+async def get_actor(request: Request, session: SessionDep) -> Actor:
     """Who is calling. A bad token or password is an error, never silently anonymous. Writes
     with a session cookie must carry the CSRF token in a header (forms check their own)."""
-    actor = _resolve_actor(request, session)
+    actor = await _resolve_actor(request, session)
     request.state.actor = actor
     if (
         actor.via == "session"
@@ -146,7 +166,7 @@ def get_actor(request: Request, session: SessionDep) -> Actor:
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
-def get_signed_in_actor(actor: CurrentActor) -> Actor:
+async def get_signed_in_actor(actor: CurrentActor) -> Actor:
     if actor.is_anonymous:
         raise Unauthenticated("auth.required")
     return actor
