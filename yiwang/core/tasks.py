@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from yiwang.core import audit, events
+from sqlalchemy.orm import Session
+
+from yiwang.core import audit, events, jobs
 from yiwang.core.db import Database
-from yiwang.core.jobs import JobContext, handler
+from yiwang.core.jobs import Job, JobContext, handler
+from yiwang.core.policy import Actor, can_verify_audit, require
 
 _db: Database | None = None
 
@@ -31,6 +34,14 @@ def verify_audit(ctx: JobContext, _payload: dict[str, Any]) -> dict[str, Any]:
         result = audit.verify(session, actor=ctx.actor)
     ctx.progress(100, "done")
     return result.as_dict()
+
+
+def request_audit_verification(session: Session, *, actor: Actor) -> Job:
+    """Queue a verification of the audit chain for ``actor``, and record the request."""
+    require(can_verify_audit(actor), "audit.verify", object_type="audit_log")
+    job = jobs.enqueue(session, kind="audit.verify", actor=actor, max_attempts=1)
+    audit.record(session, actor=actor, action="audit.verify", object_type="job", object_id=job.id)
+    return job
 
 
 @handler("events.deliver")

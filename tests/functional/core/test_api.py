@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import logging
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -260,3 +262,49 @@ def test_openapi_and_offline_docs(app_client: TestClient) -> None:
     assert "/api/docs/assets/swagger-ui-bundle.js" in docs.text
     assert "cdn" not in docs.text.lower()
     assert app_client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_standard_codes_are_checked_with_clear_errors(app_client: TestClient) -> None:
+    ok = app_client.post(
+        "/api/v1/codes/check", json={"kind": "uscc", "value": "91330106MA2B0FAK3X"}
+    )
+    assert ok.json() == {"kind": "uscc", "value": "91330106MA2B0FAK3X", "name": None}
+    county = app_client.post("/api/v1/codes/check", json={"kind": "division", "value": "330106"})
+    assert county.json()["name"] == "浙江省杭州市西湖区"
+    bad_uscc = app_client.post(
+        "/api/v1/codes/check", json={"kind": "uscc", "value": "91330106MA2B0FAK3Y"}
+    )
+    assert bad_uscc.status_code == 422
+    assert (
+        bad_uscc.json()["error"]["message"]
+        == "统一社会信用代码无效（GB 32100）：91330106MA2B0FAK3Y"
+    )
+    bad_id = app_client.post(
+        "/api/v1/codes/check",
+        headers={"Accept-Language": "en"},
+        json={"kind": "resident_id", "value": "110105194912310021"},
+    )
+    assert bad_id.status_code == 422
+    assert bad_id.json()["error"]["message"].startswith("Not a valid resident identity number")
+    unknown = app_client.post("/api/v1/codes/check", json={"kind": "passport", "value": "x"})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"][0]["field"] == "kind"
+
+
+def test_secrets_never_reach_the_logs(
+    app_client: TestClient, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = make_user(session)
+    token = make_token(session, user)
+    session.commit()
+    with caplog.at_level(logging.DEBUG):
+        app_client.get("/api/v1/users/me", headers=bearer(token))
+        app_client.get("/api/v1/users/me", headers=basic(user.username, PASSWORD))
+        app_client.get("/api/v1/users/me", headers=basic(user.username, "wrong-password-x"))
+        app_client.post(
+            "/api/v1/codes/check", json={"kind": "resident_id", "value": "11010519491231002X"}
+        )
+    text = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
+    assert "GET /api/v1/users/me" in text  # the requests were logged
+    for secret in (token, PASSWORD, "wrong-password-x", "11010519491231002X"):
+        assert secret not in text

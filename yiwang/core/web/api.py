@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from yiwang import __version__
-from yiwang.core import audit, calendar, identity, jobs
+from yiwang.core import audit, calendar, codes, identity, jobs, tasks
 from yiwang.core.errors import AppError
 from yiwang.core.i18n import translate
 from yiwang.core.identity.schemas import (
@@ -27,7 +27,7 @@ from yiwang.core.identity.schemas import (
     UserCreate,
     UserPublic,
 )
-from yiwang.core.policy import can_verify_audit, can_view_config, require
+from yiwang.core.policy import can_view_config, require
 from yiwang.core.web.deps import (
     CurrentActor,
     Language,
@@ -346,9 +346,7 @@ def list_audit(
     summary="Verify the hash chain, as a job; poll the job for the result",
 )
 def verify_audit(session: SessionDep, actor: SignedInActor) -> JobPublic:
-    require(can_verify_audit(actor), "audit.verify", object_type="audit_log")
-    job = jobs.enqueue(session, kind="audit.verify", actor=actor, max_attempts=1)
-    return job_public(job)
+    return job_public(tasks.request_audit_verification(session, actor=actor))
 
 
 # --- calendar ----------------------------------------------------------------------------------
@@ -421,6 +419,35 @@ def calendar_import(
         session, actor=actor, content=content, filename=file.filename or "schedule.csv"
     )
     return {"years": years}
+
+
+# --- standard codes ----------------------------------------------------------------------------
+
+
+class CodeCheck(BaseModel):
+    kind: Literal["uscc", "resident_id", "division"] = Field(
+        description="uscc: 统一社会信用代码 (GB 32100); resident_id: 居民身份证号码 (GB 11643); "
+        "division: 行政区划代码 (GB/T 2260)"
+    )
+    value: str = Field(max_length=40)
+
+
+class CodeChecked(BaseModel):
+    kind: str
+    value: str = Field(description="the code in its normal form")
+    name: str | None = Field(default=None, description="the division's full name")
+
+
+@router.post("/codes/check", tags=["meta"], summary="Check a standard code")
+async def check_code(body: CodeCheck) -> CodeChecked:
+    """Validate a code and return its normal form; an invalid code is a 422 naming the
+    standard. Sent in the body, not the URL, so that identity numbers stay out of logs."""
+    if body.kind == "uscc":
+        return CodeChecked(kind=body.kind, value=codes.normalize_uscc(body.value))
+    if body.kind == "resident_id":
+        return CodeChecked(kind=body.kind, value=codes.normalize_ric(body.value))
+    value = codes.normalize_division(body.value)
+    return CodeChecked(kind=body.kind, value=value, name=codes.division_full_name(value))
 
 
 # --- configuration -----------------------------------------------------------------------------
