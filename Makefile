@@ -44,7 +44,8 @@ docs: $(VENV)/.dev ## Write docs/openapi.json and run the documentation examples
 	$(BIN)/pytest -q tests/docs
 
 lock: $(VENV)/.dev ## Re-pin every dependency into requirements/constraints.txt
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > $(CONSTRAINTS)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -e '^-e ' -e '^py-spy=' > $(CONSTRAINTS)
+
 
 clean: ## Remove the virtual environment and caches (keeps ./var)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -88,6 +88,8 @@ def create_app(
             swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
             swagger_css_url="/api/docs/assets/swagger-ui.css",
             swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+            # No call to the public validator: the page must work, and stay, inside the network.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     app.include_router(health)

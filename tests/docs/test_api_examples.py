@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -40,3 +43,12 @@ def test_api_examples_run(app_client: TestClient, session: Session, db: BoundDat
             exec(compile(code, f"docs/api.md example {number}", "exec"), namespace)  # noqa: S102
         except AssertionError as exc:
             raise AssertionError(f"docs/api.md example {number} no longer holds:\n{code}") from exc
+
+
+def test_the_published_openapi_document_is_current() -> None:
+    """docs/openapi.json is what the code serves; run `make docs` after changing the API."""
+    committed = json.loads((DOC.parent / "openapi.json").read_text(encoding="utf-8"))
+    current = subprocess.run(
+        [sys.executable, "-m", "yiwang", "openapi"], capture_output=True, text=True, check=True
+    ).stdout
+    assert committed == json.loads(current), "docs/openapi.json is stale: run make docs"
