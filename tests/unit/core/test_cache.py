@@ -36,7 +36,7 @@ def _page(session: Session) -> list[str]:
     )
     if page is None:
         page = identity.department_page(session, actor=ANONYMOUS, division_code="330900")
-    return [d["name_zh"] for d in page[0]]  # type: ignore[misc]
+    return [str(d["name_zh"]) for d in page.items]
 
 
 def test_a_change_is_seen_at_once_on_its_own_node(session: Session) -> None:

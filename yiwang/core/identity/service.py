@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -88,9 +90,22 @@ def public_department(department: Department) -> dict[str, object]:
     return public.model_dump(mode="json")
 
 
+@dataclass
+class DepartmentPage:
+    """A page of the public department list, as plain values."""
+
+    items: list[dict[str, object]]
+    total: int
+
+    @cached_property
+    def items_json(self) -> bytes:
+        """The items encoded as a JSON array once, for pages served many times."""
+        return json.dumps(self.items, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def cached_department_page(
     session: Session, *, division_code: str | None, q: str | None, limit: int, offset: int
-) -> tuple[list[dict[str, object]], int] | None:
+) -> DepartmentPage | None:
     """Return a page of the public department list from this process's cache, or None."""
     store = cache.of(session)
     if store is None:
@@ -107,15 +122,14 @@ def department_page(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, object]], int]:
-    """Return a page of the public department list (as plain values) and the total, and
-    cache it for this process."""
+) -> DepartmentPage:
+    """Return a page of the public department list, and cache it for this process."""
     store = cache.of(session)
     generation = store.begin_load(session, DEPARTMENTS) if store else 0
     rows, total = list_departments(
         session, actor=actor, division_code=division_code, q=q, limit=limit, offset=offset
     )
-    page = ([public_department(d) for d in rows], total)
+    page = DepartmentPage([public_department(d) for d in rows], total)
     if store is not None:
         store.put(DEPARTMENTS, (division_code, q, limit, offset), page, generation=generation)
     return page

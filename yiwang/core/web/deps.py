@@ -79,7 +79,11 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         await run_in_threadpool(_roll_back, session)
         raise
     finally:
-        await run_in_threadpool(session.close)
+        # After a commit or rollback the session holds no connection and closes without I/O.
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
