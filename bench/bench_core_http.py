@@ -306,7 +306,6 @@ def run() -> dict[str, Any]:
         "the database only to check, once a second, that no node changed the data. What is "
         "left of the gap to `/min` is FastAPI's own work per request (dependency solving, "
         "routing, exit stacks: about 60% of the server's profile).",
-
         f"`GET {DEPARTMENTS}` is the demo data's first page ({sqlite.items} items, "
         f"{sqlite.body_bytes:,} bytes) with `Authorization: Bearer <API token of admin>`; "
         "it was checked to answer 200 with items before it was measured, and every measured "

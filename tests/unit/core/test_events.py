@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tests.support.databases import BoundDatabase
 from yiwang.core import events
 from yiwang.core.events import Event, OutboxEvent
+from yiwang.core.jobs import Worker
 
 
 @pytest.fixture
@@ -82,5 +83,24 @@ def test_a_durable_handler_name_is_registered_once() -> None:
     try:
         with pytest.raises(ValueError, match="twice"):
             events.subscribe("y", "only-once", handler)
+    finally:
+        events.unsubscribe(handler)
+
+
+def test_workers_deliver_events_between_jobs(db: BoundDatabase) -> None:
+    delivered: list[dict[str, object]] = []
+
+    def handler(s: Session, event: Event) -> None:
+        delivered.append(event.payload)
+
+    events.subscribe("case.overdue", "test-worker-delivery", handler)
+    try:
+        with db.session() as session:
+            events.publish(session, "case.overdue", {"case": "ZJ-2025-0001"})
+        worker = Worker(db)
+        assert worker.run_one() is False  # no job
+        assert worker.deliver_events() == 1
+        assert delivered == [{"case": "ZJ-2025-0001"}]
+        assert worker.deliver_events() == 0
     finally:
         events.unsubscribe(handler)

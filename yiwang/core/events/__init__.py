@@ -4,6 +4,7 @@ from yiwang.core.events.models import OutboxEvent
 from yiwang.core.events.service import (
     Event,
     deliver_pending,
+    has_durable_handlers,
     publish,
     subscribe,
     subscribe_live,
@@ -14,6 +15,7 @@ __all__ = [
     "Event",
     "OutboxEvent",
     "deliver_pending",
+    "has_durable_handlers",
     "publish",
     "subscribe",
     "subscribe_live",

@@ -57,6 +57,10 @@ def subscribe(pattern: str, name: str, handler: DurableHandler) -> None:
     _durable.append((pattern, name, handler))
 
 
+def has_durable_handlers() -> bool:
+    return bool(_durable)
+
+
 def unsubscribe(handler: Handler | DurableHandler) -> None:
     _live[:] = [(p, h) for p, h in _live if h is not handler]
     _durable[:] = [(p, n, h) for p, n, h in _durable if h is not handler]

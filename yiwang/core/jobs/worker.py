@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from yiwang.core import events
 from yiwang.core.db import Database, declare_write
 from yiwang.core.identity import User, actor_for
 from yiwang.core.jobs import service
@@ -47,13 +48,21 @@ class Worker:
         log.info("job worker started", extra={"worker": self.name})
         while not self._stop.is_set():
             try:
-                ran = self.run_one()
+                ran = self.run_one() or self.deliver_events() > 0
             except Exception:
                 log.exception("job worker loop failed; retrying")
                 ran = False
             if not ran:
                 self._stop.wait(self.poll_seconds)
         log.info("job worker stopped", extra={"worker": self.name})
+
+    def deliver_events(self) -> int:
+        """Deliver pending domain events to the durable handlers of this process, between
+        jobs; return how many were delivered."""
+        if not events.has_durable_handlers():
+            return 0
+        with self.db.session() as session:
+            return events.deliver_pending(session)
 
     def run_one(self) -> bool:
         """Claim and run one job; return whether there was one."""
