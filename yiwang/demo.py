@@ -216,6 +216,7 @@ def load_core(session: Session) -> list[DemoUser]:
         by_key[key] = identity.create_department(
             session,
             actor=SYSTEM,
+            slug=key,
             name_zh=name_zh,
             name_en=name_en,
             short_name=short,

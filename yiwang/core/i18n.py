@@ -50,6 +50,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "部门已存在：{name}（{division_code}）",
         EN: "The department already exists: {name} ({division_code})",
     },
+    "identity.bad_slug": {
+        ZH: "部门简码只能由小写字母、数字、- 和 _ 组成（2–64 个字符）：{slug}",
+        EN: "A department slug is 2–64 lowercase letters, digits, - and _: {slug}",
+    },
+    "identity.duplicate_slug": {
+        ZH: "部门简码已被使用：{slug}",
+        EN: "The department slug is taken: {slug}",
+    },
     "identity.unknown_role": {ZH: "未知角色：{role}", EN: "Unknown role: {role}"},
     "identity.unknown_department": {
         ZH: "部门不存在：{department}",

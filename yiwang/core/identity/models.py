@@ -17,6 +17,9 @@ class Department(Base):
     __table_args__ = (UniqueConstraint("name_zh", "division_code"),)
 
     id: Mapped[IntPK]
+    slug: Mapped[str] = mapped_column(
+        String(64), unique=True, comment="short Latin name for URLs and APIs, e.g. zjenv"
+    )
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(300))
     short_name: Mapped[str | None] = mapped_column(String(100), comment="简称, e.g. 省数据局")

@@ -11,6 +11,12 @@ from yiwang.core.policy import Role
 
 
 class DepartmentCreate(BaseModel):
+    slug: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9_\-]{1,63}$",
+        examples=["zjenv"],
+        description="short Latin name for URLs and APIs; made from the division code if omitted",
+    )
     name_zh: str = Field(min_length=2, max_length=200, examples=["浙江省生态环境厅"])
     name_en: str | None = Field(default=None, max_length=300)
     short_name: str | None = Field(default=None, max_length=100)
@@ -30,10 +36,12 @@ class DepartmentPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    slug: str
     name_zh: str
     name_en: str | None
     short_name: str | None
     division_code: str
+
     division_name: str | None = None
     parent_id: int | None
     is_data_office: bool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -40,6 +41,7 @@ from yiwang.core.security import (
 )
 
 MIN_PASSWORD_LENGTH = 10
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_\-]{1,63}$")
 IDENTITY = "identity"  # cache namespace: what tokens and web sessions grant
 DEPARTMENTS = "departments"  # cache namespace: public pages of the department list
 _TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
@@ -144,7 +146,7 @@ def get_department(session: Session, department_id: int) -> Department:
 
 def find_department(session: Session, ref: str) -> Department:
     """Return the department named by id, by division code (the data office first, then the
-    earliest registered) or by Chinese name."""
+    earliest registered), by slug or by Chinese name."""
     ref = ref.strip()
     department = None
     if ref.isdigit() and len(ref) != 6:
@@ -157,7 +159,9 @@ def find_department(session: Session, ref: str) -> Department:
             .limit(1)
         ).first()
     else:
-        department = session.scalars(select(Department).where(Department.name_zh == ref)).first()
+        department = session.scalars(
+            select(Department).where(or_(Department.slug == ref, Department.name_zh == ref))
+        ).first()
     if department is None:
         raise InvalidInput("identity.unknown_department", department=ref)
     return department
@@ -183,9 +187,22 @@ def create_department(
     short_name: str | None = None,
     parent_id: int | None = None,
     is_data_office: bool = False,
+    slug: str | None = None,
 ) -> Department:
+    """Register a department. Without a ``slug``, one is made from the division code."""
     require(can_create_department(actor), "department.create", object_type="department")
     division_code = normalize_division(division_code)
+    if slug is None:
+        taken = session.scalar(
+            select(func.count())
+            .select_from(Department)
+            .where(Department.division_code == division_code)
+        )
+        slug = f"{division_code}-{(taken or 0) + 1}"
+    if not _SLUG.match(slug):
+        raise InvalidInput("identity.bad_slug", slug=slug)
+    if session.scalar(select(Department.id).where(Department.slug == slug)) is not None:
+        raise Conflict("identity.duplicate_slug", slug=slug)
     duplicate = session.scalar(
         select(Department.id).where(
             Department.name_zh == name_zh, Department.division_code == division_code
@@ -195,6 +212,7 @@ def create_department(
         raise Conflict("identity.duplicate_department", name=name_zh, division_code=division_code)
     _check_parent(session, None, parent_id)
     department = Department(
+        slug=slug,
         name_zh=name_zh,
         name_en=name_en,
         short_name=short_name,

@@ -93,6 +93,7 @@ def upgrade() -> None:
     )
     op.create_table('departments',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=64), nullable=False, comment='short Latin name for URLs and APIs, e.g. zjenv'),
     sa.Column('name_zh', sa.String(length=200), nullable=False),
     sa.Column('name_en', sa.String(length=300), nullable=True),
     sa.Column('short_name', sa.String(length=100), nullable=True, comment='简称, e.g. 省数据局'),
@@ -102,7 +103,9 @@ def upgrade() -> None:
     sa.Column('created_at', yiwang.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['departments.id'], name=op.f('fk_departments_parent_id_departments'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_departments')),
-    sa.UniqueConstraint('name_zh', 'division_code', name=op.f('uq_departments_name_zh_division_code'))
+    sa.UniqueConstraint('name_zh', 'division_code', name=op.f('uq_departments_name_zh_division_code')),
+    sa.UniqueConstraint('slug', name=op.f('uq_departments_slug'))
+
     )
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_departments_division_code'), ['division_code'], unique=False)
