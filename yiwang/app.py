@@ -13,8 +13,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from yiwang import __version__
-from yiwang.core import tasks
+from yiwang import __version__, engines
+from yiwang.core import tasks  # noqa: F401  (registers the core's job handlers)
 from yiwang.core.config import Settings, get_settings
 from yiwang.core.db import Database
 from yiwang.core.jobs import Worker
@@ -48,7 +48,6 @@ def create_app(
     settings = settings or get_settings()
     db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
     settings.secret()  # generate the secret key now, not in the middle of a request
-    tasks.bind(db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +93,8 @@ def create_app(
 
     app.include_router(health)
     app.include_router(core_api)
+    for engine in engines.load():
+        engine.register(app)
     app.include_router(core_pages)
     return app
 

@@ -149,7 +149,7 @@ def worker(imports: tuple[str, ...], kinds: tuple[str, ...], poll: float) -> Non
     import signal  # noqa: PLC0415
 
     from yiwang import engines  # noqa: PLC0415
-    from yiwang.core import tasks  # noqa: PLC0415
+    from yiwang.core import tasks  # noqa: F401, PLC0415  (registers the core's job handlers)
     from yiwang.core.jobs import Worker  # noqa: PLC0415
 
     engines.load()
@@ -157,7 +157,6 @@ def worker(imports: tuple[str, ...], kinds: tuple[str, ...], poll: float) -> Non
         importlib.import_module(module)
     settings = get_settings()
     db = _database()
-    tasks.bind(db)
     runner = Worker(
         db, lease_seconds=settings.job_lease_seconds, poll_seconds=poll, kinds=list(kinds) or None
     )

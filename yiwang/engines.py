@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-ENGINES: tuple[str, ...] = ()
+ENGINES: tuple[str, ...] = ("catalog",)
 
 
 def load() -> list[ModuleType]:

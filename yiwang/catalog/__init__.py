@@ -1,2 +1,34 @@
 """The catalog engine: the government data-resource catalogue, its datastore, sharing between
 departments and open data, served through the native API, CKAN's Action API and DCAT-AP."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from yiwang.catalog import loader  # noqa: F401  (registers the load job)
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from sqlalchemy.orm import Session
+
+
+def register(app: FastAPI) -> None:
+    """Serve the catalog's native API, CKAN's Action API, the dumps and DCAT-AP."""
+    from yiwang.catalog import api, ckan, exports  # noqa: PLC0415
+    from yiwang.core.web.errors import register_renderer  # noqa: PLC0415
+
+    app.include_router(api.router)
+    app.include_router(ckan.router)
+    app.include_router(exports.router)
+    register_renderer("/api/3/action/", ckan.render_error)
+    register_renderer("/api/action/", ckan.render_error)
+
+
+def demo(session: Session) -> None:
+    """Add the catalog's demo resources and data."""
+    from yiwang.catalog import demo as demo_data  # noqa: PLC0415
+
+    demo_data.load(session)
+
+
+__all__ = ["demo", "register"]

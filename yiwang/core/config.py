@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     log_format: str = Field(default="json", description="json or text")
     job_lease_seconds: int = Field(default=60, ge=5, description="How long a claimed job is held")
     db_pool_size: int = Field(default=10, ge=1)
+    datastore_sql_enabled: bool = Field(
+        default=False, description="Offer CKAN's datastore_search_sql (read-only, limited)"
+    )
+    datastore_sql_timeout_ms: int = Field(default=3000, ge=100, le=60000)
 
     @field_validator("languages", mode="before")
     @classmethod

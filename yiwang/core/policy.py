@@ -129,6 +129,96 @@ def can_create_token_for(actor: Actor, *, owner_id: int) -> bool:
     return actor.user_id == owner_id or (actor.is_sysadmin and actor.via in ("cli", "system"))
 
 
+# --- catalog -----------------------------------------------------------------------------------
+# Share and open classes arrive as their plain values: "unconditional", "conditional", "none".
+
+
+class DataAccess(StrEnum):
+    """What an actor may read of a catalogue resource's data."""
+
+    FULL = "full"  # the providing department (and sysadmins): everything, unmasked
+    SHARED = "shared"  # another department, by sharing class or an approved request: unmasked
+    OPEN = "open"  # the public, by open class: personal data masked
+    NONE = "none"
+
+
+def _staff_of(actor: Actor, department_id: int) -> bool:
+    return actor.department_id == department_id and actor.role is not None
+
+
+def can_edit_resource(actor: Actor, *, department_id: int) -> bool:
+    """Editors and admins of the providing department catalogue and load its resources."""
+    return actor.is_sysadmin or (
+        actor.department_id == department_id and actor.role in (Role.DEPARTMENT_ADMIN, Role.EDITOR)
+    )
+
+
+def can_delete_resource(actor: Actor, *, department_id: int) -> bool:
+    return actor.is_sysadmin or _admin_of(actor, department_id)
+
+
+def can_restore_resource(actor: Actor) -> bool:
+    return actor.is_sysadmin
+
+
+def can_see_resource(
+    actor: Actor, *, department_id: int, state: str, share_class: str, open_class: str
+) -> bool:
+    """Whether the catalogue entry itself (metadata) is visible. Keep in step with
+    ``yiwang.catalog.service.visible_to``, which says the same in SQL."""
+    if state == "deleted":
+        return actor.is_sysadmin
+    if actor.is_sysadmin or _staff_of(actor, department_id):
+        return True
+    if state != "active":
+        return False
+    if actor.department_id is not None and actor.role is not None:
+        return True  # government staff see the whole shared catalogue
+    return open_class in ("unconditional", "conditional")
+
+
+def resource_data_access(
+    actor: Actor, *, department_id: int, share_class: str, open_class: str, granted: bool
+) -> DataAccess:
+    """What ``actor`` may read of a resource's data; ``granted`` says whether the actor's
+    department holds an approved, unexpired share request for it."""
+    if actor.is_sysadmin or _staff_of(actor, department_id):
+        return DataAccess.FULL
+    if (
+        actor.department_id is not None
+        and actor.role is not None
+        and (share_class == "unconditional" or (share_class == "conditional" and granted))
+    ):
+        return DataAccess.SHARED
+    if open_class == "unconditional" or (open_class == "conditional" and not actor.is_anonymous):
+        return DataAccess.OPEN
+    return DataAccess.NONE
+
+
+def can_request_share(actor: Actor, *, department_id: int, share_class: str) -> bool:
+    """Staff of another department may ask for a conditionally shared resource."""
+    return (
+        actor.department_id is not None
+        and actor.role is not None
+        and actor.department_id != department_id
+        and share_class == "conditional"
+    )
+
+
+def can_decide_share(actor: Actor, *, department_id: int) -> bool:
+    """The providing department's admin (or a sysadmin) approves or rejects requests."""
+    return actor.is_sysadmin or _admin_of(actor, department_id)
+
+
+def can_view_share_request(
+    actor: Actor, *, owner_department_id: int, requesting_department_id: int
+) -> bool:
+    return actor.is_sysadmin or actor.department_id in (
+        owner_department_id,
+        requesting_department_id,
+    )
+
+
 # --- audit, jobs, calendar, configuration ------------------------------------------------------
 
 

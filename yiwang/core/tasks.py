@@ -7,30 +7,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiwang.core import audit, events, jobs
-from yiwang.core.db import Database
 from yiwang.core.jobs import Job, JobContext, handler
 from yiwang.core.policy import Actor, can_verify_audit, require
-
-_db: Database | None = None
-
-
-def bind(db: Database) -> None:
-    """Give the core's jobs the database of this process."""
-    global _db  # noqa: PLW0603  (one database per process, set at start-up)
-    _db = db
-
-
-def _database() -> Database:
-    if _db is None:
-        raise RuntimeError("core tasks are not bound to a database")
-    return _db
 
 
 @handler("audit.verify")
 def verify_audit(ctx: JobContext, _payload: dict[str, Any]) -> dict[str, Any]:
     """Verify the audit chain and return the report."""
     ctx.progress(1, "verifying the audit chain")
-    with _database().session(write=False) as session:
+    with ctx.db.session(write=False) as session:
         result = audit.verify(session, actor=ctx.actor)
     ctx.progress(100, "done")
     return result.as_dict()
@@ -45,9 +30,9 @@ def request_audit_verification(session: Session, *, actor: Actor) -> Job:
 
 
 @handler("events.deliver")
-def deliver_events(_ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+def deliver_events(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Deliver pending outbox events to durable handlers."""
     total = 0
-    with _database().session() as session:
+    with ctx.db.session() as session:
         total += events.deliver_pending(session, limit=int(payload.get("limit", 500)))
     return {"delivered": total}

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 import yiwang.core.models  # noqa: F401  (registers the core tables)
 from yiwang import engines
 from yiwang.core.db import Base, make_engine
+from yiwang.migrate import include_name
 
 engines.load()
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        include_name=include_name,
     )
 
 

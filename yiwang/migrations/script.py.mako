@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy import Text  # autogenerate writes JSONB(astext_type=Text())
 from alembic import op
 
 import yiwang.core.db

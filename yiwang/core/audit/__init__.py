@@ -1,6 +1,14 @@
 """The append-only audit log, chained by SM3 hashes."""
 
 from yiwang.core.audit.models import AuditEntry, AuditHead
-from yiwang.core.audit.service import VerifyResult, list_entries, record, verify
+from yiwang.core.audit.service import VerifyResult, list_entries, record, record_read, verify
 
-__all__ = ["AuditEntry", "AuditHead", "VerifyResult", "list_entries", "record", "verify"]
+__all__ = [
+    "AuditEntry",
+    "AuditHead",
+    "VerifyResult",
+    "list_entries",
+    "record",
+    "record_read",
+    "verify",
+]

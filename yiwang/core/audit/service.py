@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from yiwang.core.audit.models import GENESIS_HASH, AuditEntry, AuditHead
-from yiwang.core.db import utcnow
+from yiwang.core.db import database_of, utcnow
 from yiwang.core.policy import Actor, can_verify_audit, can_view_audit, require
 from yiwang.core.requestctx import current_request_id
 from yiwang.core.security import sm3_hex
@@ -99,6 +99,40 @@ def record(
         update(AuditHead).where(AuditHead.id == HEAD_ID).values(entry_hash=entry.entry_hash)
     )
     return entry
+
+
+def record_read(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record a read of data that is not open, in a transaction of its own, so that a read
+    request does not become a write transaction (and the record stands whatever the request
+    does next)."""
+    database = database_of(session)
+    if database is None:
+        record(
+            session,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
+        return
+    with database.session() as own:
+        record(
+            own,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,12 +26,14 @@ QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 
 @dataclass
 class JobContext:
-    """Handed to a job handler: its job id and a way to report progress."""
+    """Handed to a job handler: its job id, who queued it, the database and a way to report
+    progress."""
 
     job_id: int
     attempt: int
     report: Callable[[int, str | None], None]
     actor: Actor
+    db: Database
 
     def progress(self, percent: int, message: str | None = None) -> None:
         self.report(max(0, min(100, int(percent))), message)

@@ -112,7 +112,7 @@ class Worker:
             if func is None:
                 _missing_handler(kind)
             log.info("job started", extra={"job_id": job_id, "kind": kind, "attempt": attempt})
-            result = func(JobContext(job_id, attempt, report, actor), payload)
+            result = func(JobContext(job_id, attempt, report, actor, self.db), payload)
             status = service.finish(self.db, job_id=job_id, worker=self.name, result=result or {})
         except Exception as exc:
             log.warning("job failed", extra={"job_id": job_id, "kind": kind}, exc_info=True)

@@ -142,7 +142,12 @@ async def _resolve_actor(request: Request, session: Session) -> Actor:
                 identity.authenticate_password, session, username=username, password=password
             )
             return identity.actor_for(user, via="basic")
+        if header.startswith(TOKEN_PREFIX):  # a bare token, as CKAN clients send it
+            return await _token_actor(session, header)
         raise Unauthenticated("auth.required")
+    ckan_key = request.headers.get("x-ckan-api-key")
+    if ckan_key:
+        return await _token_actor(session, ckan_key)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         signed_in = identity.cached_session_actor(session, cookie) or await run_in_threadpool(

@@ -4,6 +4,7 @@ browsers asking for a page get the same message as a page."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -83,9 +84,22 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+Renderer = Callable[[Request, int, dict[str, Any], dict[str, str] | None], Response]
+_renderers: list[tuple[str, Renderer]] = []
+
+
+def register_renderer(path_prefix: str, renderer: Renderer) -> None:
+    """Let a standard API render errors in its own envelope (CKAN's, Open311's, ...) for the
+    paths under ``path_prefix``; it receives the status and our envelope."""
+    _renderers.append((path_prefix, renderer))
+
+
 def render(
     request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response:
+    for prefix, renderer in _renderers:
+        if request.url.path.startswith(prefix):
+            return renderer(request, status, body, headers)
     if _wants_html(request):
         if status == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -1,0 +1,393 @@
+"""The catalog's native API under ``/api/v1/catalog``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from pydantic import BaseModel, Field
+
+from yiwang.catalog import datastore, loader, service, sharing
+from yiwang.catalog.packages import package_dict
+from yiwang.catalog.schemas import ResourceCreate
+from yiwang.core.errors import InvalidInput
+from yiwang.core.web.api import JobPublic, job_public
+from yiwang.core.web.deps import CurrentActor, SessionDep, SettingsDep, SignedInActor
+from yiwang.core.web.pagination import Limit, Offset, next_link
+
+router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("/resources", summary="Search the catalogue (Chinese full text, facets)")
+def search_resources(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    organization: Annotated[list[str] | None, Query()] = None,
+    groups: Annotated[list[str] | None, Query()] = None,
+    tags: Annotated[list[str] | None, Query()] = None,
+    res_format: Annotated[list[str] | None, Query()] = None,
+    city: Annotated[list[str] | None, Query()] = None,
+    open_class: Annotated[list[str] | None, Query()] = None,
+    share_class: Annotated[list[str] | None, Query()] = None,
+    update_frequency: Annotated[list[str] | None, Query()] = None,
+    sort: str | None = None,
+    facets: Annotated[bool, Query(description="include facet counts")] = True,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    filters = {
+        "organization": organization,
+        "groups": groups,
+        "tags": tags,
+        "res_format": res_format,
+        "city": city,
+        "open_class": open_class,
+        "share_class": share_class,
+        "update_frequency": update_frequency,
+    }
+    result = service.search(
+        session,
+        actor=actor,
+        q=q,
+        filters={k: v for k, v in filters.items() if v},
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        facet_fields=service.FACETS if facets else (),
+    )
+    return {
+        "items": [package_dict(session, r, base_url=_base(request)) for r in result.resources],
+        "total": result.count,
+        "limit": limit,
+        "offset": offset,
+        "facets": result.facets,
+        "next": next_link(request, total=result.count, limit=limit, offset=offset),
+    }
+
+
+@router.post("/resources", status_code=status.HTTP_201_CREATED, summary="Register a resource")
+def create_resource(
+    request: Request, body: ResourceCreate, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    resource = service.create_resource(session, actor=actor, data=body)
+    return package_dict(session, resource, base_url=_base(request))
+
+
+@router.get("/resources/{ref}", summary="One resource (by id, name or code)")
+def get_resource(
+    request: Request, ref: str, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    return package_dict(
+        session, service.get_resource(session, actor=actor, ref=ref), base_url=_base(request)
+    )
+
+
+@router.patch("/resources/{ref}", summary="Change a resource's metadata (keeps a revision)")
+def update_resource(
+    request: Request, ref: str, body: dict[str, Any], session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    resource = service.update_resource(session, actor=actor, ref=ref, changes=body)
+    return package_dict(session, resource, base_url=_base(request))
+
+
+@router.post("/resources/{ref}/publish", summary="Publish a draft")
+def publish_resource(
+    request: Request, ref: str, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    return package_dict(
+        session, service.publish_resource(session, actor=actor, ref=ref), base_url=_base(request)
+    )
+
+
+@router.delete("/resources/{ref}", summary="Delete (an admin can restore it)")
+def delete_resource(ref: str, session: SessionDep, actor: SignedInActor) -> dict[str, str]:
+    resource = service.delete_resource(session, actor=actor, ref=ref)
+    return {"id": resource.id, "state": resource.state}
+
+
+@router.post("/resources/{ref}/restore", summary="Restore a deleted resource (sysadmin)")
+def restore_resource(
+    request: Request, ref: str, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    return package_dict(
+        session, service.restore_resource(session, actor=actor, ref=ref), base_url=_base(request)
+    )
+
+
+@router.get("/resources/{ref}/history", summary="The edit history, newest first")
+def resource_history(ref: str, session: SessionDep, actor: SignedInActor) -> list[dict[str, Any]]:
+    return [
+        {
+            "revision": r.revision,
+            "action": r.action,
+            "changed_by_id": r.changed_by_id,
+            "changed_at": r.changed_at,
+            "snapshot": r.snapshot,
+        }
+        for r in service.history(session, actor=actor, ref=ref)
+    ]
+
+
+class DistributionCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=5000)
+    format: str | None = Field(default=None, max_length=32)
+    url: str | None = Field(default=None, max_length=1000)
+
+
+@router.post(
+    "/resources/{ref}/distributions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a table or file to a resource",
+)
+def add_distribution(
+    ref: str, body: DistributionCreate, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    distribution = loader.add_distribution(
+        session, actor=actor, resource_ref=ref, **body.model_dump()
+    )
+    return {
+        "id": distribution.id,
+        "resource_id": distribution.resource_id,
+        "name": distribution.name,
+        "format": distribution.format,
+    }
+
+
+class UploadQueued(BaseModel):
+    version: int
+    job: JobPublic
+
+
+@router.post(
+    "/distributions/{distribution_id}/upload",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Upload CSV, XLSX, JSON or NDJSON; loaded as a job (poll the job)",
+)
+def upload(
+    distribution_id: str,
+    session: SessionDep,
+    actor: SignedInActor,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    fields: Annotated[str | None, Form(description="declared fields, JSON [{name, type}]")] = None,
+) -> UploadQueued:
+    declared = None
+    if fields:
+        try:
+            declared = json.loads(fields)
+        except json.JSONDecodeError:
+            raise InvalidInput("malformed_json") from None
+        if not isinstance(declared, list) or not all(
+            isinstance(c, dict) and "name" in c for c in declared
+        ):
+            raise InvalidInput("field_invalid", field="fields", reason="[{name, type}]")
+    path, size = loader.store_upload(
+        file.file,
+        upload_dir=Path(settings.var_dir) / "uploads",
+        max_bytes=settings.max_upload_bytes,
+    )
+    version, job = loader.queue_load(
+        session,
+        actor=actor,
+        distribution_id=distribution_id,
+        path=path,
+        filename=file.filename or "upload.csv",
+        size=size,
+        declared=declared,
+    )
+    return UploadQueued(version=version.number, job=job_public(job))
+
+
+class VersionPublic(BaseModel):
+    number: int
+    status: str
+    row_count: int
+    columns: list[dict[str, Any]]
+    source_filename: str | None
+    source_format: str | None
+    source_encoding: str | None
+    error: dict[str, Any] | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    current: bool
+
+
+@router.get("/distributions/{distribution_id}/versions", summary="Every load, newest first")
+def list_versions(
+    distribution_id: str, session: SessionDep, actor: SignedInActor
+) -> list[VersionPublic]:
+    rows = datastore.versions(session, actor=actor, distribution_id=distribution_id)
+    distribution, _ = datastore.get_distribution(session, actor=actor, ref=distribution_id)
+    return [
+        VersionPublic.model_validate(
+            {
+                **{k: getattr(v, k) for k in VersionPublic.model_fields if k != "current"},
+                "current": v.id == distribution.current_version_id,
+            }
+        )
+        for v in rows
+    ]
+
+
+@router.post(
+    "/distributions/{distribution_id}/versions/{number}/restore",
+    summary="Make an earlier version current again",
+)
+def restore_version(
+    distribution_id: str, number: int, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    version = datastore.restore_version(
+        session, actor=actor, distribution_id=distribution_id, number=number
+    )
+    return {"distribution_id": distribution_id, "current_version": version.number}
+
+
+@router.get(
+    "/distributions/{distribution_id}/data", summary="Query the data (masked as your access says)"
+)
+def data(
+    distribution_id: str,
+    session: SessionDep,
+    actor: CurrentActor,
+    filters: Annotated[
+        str | None, Query(description='JSON, e.g. {"城市": ["杭州市", "宁波市"]}')
+    ] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: str | None = None,
+    limit: Annotated[int, Query(ge=0, le=datastore.MAX_LIMIT)] = 100,
+    offset: Offset = 0,
+    version: Annotated[int | None, Query(ge=1, description="an earlier version")] = None,
+) -> dict[str, Any]:
+    parsed = None
+    if filters:
+        try:
+            parsed = json.loads(filters)
+        except json.JSONDecodeError:
+            raise InvalidInput("malformed_json") from None
+        if not isinstance(parsed, dict):
+            raise InvalidInput("field_invalid", field="filters", reason="a JSON object")
+    result, view = datastore.read(
+        session,
+        actor=actor,
+        distribution_id=distribution_id,
+        query=datastore.Query(filters=parsed, q=q, sort=sort, limit=limit, offset=offset),
+        version_number=version,
+    )
+    names = ["_id"] + [c.name for c in result.columns]
+    return {
+        "fields": [
+            {"name": c.name, "type": c.type, "personal": c.personal, "masked": c.masked}
+            for c in result.columns
+        ],
+        "records": [dict(zip(names, row, strict=True)) for row in result.records],
+        "total": result.total,
+        "limit": limit,
+        "offset": offset,
+        "version": view.version.number,
+        "access": view.access.level.value,
+    }
+
+
+# --- sharing -------------------------------------------------------------------------------------
+
+
+class ShareRequestCreate(BaseModel):
+    purpose: str = Field(min_length=5, max_length=5000)
+    fields: list[str] | None = Field(default=None, max_length=500)
+    duration_days: int = Field(default=90, ge=1, le=1095)
+
+
+class ShareDecision(BaseModel):
+    reason: str | None = Field(default=None, max_length=5000)
+
+
+def _share_public(request: sharing.ShareRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "resource_id": request.resource_id,
+        "department_id": request.department_id,
+        "requested_by_id": request.requested_by_id,
+        "purpose": request.purpose,
+        "fields": request.fields,
+        "duration_days": request.duration_days,
+        "status": sharing.effective_status(request),
+        "decided_by_id": request.decided_by_id,
+        "decided_at": request.decided_at,
+        "reason": request.reason,
+        "expires_at": request.expires_at,
+        "created_at": request.created_at,
+    }
+
+
+@router.post(
+    "/resources/{ref}/share-requests",
+    status_code=status.HTTP_201_CREATED,
+    summary="Ask for a conditionally shared resource",
+)
+def request_share(
+    ref: str, body: ShareRequestCreate, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    return _share_public(
+        sharing.request_share(
+            session,
+            actor=actor,
+            resource_ref=ref,
+            purpose=body.purpose,
+            fields=body.fields,
+            duration_days=body.duration_days,
+        )
+    )
+
+
+@router.get("/share-requests", summary="Requests to your department (incoming) or from it")
+def list_share_requests(
+    session: SessionDep,
+    actor: SignedInActor,
+    incoming: bool = True,
+    status_filter: Annotated[str | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    return [
+        _share_public(r)
+        for r in sharing.list_requests(
+            session,
+            actor=actor,
+            incoming=incoming,
+            status=status_filter,
+            limit=limit,
+            offset=offset,
+        )
+    ]
+
+
+@router.post("/share-requests/{request_id}/approve", summary="Approve a request")
+def approve(
+    request_id: int, body: ShareDecision, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    return _share_public(
+        sharing.decide(
+            session, actor=actor, request_id=request_id, approve=True, reason=body.reason
+        )
+    )
+
+
+@router.post("/share-requests/{request_id}/reject", summary="Reject a request (with a reason)")
+def reject(
+    request_id: int, body: ShareDecision, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    return _share_public(
+        sharing.decide(
+            session, actor=actor, request_id=request_id, approve=False, reason=body.reason
+        )
+    )
