@@ -253,7 +253,7 @@ def load(session: Session) -> list[DemoUser]:
     """Load the core demo, then every engine's; return the demo users."""
     users = load_core(session)
     for engine in engines.load():
-        demo = getattr(engine, "demo", None)
-        if demo is not None:
-            demo(session)
+        load_demo = getattr(engine, "load_demo", None)
+        if load_demo is not None:
+            load_demo(session)
     return users

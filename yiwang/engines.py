@@ -1,5 +1,5 @@
 """The engines this build of yiwang serves, in start-up order. Each is a package with
-``models``, ``register(app)`` and optionally ``demo(session, out)``; the core is always there.
+``models``, ``register(app)`` and optionally ``load_demo(session)``; the core is always there.
 """
 
 from __future__ import annotations

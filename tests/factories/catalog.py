@@ -66,6 +66,7 @@ def upload(
     with db.sessionmaker() as session:
         version = session.get(TableVersion, version_id, populate_existing=True)
         job = session.get(Job, job_id, populate_existing=True)
-        assert version is not None and job is not None
+        assert version is not None
+        assert job is not None
         session.expunge_all()
         return version, job

@@ -14,21 +14,22 @@ if TYPE_CHECKING:
 
 def register(app: FastAPI) -> None:
     """Serve the catalog's native API, CKAN's Action API, the dumps and DCAT-AP."""
-    from yiwang.catalog import api, ckan, exports  # noqa: PLC0415
+    from yiwang.catalog import api, ckan, exports, pages  # noqa: PLC0415
     from yiwang.core.web.errors import register_renderer  # noqa: PLC0415
 
     app.include_router(api.router)
     app.include_router(ckan.router)
     app.include_router(exports.router)
+    app.include_router(pages.router)
     register_renderer("/api/3/action/", ckan.render_error)
     register_renderer("/api/action/", ckan.render_error)
 
 
-def demo(session: Session) -> None:
+def load_demo(session: Session) -> None:
     """Add the catalog's demo resources and data."""
-    from yiwang.catalog import demo as demo_data  # noqa: PLC0415
+    from yiwang.catalog import demo  # noqa: PLC0415
 
-    demo_data.load(session)
+    demo.load(session)
 
 
-__all__ = ["demo", "register"]
+__all__ = ["load_demo", "register"]

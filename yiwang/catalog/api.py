@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
 from yiwang.catalog import datastore, loader, service, sharing
+from yiwang.catalog.models import ShareRequest
 from yiwang.catalog.packages import package_dict
 from yiwang.catalog.schemas import ResourceCreate
 from yiwang.core.errors import InvalidInput
@@ -311,7 +312,7 @@ class ShareDecision(BaseModel):
     reason: str | None = Field(default=None, max_length=5000)
 
 
-def _share_public(request: sharing.ShareRequest) -> dict[str, Any]:
+def _share_public(request: ShareRequest) -> dict[str, Any]:
     return {
         "id": request.id,
         "resource_id": request.resource_id,

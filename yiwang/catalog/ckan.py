@@ -705,18 +705,47 @@ def datastore_create(call: Call) -> dict[str, Any]:
         fields = [{"id": key, "type": "text"} for key in records[0]]
     if not fields:
         raise CkanValidation({"fields": ["Missing value"]})
+    primary_key = call.json_value("primary_key", []) or []
+    if isinstance(primary_key, str):
+        primary_key = [k.strip() for k in primary_key.split(",") if k.strip()]
     version = loader.create_from_records(
         call.session,
         actor=call.actor,
         distribution_id=str(resource_id),
         fields=fields,
         records=records,
+        primary_key=primary_key,
     )
     return {
         "resource_id": resource_id,
         "fields": [{"id": c["name"], "type": ckan_type(c["type"])} for c in version.columns],
         "method": "insert",
     }
+
+
+@action("datastore_upsert")
+def datastore_upsert(call: Call) -> dict[str, Any]:
+    records = call.json_value("records", []) or []
+    method = str(call.get("method") or "upsert")
+    if method not in ("upsert", "insert", "update"):
+        raise CkanValidation({"method": [f"Unknown method: {method}"]})
+    resource_id = str(call.require("resource_id"))
+    datastore.upsert(
+        call.session, actor=call.actor, distribution_id=resource_id, records=records, method=method
+    )
+    return {"resource_id": resource_id, "method": method, "records": records}
+
+
+@action("datastore_delete")
+def datastore_delete(call: Call) -> dict[str, Any]:
+    resource_id = str(call.require("resource_id"))
+    filters = call.json_value("filters", {}) or {}
+    if not isinstance(filters, dict):
+        raise CkanValidation({"filters": ["Not a JSON object"]})
+    datastore.delete_rows(
+        call.session, actor=call.actor, distribution_id=resource_id, filters=filters
+    )
+    return {"resource_id": resource_id, "filters": filters}
 
 
 @action("datastore_info")

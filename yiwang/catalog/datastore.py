@@ -299,6 +299,22 @@ def table_view(version: TableVersion, access: Access) -> TableView:
     return TableView(version=version, columns=columns, access=access)
 
 
+_BOOLEANS = {
+    "true": True,
+    "1": True,
+    "t": True,
+    "yes": True,
+    "y": True,
+    "是": True,
+    "false": False,
+    "0": False,
+    "f": False,
+    "no": False,
+    "n": False,
+    "否": False,
+}
+
+
 def _convert(column: ColumnView, value: Any, dialect: str) -> Any:
     """Turn a filter value from the API into what the column holds."""
     if value is None:
@@ -310,9 +326,7 @@ def _convert(column: ColumnView, value: Any, dialect: str) -> Any:
         if column.type == "decimal":
             return float(text_value) if dialect == "sqlite" else decimal.Decimal(text_value)
         if column.type == "boolean":
-            flag = text_value.lower() in ("true", "1", "t", "yes", "是", "y")
-            if not flag and text_value.lower() not in ("false", "0", "f", "no", "否", "n"):
-                raise ValueError(text_value)
+            flag = _BOOLEANS[text_value.lower()]
             return int(flag) if dialect == "sqlite" else flag
         if column.type == "date":
             day = dt.date.fromisoformat(text_value)
@@ -320,7 +334,7 @@ def _convert(column: ColumnView, value: Any, dialect: str) -> Any:
         if column.type == "datetime":
             moment = dt.datetime.fromisoformat(text_value)
             return moment.isoformat() if dialect == "sqlite" else moment
-    except (ValueError, decimal.InvalidOperation):
+    except (ValueError, KeyError, decimal.InvalidOperation):
         raise InvalidInput("catalog.bad_value", field=column.name, value=text_value) from None
     return text_value
 
@@ -394,7 +408,7 @@ def _order(view: TableView, sort: str | None) -> str:
         if column.masked:
             raise InvalidInput("catalog.bad_sort", value=name)
         parts.append(f"{column.physical} {direction}")
-    return ", ".join(parts + ['"_id"']) if parts else '"_id"'
+    return ", ".join([*parts, '"_id"']) if parts else '"_id"'
 
 
 def _as_bool(value: Any) -> Any:
@@ -429,7 +443,8 @@ def select_rows(session: Session, view: TableView, query: Query) -> Result:
     table = quote(view.version.table_name)
     limit = max(0, min(int(query.limit), MAX_LIMIT))
     if query.distinct:
-        sql = f"SELECT DISTINCT {select_list} FROM {table}{where} ORDER BY {', '.join(c.physical for c in columns) or 1}"
+        order = ", ".join(c.physical for c in columns) or "1"
+        sql = f"SELECT DISTINCT {select_list} FROM {table}{where} ORDER BY {order}"
     else:
         sql = f"SELECT {select_list} FROM {table}{where} ORDER BY {_order(view, query.sort)}"
     sql += f" LIMIT {limit} OFFSET {max(0, int(query.offset))}"
@@ -541,7 +556,8 @@ def iter_rows(session: Session, view: TableView, *, batch: int = 5000) -> Iterat
     while True:
         rows = session.execute(
             text(
-                f'SELECT "_id", {names} FROM {table} WHERE "_id" > :last ORDER BY "_id" LIMIT {batch}'
+                f'SELECT "_id", {names} FROM {table} '
+                f'WHERE "_id" > :last ORDER BY "_id" LIMIT {batch}'
             ),
             {"last": last},
         ).all()
@@ -553,3 +569,134 @@ def iter_rows(session: Session, view: TableView, *, batch: int = 5000) -> Iterat
             if any(outputs):
                 values = tuple(f(v) if f else v for f, v in zip(outputs, values, strict=True))
             yield tuple(values)
+
+
+# --- changing the current version in place (CKAN's datastore_upsert / datastore_delete) ---------
+
+
+def _editable(
+    session: Session, *, actor: Actor, distribution_id: str, action: str
+) -> tuple[Distribution, Resource, TableView]:
+    distribution, resource = get_distribution(session, actor=actor, ref=distribution_id)
+    require(
+        can_edit_resource(actor, department_id=resource.department_id),
+        action,
+        object_type="distribution",
+        object_id=distribution.id,
+    )
+    version = current_version(session, distribution)
+    return distribution, resource, table_view(version, Access(DataAccess.FULL, None))
+
+
+def upsert(
+    session: Session,
+    *,
+    actor: Actor,
+    distribution_id: str,
+    records: Sequence[Mapping[str, Any]],
+    method: str = "upsert",
+) -> int:
+    """Insert, update or upsert records in the current version (keyed by its primary key for
+    update and upsert); return how many records were written. All or nothing."""
+    distribution, _, view = _editable(
+        session, actor=actor, distribution_id=distribution_id, action="datastore.upsert"
+    )
+    dialect = session.get_bind().dialect.name
+    keys = [
+        c
+        for c, meta in zip(view.columns, view.version.columns, strict=True)
+        if meta.get("primary_key")
+    ]
+    if method in ("upsert", "update") and not keys:
+        raise InvalidInput(
+            "catalog.bad_value", field="method", value=f"{method} needs a primary_key"
+        )
+    table = quote(view.version.table_name)
+    written = 0
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, Mapping):
+            raise InvalidInput(
+                "catalog.bad_value", field=f"record {number}", value=str(record)[:100]
+            )
+        values = {
+            view.column(name).physical: _convert(view.column(name), value, dialect)
+            for name, value in record.items()
+            if name != "_id"
+        }
+        params = {f"v_{k}": v for k, v in values.items()}
+        updated = 0
+        if method in ("upsert", "update"):
+            missing = [k.name for k in keys if k.physical not in values]
+            if missing:
+                raise InvalidInput("catalog.bad_value", field=missing[0], value="(missing key)")
+            sets = ", ".join(f"{p} = :v_{p}" for p in values if p not in {k.physical for k in keys})
+            where = " AND ".join(f"{k.physical} = :v_{k.physical}" for k in keys)
+            if sets:
+                updated = session.execute(
+                    text(f"UPDATE {table} SET {sets} WHERE {where}"), params
+                ).rowcount  # type: ignore[attr-defined]
+            else:
+                updated = len(
+                    session.execute(text(f"SELECT 1 FROM {table} WHERE {where}"), params).all()
+                )
+            if method == "update" and not updated:
+                raise InvalidInput(
+                    "catalog.bad_value", field=f"record {number}", value="key not found"
+                )
+        if method == "insert" or (method == "upsert" and not updated):
+            names = ", ".join(values)
+            marks = ", ".join(f":v_{p}" for p in values)
+            session.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), params)
+        written += 1
+    view.version.row_count = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    distribution.modified_at = utcnow()
+    cache.bump(session, CATALOG)
+    audit.record(
+        session,
+        actor=actor,
+        action="datastore.upsert",
+        object_type="distribution",
+        object_id=distribution.id,
+        details={"method": method, "records": written, "version": view.version.number},
+    )
+    return written
+
+
+def delete_rows(
+    session: Session, *, actor: Actor, distribution_id: str, filters: Mapping[str, Any] | None
+) -> int | None:
+    """Delete the rows matching ``filters`` from the current version; with no filters, take
+    the datastore table out of service (its versions stay, restorable). Return rows deleted."""
+    distribution, _, view = _editable(
+        session, actor=actor, distribution_id=distribution_id, action="datastore.delete"
+    )
+    if not filters:
+        distribution.current_version_id = None
+        distribution.modified_at = utcnow()
+        cache.bump(session, CATALOG)
+        audit.record(
+            session,
+            actor=actor,
+            action="datastore.delete",
+            object_type="distribution",
+            object_id=distribution.id,
+            details={"version": view.version.number, "all": True},
+        )
+        return None
+    clauses, params = _where(view, Query(filters=filters), session.get_bind().dialect.name)
+    table = quote(view.version.table_name)
+    deleted = session.execute(
+        text(f"DELETE FROM {table} WHERE {' AND '.join(clauses)}"), params
+    ).rowcount  # type: ignore[attr-defined]
+    view.version.row_count -= deleted
+    distribution.modified_at = utcnow()
+    cache.bump(session, CATALOG)
+    audit.record(
+        session,
+        actor=actor,
+        action="datastore.delete",
+        object_type="distribution",
+        object_id=distribution.id,
+        details={"filters": dict(filters), "rows": deleted},
+    )
+    return int(deleted)

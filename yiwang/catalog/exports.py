@@ -57,12 +57,10 @@ def _csv_stream(db: Database, view: datastore.TableView, bom: bool) -> Iterator[
     prefix = "\ufeff" if bom else ""
     yield (prefix + buffer.getvalue()).encode()
     with db.sessionmaker() as session:
-        batch = 0
         for row in datastore.iter_rows(session, view):
             buffer.seek(0)
             buffer.truncate()
             writer.writerow([_cell(v) for v in row])
-            batch += 1
             yield buffer.getvalue().encode()
 
 

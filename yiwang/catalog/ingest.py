@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
@@ -224,6 +225,7 @@ _BIT = "bit"  # the kind of 0 and 1, which integer and boolean columns both acce
 # A converter returns the value (None for an empty cell) or raises one of _UNFIT.
 _Convert = Callable[[Any], object]
 _UNFIT = (ValueError, TypeError, LookupError, ArithmeticError)
+_ConvertColumn = Callable[[Sequence[Any]], Sequence[object]]  # the same, for a whole column
 
 _INT_STRICT = re.compile(r"[+-]?(?:0|[1-9][0-9]{0,17})")
 _INT_LOOSE = re.compile(r"[+-]?0*[0-9]{1,18}")
@@ -247,7 +249,7 @@ _BOOLEANS = {
     "true": True, "false": False, "yes": True, "no": False, "y": True, "n": False,
     "是": True, "否": False, "1": True, "0": False,
 }  # fmt: skip
-# The fast path of a boolean column is a dict lookup, so it holds the usual spellings.
+# A column of booleans is converted by dict lookups, so this holds the usual spellings.
 _BOOLEAN_SPELLINGS: dict[str, bool | None] = {"": None}
 for _word, _value in _BOOLEANS.items():
     _BOOLEAN_SPELLINGS.update({_word: _value, _word.upper(): _value, _word.title(): _value})
@@ -381,11 +383,8 @@ def _datetime_from_text(value: str) -> datetime | None:
 
 
 def _text_from_text(value: str) -> str | None:
-    if not value or value.isspace():
-        return None
-    if value[-1] == "\r":
-        return value[:-1]
-    return value
+    # No line ends to remove: the CSV reader takes CR LF, and a CR inside quotes is the text's.
+    return None if not value or value.isspace() else value
 
 
 def _from_text(type_: ColumnType, *, loose: bool) -> _Convert:
@@ -403,16 +402,49 @@ def _from_text(type_: ColumnType, *, loose: bool) -> _Convert:
     }[type_]
 
 
-def _fast_from_text(type_: ColumnType, full: _Convert) -> _Convert:
-    """Return a quicker converter for the usual spelling of a value. Whatever it rejects goes
-    to ``full``, and a column with values only ``full`` reads switches to it (Table._check)."""
-    if type_ is ColumnType.BOOLEAN:
-        return _BOOLEAN_SPELLINGS.__getitem__
-    if type_ is ColumnType.DATE:
-        return date.fromisoformat
-    if type_ is ColumnType.DATETIME:
-        return datetime.fromisoformat
-    return full
+def _each(convert: _Convert, column: Sequence[object]) -> list[object]:
+    return list(map(convert, column))
+
+
+def _integers(column: Sequence[str]) -> list[int]:
+    """Convert a column of plain integers (ASCII digits, no sign, no leading zero, at most 18
+    digits) with C loops only; raise ValueError for anything else, which goes by the full path."""
+    digits = "".join(column)
+    if not (digits.isascii() and digits.isdigit()) or "" in column or max(map(len, column)) > 18:
+        raise ValueError("not plain integers")
+    joined = "\n".join(column)
+    if joined.count("\n0") + joined.startswith("0") != column.count("0"):
+        raise ValueError("a leading zero")
+    return list(map(int, column))
+
+
+def _decimals(column: Sequence[str]) -> list[Decimal]:
+    """Convert a column of plain decimals (ASCII digits and a point, no sign, exponent or leading
+    zero) with C loops only; raise ValueError for anything else."""
+    joined = "\n".join(column)
+    digits = joined.replace(".", "").replace("\n", "")
+    if not (digits.isascii() and digits.isdigit()) or "" in column:
+        raise ValueError("not plain decimals")
+    zeros = joined.count("\n0") + joined.startswith("0")
+    if zeros != joined.count("\n0.") + joined.startswith("0.") + column.count("0"):
+        raise ValueError("a leading zero")
+    return list(map(Decimal, column))  # a second point is an InvalidOperation
+
+
+def _texts(column: Sequence[str]) -> Sequence[str]:
+    if "" in column or any(map(str.isspace, column)):
+        raise ValueError("blank cells")
+    return column
+
+
+_BULK_FROM_TEXT: dict[ColumnType, _ConvertColumn] = {
+    ColumnType.INTEGER: _integers,
+    ColumnType.DECIMAL: _decimals,
+    ColumnType.BOOLEAN: partial(_each, _BOOLEAN_SPELLINGS.__getitem__),
+    ColumnType.DATE: partial(_each, date.fromisoformat),
+    ColumnType.DATETIME: partial(_each, datetime.fromisoformat),
+    ColumnType.TEXT: _texts,
+}
 
 
 def _integral(number: float | Decimal) -> int:
@@ -590,8 +622,8 @@ def _shown(value: object) -> str:
 
 # -- Tables ------------------------------------------------------------------------------------
 
-_Where = Callable[[Sequence[object]], int]
-_Reading = Iterator[tuple[Iterator[Sequence[object]], _Where]]
+_BATCH = 256  # rows converted together, column by column; small enough to stay in the CPU cache
+_Reading = Iterator[tuple[Iterator[Sequence[object]], Callable[[], int]]]
 
 
 class _Reported(tuple[object, ...]):
@@ -621,6 +653,7 @@ class Table:
 
     source_format: ClassVar[str]
     _AT: ClassVar[tuple[str, str]] = ("第 {} 行", "row {}")
+    _SPANS_LINES: ClassVar[bool] = False  # a CSV record may span lines, and is numbered by line
     _READ_ERRORS: ClassVar[tuple[type[Exception], ...]] = ()
 
     def __init__(self, request: _Request, columns: list[Column]) -> None:
@@ -629,9 +662,10 @@ class Table:
         self.bytes_total = request.bytes_total
         self._path = request.path
         self._declared = request.declared is not None
-        loose = self._declared
-        self._full = [self._converter(c.type, loose=loose) for c in columns]
-        self._fast = self._full  # quicker converters, where a format has them
+        self._full = [self._converter(c.type, loose=self._declared) for c in columns]
+        self._bulk: list[_ConvertColumn] = [
+            partial(_each, f) for f in self._full
+        ]  # quicker ones where a format has them
         self._progress: Callable[[], int] | None = None
         self._done = 0
 
@@ -662,104 +696,110 @@ class Table:
 
     def _rows(self) -> Generator[tuple[object, ...], None, None]:
         problems: list[Problem] = []
-        fast = list(self._fast)  # may switch to the full converters, for this reading only
-        width = len(fast)
-        call = operator.call
-        with self._reading() as (raw_rows, where):
+        with self._reading() as (raw_rows, position):
             try:
-                for raw in raw_rows:
-                    # The fast path: one C-level loop over the row, no per-value dispatch.
-                    if len(raw) == width:
-                        try:
-                            values = tuple(map(call, fast, raw))
-                        except _UNFIT:
-                            pass
-                        else:
-                            if values[0] is not None or values.count(None) != width:
-                                yield values
-                            continue
-                    checked = self._check(raw, where, problems, fast=fast, widen=True)
+                while batch := list(islice(raw_rows, _BATCH)):
+                    rows = self._convert(batch)
+                    if rows is None:  # some value needs a closer look
+                        rows = self._check_rows(batch, position() - self._span(batch), problems)
                     if problems:
                         break
-                    if checked is not None:
-                        yield checked
-                if problems:
-                    for raw in islice(raw_rows, _SCAN_AFTER_PROBLEM):
-                        if len(problems) >= _MAX_PROBLEMS:
-                            break
-                        self._check(raw, where, problems, fast=None, widen=False)
+                    yield from rows
+                scanned = 0
+                while problems and len(problems) < _MAX_PROBLEMS and scanned < _SCAN_AFTER_PROBLEM:
+                    if not (batch := list(islice(raw_rows, _BATCH))):
+                        break
+                    self._check_rows(batch, position() - self._span(batch), problems)
+                    scanned += len(batch)
             except self._READ_ERRORS as exc:
-                problems.append(self._read_problem(exc, where(())))
+                problems.append(self._read_problem(exc, position()))
         if problems:
             raise IngestError(problems)
 
+    def _convert(self, batch: list[Sequence[object]]) -> list[tuple[object, ...]] | None:
+        """Return the rows of a batch converted column by column (a loop in C for each), or
+        None if a value does not fit, a row is ragged, or the source reported a row."""
+        try:
+            columns = list(zip(*batch, strict=True))
+        except ValueError:
+            return None
+        if len(columns) != len(self._full):
+            return None
+        converted: list[Sequence[object]] = []
+        for bulk, full, column in zip(self._bulk, self._full, columns, strict=True):
+            try:
+                converted.append(bulk(column))
+            except _UNFIT:
+                try:
+                    converted.append(_each(full, column))
+                except _UNFIT:
+                    return None
+        rows = list(zip(*converted, strict=True))
+        blank = (None,) * len(columns)
+        return [r for r in rows if r != blank] if blank in rows else rows
+
+    def _span(self, batch: list[Sequence[object]]) -> int:
+        """Return how many rows (CSV: lines) a batch took."""
+        if self._SPANS_LINES:
+            return len(batch) + sum(map(_line_breaks, batch))
+        return len(batch)
+
+    def _check_rows(
+        self, batch: list[Sequence[object]], before: int, problems: list[Problem]
+    ) -> list[tuple[object, ...]]:
+        """Convert a batch row by row, after the row numbered ``before``; record problems
+        (after the first, a value that would widen a column is not one)."""
+        rows: list[tuple[object, ...]] = []
+        number = before
+        for raw in batch:
+            row = number + 1
+            number = row + (_line_breaks(raw) if self._SPANS_LINES else 0)
+            checked = self._check(raw, row, problems)
+            if len(problems) >= _MAX_PROBLEMS:
+                break
+            if checked is not None:
+                rows.append(checked)
+        return rows
+
     def _check(
-        self,
-        raw: Sequence[object],
-        where: _Where,
-        problems: list[Problem],
-        *,
-        fast: list[_Convert] | None,
-        widen: bool,
+        self, raw: Sequence[object], row: int, problems: list[Problem]
     ) -> tuple[object, ...] | None:
-        """Convert a row the fast path could not, recording its problems; return None for a row
-        to leave out."""
+        """Convert one row, recording its problems; return None for a row to leave out."""
         if isinstance(raw, _Reported):
             problems.append(raw.problem)
             return None
-        width = len(self.columns)
-        if len(raw) != width:
+        columns = self.columns
+        if len(raw) != len(columns):
             if not all(map(_is_blank, raw)):
-                problems.append(self._problem("ragged", where(raw), cells=len(raw), width=width))
+                problems.append(self._problem("ragged", row, cells=len(raw), width=len(columns)))
             return None
         values: list[object] = []
         unfit: list[int] = []
-        for i, value in enumerate(raw):
+        for i, (full, value) in enumerate(zip(self._full, raw, strict=True)):
             try:
-                values.append(self._full[i](value))
+                values.append(full(value))
             except _UNFIT:
                 unfit.append(i)
-                continue
-            if fast is not None and fast[i] is not self._full[i]:
-                try:
-                    fast[i](value)
-                except _UNFIT:
-                    fast[i] = self._full[i]  # the column has values only the full path reads
-        if unfit:
-            self._unfit(raw, unfit, where(raw), problems, widen=widen)
+        if not unfit:
+            return None if all(v is None for v in values) else tuple(values)
+        if not self._declared:
+            if not problems:
+                changes = {columns[i].name: _widened(columns[i].type, raw[i]) for i in unfit}
+                raise WidenColumn(changes, row=row)
             return None
-        if all(v is None for v in values):
-            return None
-        return tuple(values)
-
-    def _unfit(
-        self,
-        raw: Sequence[object],
-        unfit: list[int],
-        row: int,
-        problems: list[Problem],
-        *,
-        widen: bool,
-    ) -> None:
-        """Deal with values that do not fit their columns: a declared column's are problems; an
-        inferred column is widened, unless problems were found already (they end the load)."""
-        columns = self.columns
-        if self._declared:
-            for i in unfit[: _MAX_PROBLEMS - len(problems)]:
-                type_zh, type_en = _TYPE_NAMES[columns[i].type]
-                problems.append(
-                    self._problem(
-                        "unfit",
-                        row,
-                        columns[i].name,
-                        value=_shown(raw[i]),
-                        type_zh=type_zh,
-                        type_en=type_en,
-                    )
+        for i in unfit[: _MAX_PROBLEMS - len(problems)]:
+            type_zh, type_en = _TYPE_NAMES[columns[i].type]
+            problems.append(
+                self._problem(
+                    "unfit",
+                    row,
+                    columns[i].name,
+                    value=_shown(raw[i]),
+                    type_zh=type_zh,
+                    type_en=type_en,
                 )
-        elif widen:
-            changes = {columns[i].name: _widened(columns[i].type, raw[i]) for i in unfit}
-            raise WidenColumn(changes, row=row)
+            )
+        return None
 
     def _problem(self, key: str, row: int, column: str | None = None, **params: Any) -> Problem:
         """Return a problem of a row, named as this format counts rows."""
@@ -773,7 +813,8 @@ class Table:
     @contextmanager
     def _reading(self) -> _Reading:
         """Open the file; yield its data rows (after the header), where a row the source found
-        wrong is a ``_Reported``, and a function that returns the number of the row just read."""
+        wrong is a ``_Reported``, and a function that returns the number of the last row read
+        (the header's before the first)."""
         raise NotImplementedError
         yield
 
@@ -839,6 +880,7 @@ _NOT_ASCII = bytes(range(128, 256))
 
 class _CsvTable(Table):
     source_format = "csv"
+    _SPANS_LINES = True
     _READ_ERRORS = (UnicodeDecodeError, csv.Error)
     _delimiter: str
     _skip: int  # records up to and including the header
@@ -857,7 +899,7 @@ class _CsvTable(Table):
                 next(reader)
             self._progress = binary.tell
             try:
-                yield reader, lambda raw: reader.line_num - _line_breaks(raw)
+                yield reader, lambda: reader.line_num
             finally:
                 self._progress = None
                 self._done = binary.tell()
@@ -897,9 +939,7 @@ class _CsvTable(Table):
                 )
         table = cls(request, _columns(header, row=header_line, request=request, sample=sampled))
         table.encoding, table._delimiter, table._skip = encoding, delimiter, skip
-        table._fast = [
-            _fast_from_text(c.type, f) for c, f in zip(table.columns, table._full, strict=True)
-        ]
+        table._bulk = [_BULK_FROM_TEXT[c.type] for c in table.columns]
         return table
 
 
@@ -1044,7 +1084,8 @@ class _XlsxTable(Table):
     @contextmanager
     def _reading(self) -> _Reading:
         width = len(self.columns)
-        first = number = self._header_row + 1
+        number = self._header_row
+        first = number + 1
 
         def raw_rows(sheet: Any) -> Iterator[Sequence[object]]:
             nonlocal number
@@ -1059,7 +1100,7 @@ class _XlsxTable(Table):
                 last, total = self._last_row, self.bytes_total
                 if last:
                     self._progress = lambda: min(number * total // last, total)
-                yield raw_rows(sheet), lambda _raw: number
+                yield raw_rows(sheet), lambda: number
             finally:
                 self._progress = None
                 self._done = total
@@ -1236,7 +1277,7 @@ class _JsonTable(_RecordsTable):
 
         self._progress = lambda: number * self.bytes_total // total
         try:
-            yield raw_rows(), lambda _raw: number
+            yield raw_rows(), lambda: number
         finally:
             self._progress = None
             self._done = self.bytes_total
@@ -1288,6 +1329,7 @@ class _NdjsonTable(_RecordsTable):
             nonlocal number
             for number, line in enumerate(binary, start=1):
                 if line.isspace():
+                    yield ()  # a blank line, left out; rows are numbered by counting them
                     continue
                 try:
                     record = _parse_json(line)
@@ -1299,7 +1341,7 @@ class _NdjsonTable(_RecordsTable):
         with self._path.open("rb") as binary:
             self._progress = binary.tell
             try:
-                yield raw_rows(binary), lambda _raw: number
+                yield raw_rows(binary), lambda: number
             finally:
                 self._progress = None
                 self._done = binary.tell()

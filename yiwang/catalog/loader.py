@@ -4,6 +4,9 @@ directly (CKAN's ``datastore_create``)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import decimal
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +22,7 @@ from yiwang.catalog.datastore import (
     get_distribution,
     make_current,
     new_version,
+    physical_name,
 )
 from yiwang.catalog.models import Distribution, Resource, TableVersion
 from yiwang.catalog.service import CATALOG, get_resource
@@ -192,8 +196,13 @@ def _personal_kinds(
     return kinds
 
 
-def _personal_as_text(path: Path, *, filename: str, declared: Sequence[Mapping[str, Any]] | None,
-                      max_bytes: int | None) -> dict[str, ingest.ColumnType]:
+def _personal_as_text(
+    path: Path,
+    *,
+    filename: str,
+    declared: Sequence[Mapping[str, Any]] | None,
+    max_bytes: int | None,
+) -> dict[str, ingest.ColumnType]:
     """Columns of personal data are identifiers, kept as text (a mobile number is not a
     quantity): look at the first rows, and return the columns to read as text."""
     if declared:
@@ -321,6 +330,46 @@ def run_load(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "rows": rows, "version_id": version_id}
 
 
+_BOOLEANS = {
+    "true": True,
+    "1": True,
+    "t": True,
+    "yes": True,
+    "是": True,
+    "false": False,
+    "0": False,
+    "f": False,
+    "no": False,
+    "否": False,
+}
+
+
+def _from_json(kind: str, value: Any) -> Any:
+    """A JSON value (from an API request) as a column of ``kind`` holds it."""
+    if value is None or value == "":
+        return None
+    if kind == "integer":
+        if isinstance(value, bool):
+            raise ValueError(value)
+        number = decimal.Decimal(str(value).strip())
+        if number != number.to_integral_value():
+            raise ValueError(value)
+        return int(number)
+    if kind == "decimal":
+        if isinstance(value, bool):
+            raise ValueError(value)
+        return decimal.Decimal(str(value).strip())
+    if kind == "boolean":
+        return value if isinstance(value, bool) else _BOOLEANS[str(value).strip().lower()]
+    if kind == "date":
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    if kind == "datetime":
+        return dt.datetime.fromisoformat(str(value).strip())
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def create_from_records(
     session: Session,
     *,
@@ -328,6 +377,7 @@ def create_from_records(
     distribution_id: str,
     fields: Sequence[Mapping[str, Any]],
     records: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+    primary_key: Sequence[str] = (),
 ) -> TableVersion:
     """``datastore_create``: a new version from fields and records given in the request."""
     distribution, resource = get_distribution(session, actor=actor, ref=distribution_id)
@@ -338,36 +388,37 @@ def create_from_records(
         {"name": str(f["id"]), "type": _ckan_type(str(f.get("type") or "text"))} for f in fields
     ]
     names = [c["name"] for c in columns]
-    converters = [ingest.converter(ingest.ColumnType(c["type"])) for c in columns]
+    for key in primary_key:
+        if key not in names:
+            raise InvalidInput("catalog.unknown_field", value=key)
+    kinds = [c["type"] for c in columns]
     rows = []
     for number, record in enumerate(records, start=1):
         values = [record.get(n) for n in names] if isinstance(record, Mapping) else list(record)
-        try:
-            rows.append(
-                tuple(
-                    None
-                    if v is None
-                    else conv(str(v))
-                    if not isinstance(v, bool | int | float) or c["type"] == "text"
-                    else v
-                    for v, conv, c in zip(values, converters, columns, strict=True)
-                )
+        if len(values) != len(kinds):
+            raise InvalidInput(
+                "catalog.bad_value", field=f"record {number}", value=str(values)[:200]
             )
-        except (ValueError, ArithmeticError):
+        try:
+            rows.append(tuple(_from_json(k, v) for k, v in zip(kinds, values, strict=True)))
+        except (ValueError, KeyError, ArithmeticError):
             raise InvalidInput(
                 "catalog.bad_value", field=f"record {number}", value=str(values)[:200]
             ) from None
     connection = session.connection()
     create_table(connection, version.table_name, columns)
     RowWriter(connection, version.table_name, columns).write(rows)
+    if primary_key:
+        physical = ", ".join(physical_name(names.index(k)) for k in primary_key)
+        connection.exec_driver_sql(
+            f'CREATE UNIQUE INDEX "{version.table_name}_pk" ON "{version.table_name}" ({physical})'
+        )
+    infos: list[dict[str, Any]] = [
+        dict(f["info"]) if isinstance(f.get("info"), dict) else {} for f in fields
+    ]
     version.columns = [
-        {
-            **c,
-            "personal": (f.get("info") or {}).get("personal")
-            if isinstance(f.get("info"), dict)
-            else None,
-        }
-        for c, f in zip(columns, fields, strict=True)
+        {**c, "personal": (info or {}).get("personal"), "primary_key": c["name"] in primary_key}
+        for c, info in zip(columns, infos, strict=True)
     ]
     version.row_count = len(rows)
     version.source_format = "api"

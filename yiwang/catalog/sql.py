@@ -146,7 +146,7 @@ def run(session: Session, *, actor: Actor, statement: str, settings: Settings) -
         raise _reject(str(exc.orig).splitlines()[0][:200]) from None
     finally:
         savepoint.rollback()
-    for distribution_id, view, resource in audited:
+    for distribution_id, view, _resource in audited:
         audit.record_read(
             session,
             actor=actor,

@@ -52,7 +52,7 @@ def stations(db: BoundDatabase, gov: Government, tmp_path: Path) -> Distribution
         )
         distribution = make_distribution(session, gov.env_editor, resource)
         distribution_id = distribution.id
-    version, job = upload(
+    _version, job = upload(
         db, gov.env_editor, distribution_id, STATIONS.encode(), "aqi.csv", tmp_path
     )
     assert job.status == "succeeded", job.error
@@ -210,7 +210,8 @@ def test_personal_data_is_masked_for_the_public_and_audited_for_staff(
         assert staff.records[0][1:4] == ("张伟", id1, "13812345678")
         entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
         assert (entry.action, entry.actor_id) == ("datastore.read", gov.env_member.user_id)
-        assert entry.details is not None and entry.details["access"] == "full"
+        assert entry.details is not None
+        assert entry.details["access"] == "full"
 
 
 def test_downloads_stream_every_format(app_client: TestClient, stations: Distribution) -> None:

@@ -65,7 +65,7 @@ def test_conditional_data_needs_an_approved_request(
         datastore.read(session, actor=ANONYMOUS, distribution_id=licences, query=Query())
     with pytest.raises(PermissionDenied):  # other staff see the entry, not the data
         datastore.read(session, actor=gov.transport_member, distribution_id=licences, query=Query())
-    distribution, resource = datastore.get_distribution(
+    _distribution, resource = datastore.get_distribution(
         session, actor=gov.transport_member, ref=licences
     )
     request = sharing.request_share(

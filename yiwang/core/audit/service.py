@@ -166,7 +166,7 @@ def _entries(session: Session) -> Iterator[AuditEntry]:
         session.expunge_all()
 
 
-def verify(session: Session, *, actor: Actor) -> VerifyResult:  # noqa: PLR0911  (one return per finding)
+def verify(session: Session, *, actor: Actor) -> VerifyResult:
     """Walk the chain and report the first altered, deleted or inserted entry."""
     require(can_verify_audit(actor), "audit.verify", object_type="audit_log")
     expected_seq = 1
