@@ -253,6 +253,23 @@ def restore_version(
     return {"distribution_id": distribution_id, "current_version": version.number}
 
 
+class IndexRequest(BaseModel):
+    fields: list[str] = Field(min_length=1, max_length=50)
+
+
+@router.post(
+    "/distributions/{distribution_id}/indexes", summary="Index columns for filters and sorts"
+)
+def add_indexes(
+    distribution_id: str, body: IndexRequest, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    return {
+        "indexed": datastore.add_indexes(
+            session, actor=actor, distribution_id=distribution_id, fields=body.fields
+        )
+    }
+
+
 @router.get(
     "/distributions/{distribution_id}/data", summary="Query the data (masked as your access says)"
 )

@@ -716,6 +716,13 @@ def datastore_create(call: Call) -> dict[str, Any]:
         records=records,
         primary_key=primary_key,
     )
+    indexes = call.json_value("indexes", []) or []
+    if isinstance(indexes, str):
+        indexes = [k.strip() for k in indexes.split(",") if k.strip()]
+    if indexes:
+        datastore.add_indexes(
+            call.session, actor=call.actor, distribution_id=str(resource_id), fields=indexes
+        )
     return {
         "resource_id": resource_id,
         "fields": [{"id": c["name"], "type": ckan_type(c["type"])} for c in version.columns],

@@ -700,3 +700,34 @@ def delete_rows(
         details={"filters": dict(filters), "rows": deleted},
     )
     return int(deleted)
+
+
+def add_indexes(
+    session: Session, *, actor: Actor, distribution_id: str, fields: Sequence[str]
+) -> list[str]:
+    """Index columns of the current version for filtering and sorting; return the fields that
+    now have an index. Indexes belong to the version (a new load starts without them)."""
+    distribution, _, view = _editable(
+        session, actor=actor, distribution_id=distribution_id, action="datastore.index"
+    )
+    table = view.version.table_name
+    done = []
+    metas = {str(m["name"]): m for m in view.version.columns}
+    for name in fields:
+        column = view.column(name)
+        index_name = f"{table}_{column.physical}_idx"
+        session.connection().exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS {quote(index_name)} ON {quote(table)} ({column.physical})"
+        )
+        metas[name] = {**metas[name], "index": True}
+        done.append(name)
+    view.version.columns = [metas[str(m["name"])] for m in view.version.columns]
+    audit.record(
+        session,
+        actor=actor,
+        action="datastore.index",
+        object_type="distribution",
+        object_id=distribution.id,
+        details={"fields": done, "version": view.version.number},
+    )
+    return done
