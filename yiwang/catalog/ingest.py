@@ -736,7 +736,7 @@ class Table:
                     return None
         rows = list(zip(*converted, strict=True))
         blank = (None,) * len(columns)
-        return [r for r in rows if r != blank] if blank in rows else rows
+        return rows
 
     def _span(self, batch: list[Sequence[object]]) -> int:
         """Return how many rows (CSV: lines) a batch took."""
