@@ -5,7 +5,9 @@ Everything here talks to 127.0.0.1 only, and every loop and wait is bounded in t
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -162,6 +165,166 @@ def running(server: Server, *, ready_path: str = "/healthz") -> Iterator[Server]
 def temp_dir(prefix: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix=prefix) as name:
         yield Path(name)
+
+
+_SHARED: dict[str, Path] = {}
+
+
+def shared_temp_dir(name: str) -> Path:
+    """A temporary directory that lives as long as this process (removed when it exits): for
+    what one benchmark makes and a later one in the same run can reuse (a generated file, a
+    loaded database)."""
+    path = _SHARED.get(name)
+    if path is None or not path.is_dir():
+        path = Path(tempfile.mkdtemp(prefix=f"yiwang-bench-{name}-"))
+        _SHARED[name] = path
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A child process run to completion: its wall time, its peak resident memory and output."""
+
+    seconds: float
+    max_rss_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_measured(
+    args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float
+) -> Measured:
+    """Run a command in a process group of its own and return its wall time and peak RSS (the
+    kernel's ``ru_maxrss`` of that one child, from ``wait4``); kill the whole group if it
+    outlives ``timeout``."""
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            list(args),
+            env=dict(env),
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = started + timeout
+        pid, status = 0, 0
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > deadline:
+                    raise BenchError(f"{' '.join(args)} took more than {timeout:.0f} s")
+                time.sleep(0.02)
+        finally:
+            if not pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status) if pid else -9
+            # whatever the child left behind in its group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        return Measured(
+            seconds=seconds,
+            max_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+            returncode=proc.returncode,
+            stdout=out.read().decode(errors="replace"),
+            stderr=err.read().decode(errors="replace"),
+        )
+
+
+# --- latency, one request after another --------------------------------------------------------
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The ``pct``-th percentile of ``values`` (nearest rank)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def sequential_latencies(
+    url: str,
+    *,
+    count: int,
+    warmup: int,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> list[float]:
+    """GET ``url`` ``warmup`` times, then ``count`` times one after the other on one keep-alive
+    connection; return the measured latencies in milliseconds (request sent to body read).
+    Any status but 200 is an error."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname != HOST or parts.port is None:
+        raise BenchError(f"refusing to load anything but {HOST}: {url}")
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    conn = http.client.HTTPConnection(HOST, parts.port, timeout=timeout)
+    latencies: list[float] = []
+    try:
+        for i in range(warmup + count):
+            started = time.perf_counter()
+            conn.request("GET", target, headers=dict(headers or {}))
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status != 200:
+                raise BenchError(f"{url} answered {response.status}: {body[:300]!r}")
+            if i >= warmup:
+                latencies.append(elapsed)
+    finally:
+        conn.close()
+    return latencies
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+PG_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/postgres"
+
+
+def postgres_missing() -> str | None:
+    """Why PostgreSQL on 127.0.0.1:5432 cannot be used here, or None if it can."""
+    try:
+        import psycopg  # noqa: PLC0415
+    except ImportError:
+        return "psycopg is not installed"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({type(exc).__name__})"
+    return None
+
+
+@contextlib.contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database on 127.0.0.1:5432, yield its URL, and drop it
+    (``WITH (FORCE)``, so that lingering connections do not keep it) on the way out."""
+    import psycopg  # noqa: PLC0415
+    from psycopg import sql  # noqa: PLC0415
+
+    name = f"{prefix}_{os.getpid()}_{os.urandom(3).hex()}"
+    database = sql.Identifier(name)
+    with psycopg.connect(PG_ADMIN_URL, connect_timeout=5, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
+    try:
+        yield f"postgresql://postgres@{HOST}:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=5, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
 
 
 def get_json(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, Any, int]:

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,7 @@ from yiwang.catalog.packages import (
     package_dict,
 )
 from yiwang.catalog.schemas import ResourceCreate
-from yiwang.catalog.vocab import CATEGORIES
+from yiwang.catalog.vocab import CATEGORIES, LICENSES
 from yiwang.core import identity
 from yiwang.core.config import Settings
 from yiwang.core.errors import AppError, InvalidInput, NotFound
@@ -178,6 +179,19 @@ async def _params(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
     return data, files
 
 
+# Our field names that CKAN clients know by another name.
+_CKAN_FIELDS = {"summary": "notes", "department_id": "owner_org", "category": "groups"}
+
+
+def _validation_error(exc: ValidationError, language: str) -> CkanValidation:
+    """A pydantic error as CKAN's Validation Error: CKAN field name -> messages."""
+    fields: dict[str, list[str]] = {}
+    for detail in validation_details([dict(e) for e in exc.errors(include_url=False)], language):
+        field = _CKAN_FIELDS.get(detail["field"], detail["field"])
+        fields.setdefault(field, []).append(detail["message"])
+    return CkanValidation(fields)
+
+
 @router.api_route("/api/3/action/{name}", methods=["GET", "POST"])
 @router.api_route("/api/action/{name}", methods=["GET", "POST"])
 async def dispatch(
@@ -196,7 +210,10 @@ async def dispatch(
         base_url=str(request.base_url).rstrip("/"),
         language=request_language(request),
     )
-    result = await run_in_threadpool(func, call)
+    try:
+        result = await run_in_threadpool(func, call)
+    except ValidationError as exc:  # a schema an action validates against, e.g. ResourceCreate
+        raise _validation_error(exc, call.language) from None
     if isinstance(result, Response):
         return result
     return JSONResponse({"help": _help(request, name), "success": True, "result": result})
@@ -403,6 +420,19 @@ def _fq_clauses(fq: str) -> list[str]:
     return clauses
 
 
+def _facet_titles(
+    session: Session, facets: Mapping[str, Mapping[str, int]]
+) -> dict[tuple[str, str], str]:
+    """What CKAN shows for a facet value: organizations, groups and licences by title."""
+    titles = {("groups", code): zh for code, (zh, _) in CATEGORIES.items()}
+    titles.update({("license_id", key): title for key, (title, _) in LICENSES.items()})
+    if facets.get("organization"):
+        slugs = list(facets["organization"])
+        for department in session.scalars(select(Department).where(Department.slug.in_(slugs))):
+            titles["organization", department.slug] = department.name_zh
+    return titles
+
+
 @action("package_search")
 def package_search(call: Call) -> dict[str, Any]:
     q = str(call.get("q") or "").strip()
@@ -414,6 +444,8 @@ def package_search(call: Call) -> dict[str, Any]:
         if sep and key in _FQ_FIELDS:
             filters.setdefault(key, []).append(value.strip('"'))
             q = q.replace(token, "").strip()
+    if str(call.get("include_drafts", "")).lower() not in ("true", "1"):
+        filters["state"] = ["active"]  # as in CKAN, drafts only when asked for
     facet_fields = call.json_value("facet.field", []) or []
     if isinstance(facet_fields, str):
         facet_fields = [facet_fields]
@@ -435,10 +467,14 @@ def package_search(call: Call) -> dict[str, Any]:
             select(Department).where(Department.id.in_({r.department_id for r in result.resources}))
         )
     }
+    titles = _facet_titles(call.session, result.facets)
     search_facets = {
         name: {
             "title": name,
-            "items": [{"name": key, "display_name": key, "count": n} for key, n in counts.items()],
+            "items": [
+                {"name": key, "display_name": titles.get((name, key), key), "count": n}
+                for key, n in counts.items()
+            ],
         }
         for name, counts in result.facets.items()
     }

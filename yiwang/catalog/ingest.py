@@ -250,9 +250,11 @@ _BOOLEANS = {
     "是": True, "否": False, "1": True, "0": False,
 }  # fmt: skip
 # A column of booleans is converted by dict lookups, so this holds the usual spellings.
-_BOOLEAN_SPELLINGS: dict[str, bool | None] = {"": None}
-for _word, _value in _BOOLEANS.items():
-    _BOOLEAN_SPELLINGS.update({_word: _value, _word.upper(): _value, _word.title(): _value})
+_BOOLEAN_SPELLINGS: dict[str, bool | None] = {"": None} | {
+    spelling: value
+    for word, value in _BOOLEANS.items()
+    for spelling in (word, word.upper(), word.title())
+}
 
 _TYPE_NAMES = {
     ColumnType.INTEGER: ("整数", "an integer"),
@@ -298,48 +300,14 @@ def _zone(text: str | None) -> timezone | None:
     return timezone(-offset if text[0] == "-" else offset)
 
 
-def _integer_from_text(*, loose: bool) -> _Convert:
-    pattern = _INT_LOOSE if loose else _INT_STRICT
-
-    def convert(value: str) -> int | None:
-        try:
-            number = int(value)
-        except ValueError:
-            pass
-        else:
-            # int() also takes "0571", "1_000", " 7" and full-width digits: only the plain
-            # spelling takes the quick way out.
-            if len(value) < 19 and str(number) == value:
-                return number
+def _number_from_text(pattern: re.Pattern[str], number: Callable[[str], object]) -> _Convert:
+    def convert(value: str) -> object:
         text = value.strip()
         if not text:
             return None
         if pattern.fullmatch(text) is None:
             raise ValueError(value)
-        return int(text)
-
-    return convert
-
-
-def _decimal_from_text(*, loose: bool) -> _Convert:
-    pattern = _DEC_LOOSE if loose else _DEC_STRICT
-    plain_start = frozenset("123456789")  # no sign, space or leading zero to look into
-
-    def convert(value: str) -> Decimal | None:
-        if value[:1] in plain_start and "_" not in value:
-            try:
-                number = Decimal(value)
-            except ArithmeticError:
-                pass
-            else:
-                if number.is_finite():
-                    return number
-        text = value.strip()
-        if not text:
-            return None
-        if pattern.fullmatch(text) is None:
-            raise ValueError(value)
-        return Decimal(text)
+        return number(text)
 
     return convert
 
@@ -391,9 +359,9 @@ def _from_text(type_: ColumnType, *, loose: bool) -> _Convert:
     """Return the converter of a cell read as text. ``loose`` (declared columns) accepts
     leading zeros in numbers; an inferred column refuses them, to widen to TEXT instead."""
     if type_ is ColumnType.INTEGER:
-        return _integer_from_text(loose=loose)
+        return _number_from_text(_INT_LOOSE if loose else _INT_STRICT, int)
     if type_ is ColumnType.DECIMAL:
-        return _decimal_from_text(loose=loose)
+        return _number_from_text(_DEC_LOOSE if loose else _DEC_STRICT, Decimal)
     return {
         ColumnType.BOOLEAN: _boolean_from_text,
         ColumnType.DATE: _date_from_text,
@@ -406,43 +374,80 @@ def _each(convert: _Convert, column: Sequence[object]) -> list[object]:
     return list(map(convert, column))
 
 
-def _integers(column: Sequence[str]) -> list[int]:
-    """Convert a column of plain integers (ASCII digits, no sign, no leading zero, at most 18
-    digits) with C loops only; raise ValueError for anything else, which goes by the full path."""
-    digits = "".join(column)
-    if not (digits.isascii() and digits.isdigit()) or "" in column or max(map(len, column)) > 18:
-        raise ValueError("not plain integers")
+# Bulk converters take a whole column of text cells and use loops in C only. They accept the
+# plain spellings (anything else raises ValueError and goes through the full converters): for
+# numbers, ASCII digits with an optional minus sign and no leading zero, as in "-12" or "0.5".
+
+
+def _plain_digits(column: Sequence[str], *, point: bool) -> str:
+    """Return the cells joined by newlines; raise ValueError unless every cell is ASCII digits
+    (and points, with ``point``) after an optional minus sign, with no leading zero."""
     joined = "\n".join(column)
-    if joined.count("\n0") + joined.startswith("0") != column.count("0"):
+    digits = "".join(column)
+    signed = "-" in joined
+    if signed:
+        if joined.count("-") != joined.count("\n-") + joined.startswith("-"):
+            raise ValueError("a misplaced minus sign")
+        joined, digits = joined.replace("-", ""), digits.replace("-", "")
+    if point:
+        digits = digits.replace(".", "")
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError("not plain numbers")
+    zeros = joined.count("\n0") + joined.startswith("0") - column.count("0")
+    if signed:
+        zeros -= column.count("-0")
+    if point and zeros:
+        zeros -= joined.count("\n0.") + joined.startswith("0.")
+    if zeros:
         raise ValueError("a leading zero")
-    return list(map(int, column))
+    return joined
+
+
+def _integers(column: Sequence[str]) -> list[int]:
+    _plain_digits(column, point=False)
+    numbers = list(map(int, column))
+    if max(numbers) > _INT_MAX or min(numbers) < -_INT_MAX:
+        raise ValueError("an integer too large")
+    return numbers
 
 
 def _decimals(column: Sequence[str]) -> list[Decimal]:
-    """Convert a column of plain decimals (ASCII digits and a point, no sign, exponent or leading
-    zero) with C loops only; raise ValueError for anything else."""
-    joined = "\n".join(column)
-    digits = joined.replace(".", "").replace("\n", "")
-    if not (digits.isascii() and digits.isdigit()) or "" in column:
-        raise ValueError("not plain decimals")
-    zeros = joined.count("\n0") + joined.startswith("0")
-    if zeros != joined.count("\n0.") + joined.startswith("0.") + column.count("0"):
-        raise ValueError("a leading zero")
-    return list(map(Decimal, column))  # a second point is an InvalidOperation
+    _plain_digits(column, point=True)
+    return list(map(Decimal, column))  # "-", "." and "1.2.3" raise InvalidOperation
 
 
-def _texts(column: Sequence[str]) -> Sequence[str]:
-    if "" in column or any(map(str.isspace, column)):
+_NO_TEXT = {"": None}
+
+
+def _texts(column: Sequence[str]) -> Sequence[str | None]:
+    if any(map(str.isspace, column)):
         raise ValueError("blank cells")
+    if "" in column:
+        return list(map(_NO_TEXT.get, column, column))
     return column
 
 
+def _empty_as_none(bulk: _ConvertColumn) -> _ConvertColumn:
+    """Return ``bulk`` reading empty cells as None, still in C loops: it converts the other
+    cells, then looks every cell up in a dict of the results."""
+
+    def convert(column: Sequence[str]) -> Sequence[object]:
+        if "" not in column:
+            return bulk(column)
+        filled = tuple(filter(None, column))
+        if not filled:
+            return [None] * len(column)
+        return list(map(dict(zip(filled, bulk(filled), strict=True)).get, column))
+
+    return convert
+
+
 _BULK_FROM_TEXT: dict[ColumnType, _ConvertColumn] = {
-    ColumnType.INTEGER: _integers,
-    ColumnType.DECIMAL: _decimals,
-    ColumnType.BOOLEAN: partial(_each, _BOOLEAN_SPELLINGS.__getitem__),
-    ColumnType.DATE: partial(_each, date.fromisoformat),
-    ColumnType.DATETIME: partial(_each, datetime.fromisoformat),
+    ColumnType.INTEGER: _empty_as_none(_integers),
+    ColumnType.DECIMAL: _empty_as_none(_decimals),
+    ColumnType.BOOLEAN: partial(_each, _BOOLEAN_SPELLINGS.__getitem__),  # "" is in there
+    ColumnType.DATE: _empty_as_none(partial(_each, date.fromisoformat)),
+    ColumnType.DATETIME: _empty_as_none(partial(_each, datetime.fromisoformat)),
     ColumnType.TEXT: _texts,
 }
 
@@ -663,9 +668,8 @@ class Table:
         self._path = request.path
         self._declared = request.declared is not None
         self._full = [self._converter(c.type, loose=self._declared) for c in columns]
-        self._bulk: list[_ConvertColumn] = [
-            partial(_each, f) for f in self._full
-        ]  # quicker ones where a format has them
+        # Converters of a whole column at a time; a format may have quicker ones.
+        self._bulk: list[_ConvertColumn] = [partial(_each, f) for f in self._full]
         self._progress: Callable[[], int] | None = None
         self._done = 0
 
@@ -736,7 +740,7 @@ class Table:
                     return None
         rows = list(zip(*converted, strict=True))
         blank = (None,) * len(columns)
-        return rows
+        return [r for r in rows if r != blank] if blank in rows else rows
 
     def _span(self, batch: list[Sequence[object]]) -> int:
         """Return how many rows (CSV: lines) a batch took."""
@@ -875,7 +879,6 @@ def _columns(
 _SNIFF_BYTES = 1 << 20
 _DELIMITERS = (",", "\t", ";", "|")
 _ASCII = bytes(range(128))
-_NOT_ASCII = bytes(range(128, 256))
 
 
 class _CsvTable(Table):
@@ -1004,11 +1007,13 @@ def _choose_encoding(probe: bytes, *, line: int, final: bool) -> str:
     """Return utf-8 or gb18030, whichever decodes ``probe`` (which starts at ``line``)."""
     try:
         codecs.getincrementaldecoder("utf-8")().decode(probe, final)
-    except UnicodeDecodeError as exc:
-        # Much valid UTF-8 before the first bad byte is a UTF-8 file with a damaged byte (reading
-        # it names the line), not GB18030: GBK text is hardly ever valid UTF-8 for long.
-        valid = probe[: exc.start]
-        if len(valid) - len(valid.translate(None, _NOT_ASCII)) >= 24:
+    except UnicodeDecodeError:
+        # Mostly valid UTF-8 is a UTF-8 file with a damaged byte (reading it names the line),
+        # not GB18030: GBK text is hardly ever valid UTF-8 for more than a character or two.
+        text = probe.decode("utf-8", errors="replace")
+        damaged = text.count("\ufffd")
+        valid = len(text) - len(text.encode("ascii", errors="ignore")) - damaged
+        if valid >= 8 and valid >= 20 * damaged:
             return "utf-8"
     else:
         return "utf-8"
@@ -1088,8 +1093,9 @@ class _XlsxTable(Table):
         first = number + 1
 
         def raw_rows(sheet: Any) -> Iterator[Sequence[object]]:
-            nonlocal number
-            for number, cells in enumerate(sheet.iter_rows(min_row=first, values_only=True), first):  # noqa: B007
+            nonlocal number  # read by the position function
+            rows = sheet.iter_rows(min_row=first, values_only=True)
+            for number, cells in enumerate(rows, first):  # noqa: B007
                 yield _fit(cells, width)
 
         with self._path.open("rb") as binary:

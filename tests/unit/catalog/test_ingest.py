@@ -120,6 +120,14 @@ def test_a_damaged_byte_in_a_utf8_file_is_not_read_as_gbk(tmp_path: Path) -> Non
     assert "utf-8" in error.problems[0].message_en
 
 
+def test_a_damaged_header_does_not_make_a_utf8_file_gbk(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{ADDRESS}{i}号\n" for i in range(1, 50))
+    data = "编号,地址\n".encode()[:-3] + b"\xe5\x9d\n" + rows.encode()
+    error = bad_file(write(tmp_path, data))
+    assert error.problems[0].row == 1
+    assert "utf-8" in error.problems[0].message_en
+
+
 def test_bytes_of_no_known_encoding_name_the_line(tmp_path: Path) -> None:
     data = f"id,address\n1,{ADDRESS}\n".encode("gbk") + b"2,\xff\xff\n"
     error = bad_file(write(tmp_path, data))
@@ -203,7 +211,7 @@ def test_each_type_is_inferred_and_converted(tmp_path: Path) -> None:
     text = (
         "整数,小数,布尔,日期,日期时间,文本\n"
         "12,1.5,是,2025-10-01,2025-10-01 08:30,甲\n"
-        "-3,-2.25e2,否,2025/10/2,2025-10-02T09:15:30+08:00,乙\n"
+        "-3,-2.25e2,否,2025/10/2,2025/10/2 09:15:30 +08:00,乙\n"
         "+7,,Y,2025年10月3日,2025年10月3日 8时30分,\n"
         ",0.10,n,2025.10.04,2025-10-04T00:00:00Z, 丙 \n"
     )
@@ -362,10 +370,17 @@ def test_declared_columns_must_match_the_header(tmp_path: Path) -> None:
 
 
 def test_up_to_ten_problems_are_reported_in_file_order(tmp_path: Path) -> None:
-    rows = ["x" if i % 3 == 0 else str(i) for i in range(1, 100)]
-    path = write(tmp_path, "数量\n" + "\n".join(rows) + "\n")
+    values = ["x" if i % 97 == 0 else str(i) for i in range(1, 3000)]
+    path = write(tmp_path, "数量\n" + "\n".join(values) + "\n")
     error = bad_file(path, declared=[Column("数量", T.INTEGER)])
-    assert [p.row for p in error.problems] == [4, 7, 10, 13, 16, 19, 22, 25, 28, 31]
+    assert [p.row for p in error.problems] == [97 * k + 1 for k in range(1, 11)]
+
+
+def test_problems_far_after_the_first_are_not_waited_for(tmp_path: Path) -> None:
+    values = ["x" if i in (5, 2500) else str(i) for i in range(1, 3000)]
+    path = write(tmp_path, "数量\n" + "\n".join(values) + "\n")
+    error = bad_file(path, declared=[Column("数量", T.INTEGER)])
+    assert [p.row for p in error.problems] == [6]
 
 
 def test_converter_reads_a_declared_value() -> None:
