@@ -650,7 +650,8 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 def _label(variant: str) -> str:
     dialect, encoding = variant.split("-")
-    return f"{'SQLite' if dialect == 'sqlite' else 'PostgreSQL'}, {encoding.upper()}"
+    name = {"utf8": "UTF-8", "gbk": "GBK"}[encoding]
+    return f"{'SQLite' if dialect == 'sqlite' else 'PostgreSQL'}, {name}"
 
 
 def variant_rows(

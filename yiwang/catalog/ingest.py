@@ -379,15 +379,13 @@ def _each(convert: _Convert, column: Sequence[object]) -> list[object]:
 # numbers, ASCII digits with an optional minus sign and no leading zero, as in "-12" or "0.5".
 
 
-def _plain_digits(column: Sequence[str], *, point: bool) -> str:
-    """Return the cells joined by newlines; raise ValueError unless every cell is ASCII digits
-    (and points, with ``point``) after an optional minus sign, with no leading zero."""
+def _check_plain_numbers(column: Sequence[str], *, point: bool) -> None:
+    """Raise ValueError unless every cell is ASCII digits (and points, with ``point``) after an
+    optional minus sign, with no leading zero."""
     joined = "\n".join(column)
     digits = "".join(column)
     signed = "-" in joined
-    if signed:
-        if joined.count("-") != joined.count("\n-") + joined.startswith("-"):
-            raise ValueError("a misplaced minus sign")
+    if signed:  # int() and Decimal() refuse a minus sign anywhere but first
         joined, digits = joined.replace("-", ""), digits.replace("-", "")
     if point:
         digits = digits.replace(".", "")
@@ -400,11 +398,10 @@ def _plain_digits(column: Sequence[str], *, point: bool) -> str:
         zeros -= joined.count("\n0.") + joined.startswith("0.")
     if zeros:
         raise ValueError("a leading zero")
-    return joined
 
 
 def _integers(column: Sequence[str]) -> list[int]:
-    _plain_digits(column, point=False)
+    _check_plain_numbers(column, point=False)
     numbers = list(map(int, column))
     if max(numbers) > _INT_MAX or min(numbers) < -_INT_MAX:
         raise ValueError("an integer too large")
@@ -412,7 +409,7 @@ def _integers(column: Sequence[str]) -> list[int]:
 
 
 def _decimals(column: Sequence[str]) -> list[Decimal]:
-    _plain_digits(column, point=True)
+    _check_plain_numbers(column, point=True)
     return list(map(Decimal, column))  # "-", "." and "1.2.3" raise InvalidOperation
 
 
@@ -1013,7 +1010,7 @@ def _choose_encoding(probe: bytes, *, line: int, final: bool) -> str:
         text = probe.decode("utf-8", errors="replace")
         damaged = text.count("\ufffd")
         valid = len(text) - len(text.encode("ascii", errors="ignore")) - damaged
-        if valid >= 8 and valid >= 20 * damaged:
+        if valid >= 8 and valid >= 4 * damaged:
             return "utf-8"
     else:
         return "utf-8"

@@ -134,9 +134,9 @@ def site(committed_database: Database, tmp_path: Path) -> Iterator[Site]:
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
+        serve = [sys.executable, "-m", "yiwang", "serve", "--no-migrate"]
         server = subprocess.Popen(
-            [sys.executable, "-m", "yiwang", "serve", "--host", "127.0.0.1"]
-            + ["--port", str(port), "--no-migrate"],
+            [*serve, "--host", "127.0.0.1", "--port", str(port)],
             env=cli_env(committed_database, tmp_path / "var"),
             cwd=tmp_path,
             stdout=log,
@@ -282,7 +282,10 @@ def test_an_uploaded_gbk_csv_is_loaded_and_searched(site: Site, tmp_path: Path) 
     assert sorted(r["城市"] for r in cities["records"]) == ["宁波市", "杭州市", "温州市"]
 
     lists = ckan.action.datastore_search(
-        resource_id=resource["id"], fields=["监测点", "AQI"], sort="AQI desc", records_format="lists"
+        resource_id=resource["id"],
+        fields=["监测点", "AQI"],
+        sort="AQI desc",
+        records_format="lists",
     )
     assert lists["records"][:2] == [["下沙", 102], ["滨江", 88]]
     assert [f["id"] for f in lists["fields"]] == ["监测点", "AQI"]
@@ -483,9 +486,7 @@ def test_the_ckanapi_command(site: Site) -> None:
     assert found["count"] == 1
     assert found["results"][0]["name"] == AIR_PACKAGE["name"]
 
-    faceted = _ckanapi(
-        "action", "package_search", 'facet.field:["organization"]', "rows:0", *url
-    )
+    faceted = _ckanapi("action", "package_search", 'facet.field:["organization"]', "rows:0", *url)
     assert faceted["facets"] == {"organization": {"zjenv": 1}}
 
     data = _ckanapi(

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -26,9 +27,9 @@ ADDRESS = "杭州市西湖区文三路"
 CSV_TEXT = f"编号,地址,金额\n1,{ADDRESS}90号,12.50\n2,宁波市海曙区,7\n"
 
 
-def local(*parts: int) -> dt.datetime:
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
     """A date-time without a zone, as a file without one gives it."""
-    return dt.datetime(*parts)  # noqa: DTZ001
+    return dt.datetime(year, month, day, hour, minute)  # noqa: DTZ001
 
 
 def write(tmp_path: Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
@@ -46,10 +47,10 @@ def types(table: Table) -> dict[str, ColumnType]:
     return {c.name: c.type for c in table.columns}
 
 
-def bad_file(path: Path, filename: str = "data.csv", **options: object) -> IngestError:
+def bad_file(path: Path, filename: str = "data.csv", **options: Any) -> IngestError:
     """Open and read a file that must be refused; return the error."""
     with pytest.raises(IngestError) as caught:
-        read(open_table(path, filename=filename, **options))  # type: ignore[arg-type]
+        read(open_table(path, filename=filename, **options))
     return caught.value
 
 

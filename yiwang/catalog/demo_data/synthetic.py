@@ -38,7 +38,9 @@ AREA_CODES = {
 # GB 32100 characters (no I, O, S, V, Z) and the weights of the GB 11714 organisation code.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_MOBILE_PREFIXES = "133 135 136 137 138 139 150 151 152 153 157 158 159 177 180 181 183 187 188 189 199"
+_MOBILE_PREFIXES = (
+    "133 135 136 137 138 139 150 151 152 153 157 158 159 177 180 181 183 187 188 189 199"
+)
 
 
 @cache
@@ -126,4 +128,3 @@ def street_address(rng: random.Random, place: str, roads: Sequence[str] = COMMON
 
 def day_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randrange((end - start).days + 1))
-
