@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def register(app: FastAPI) -> None:
     """Serve the catalog's native API, CKAN's Action API, the dumps and DCAT-AP."""
     from yiwang.catalog import api, ckan, exports, pages  # noqa: PLC0415
+    from yiwang.core.web.deps import register_read_only  # noqa: PLC0415
     from yiwang.core.web.errors import register_renderer  # noqa: PLC0415
 
     app.include_router(api.router)
@@ -23,6 +24,7 @@ def register(app: FastAPI) -> None:
     app.include_router(pages.router)
     register_renderer("/api/3/action/", ckan.render_error)
     register_renderer("/api/action/", ckan.render_error)
+    register_read_only(ckan.is_read_only)
 
 
 def load_demo(session: Session) -> None:

@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -104,8 +104,11 @@ class CkanValidation(AppError):
         super().__init__("validation_failed", details=dict(fields))
 
 
-def action(name: str) -> Callable[[Action], Action]:
-    def register(func: Action) -> Action:
+F = TypeVar("F", bound=Action)
+
+
+def action(name: str) -> Callable[[F], F]:
+    def register(func: F) -> F:
         ACTIONS[name] = func
         return func
 
@@ -114,6 +117,32 @@ def action(name: str) -> Callable[[Action], Action]:
 
 def _help(request: Request, name: str) -> str:
     return f"{str(request.base_url).rstrip('/')}/api/3/action/help_show?name={name}"
+
+
+READ_ONLY_ACTIONS = frozenset(
+    {
+        "status_show",
+        "package_list",
+        "package_show",
+        "package_search",
+        "organization_list",
+        "organization_show",
+        "group_list",
+        "group_show",
+        "tag_list",
+        "resource_show",
+        "datastore_search",
+        "datastore_search_sql",
+        "datastore_info",
+    }
+)
+
+
+def is_read_only(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(("/api/3/action/", "/api/action/")) and (
+        path.rsplit("/", 1)[-1] in READ_ONLY_ACTIONS
+    )
 
 
 def render_error(
@@ -142,7 +171,7 @@ def render_error(
         status = 403
     elif status == 404:
         payload = {"__type": "Not Found Error", "message": message}
-    elif status == 400 or status == 422:
+    elif status in {400, 422}:
         payload = {"__type": "Validation Error", "message": message}
         status = 409 if status == 422 else 400
     else:
@@ -250,7 +279,7 @@ def _from_ckan(call: Call, data: Mapping[str, Any], *, partial: bool) -> dict[st
     values: dict[str, Any] = {}
     renames = {"notes": "summary"}
     for key, value in data.items():
-        if key in ("tags",):
+        if key == "tags":
             values["tags"] = [t["name"] if isinstance(t, dict) else str(t) for t in value or []]
         elif key == "groups":
             names = [g["name"] if isinstance(g, dict) else str(g) for g in value or []]
@@ -296,7 +325,7 @@ def package_create(call: Call) -> dict[str, Any]:
     values = _from_ckan(call, call.data, partial=False)
     if "department_id" not in values:
         raise CkanValidation({"owner_org": ["Missing value"]})
-    values.setdefault("state", "active")
+    values["state"] = "draft" if call.get("state") == "draft" else "active"
     data = ResourceCreate.model_validate(values)
     resource = service.create_resource(call.session, actor=call.actor, data=data)
     for spec in call.get("resources") or []:
@@ -321,8 +350,9 @@ def _update(call: Call, *, partial: bool) -> dict[str, Any]:
     changes.pop("department_id", None)
     if not partial:
         base = ResourceCreate.model_fields
+        kept = {"publish_date"}  # set when first published; a full update does not clear it
         for key in service.metadata_values(resource):
-            if key not in changes and key in base:
+            if key not in changes and key in base and key not in kept:
                 default = base[key].get_default(call_default_factory=True)
                 changes[key] = default
         changes.setdefault("summary", resource.summary)

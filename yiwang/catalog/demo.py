@@ -2,8 +2,8 @@
 synthetic but plausible data, registered and loaded by each department's editor through the
 catalog's services (so the audit log shows who did what, as it would for real work).
 
-Rows come from ``yiwang.catalog.demo_data.tables``, drawn from a random generator seeded with
-the resource's title: the demo is the same on every run."""
+The rows come from the table functions of ``yiwang.catalog.demo_data``, each drawing from a
+random generator seeded with the resource's title: the demo is the same on every run."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from yiwang.catalog import loader, service
-from yiwang.catalog.demo_data import tables
+from yiwang.catalog.demo_data import environment, market, services
+from yiwang.catalog.demo_data.common import YEAR, Row
 from yiwang.catalog.schemas import ResourceCreate
 from yiwang.catalog.vocab import CatalogType, Frequency, OpenClass, ShareClass
 from yiwang.core import identity
@@ -54,7 +55,7 @@ class DemoResource:
     summary: str
     category: str
     columns: tuple[Column, ...]
-    rows: Callable[[random.Random], list[tables.Row]]
+    rows: Callable[[random.Random], list[Row]]
     table: str  # the name of the distribution
     update_frequency: Frequency
     spatial_division: str
@@ -76,7 +77,7 @@ def _c(
     return Column(name, type_, personal, doc)
 
 
-_Y = tables.YEAR
+_Y = YEAR
 _THE_YEAR = (dt.date(_Y, 1, 1), dt.date(_Y, 12, 31))
 _PERSONAL_DATA = (
     "含自然人姓名、身份证号码、手机号码、住址等个人信息，"
@@ -105,7 +106,7 @@ _ENTERPRISES = DemoResource(
         _c("所属行业", doc="GB/T 4754-2017 门类或大类"),
         _c("经营状态"),
     ),
-    rows=tables.business_register,
+    rows=market.business_register,
     table="企业登记信息表",
     update_frequency=Frequency.DAILY,
     spatial_division="330000",
@@ -137,7 +138,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("最大承载量(人)", "int", doc="LB/T 034-2014 瞬时最大承载量"),
             _c("开放时间"),
         ),
-        rows=tables.scenic_spots,
+        rows=services.scenic_spots,
         table="A级旅游景区名录",
         update_frequency=Frequency.QUARTERLY,
         spatial_division="330000",
@@ -172,7 +173,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("SO2", "numeric", doc="1小时平均浓度，μg/m³"),
             _c("CO", "numeric", doc="1小时平均浓度，mg/m³"),
         ),
-        rows=tables.air_quality,
+        rows=environment.air_quality,
         table=f"{_Y}年11月17日至18日小时数据",
         update_frequency=Frequency.HOURLY,
         spatial_division="330100",
@@ -203,7 +204,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("水质目标"),
             _c("是否达标", "bool"),
         ),
-        rows=tables.surface_water,
+        rows=environment.surface_water,
         table=f"{_Y}年地表水水质月报",
         update_frequency=Frequency.MONTHLY,
         spatial_division="330000",
@@ -233,7 +234,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("有效期至", "date"),
             _c("许可机关"),
         ),
-        rows=tables.admin_licences,
+        rows=market.admin_licences,
         table=f"{_Y}年行政许可决定",
         update_frequency=Frequency.DAILY,
         spatial_division="330000",
@@ -262,7 +263,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("处罚决定日期", "date"),
             _c("处罚机关"),
         ),
-        rows=tables.admin_penalties,
+        rows=market.admin_penalties,
         table=f"{_Y}年行政处罚决定",
         update_frequency=Frequency.WEEKLY,
         spatial_division="331000",
@@ -288,7 +289,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("桩位数", "int"),
             _c("24小时服务", "bool"),
         ),
-        rows=tables.bike_stations,
+        rows=services.bike_stations,
         table="公共自行车站点",
         update_frequency=Frequency.MONTHLY,
         spatial_division="330100",
@@ -311,7 +312,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("地址"),
             _c("联系电话"),
         ),
-        rows=tables.medical_institutions,
+        rows=services.medical_institutions,
         table="医疗机构名录",
         update_frequency=Frequency.QUARTERLY,
         spatial_division="330000",
@@ -339,7 +340,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("判定结果"),
             _c("抽检日期", "date"),
         ),
-        rows=tables.farm_checks,
+        rows=market.farm_checks,
         table=f"{_Y}年第三季度抽检结果",
         update_frequency=Frequency.MONTHLY,
         spatial_division="330000",
@@ -363,7 +364,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("拥堵指数", "numeric", doc="0–10"),
             _c("路况"),
         ),
-        rows=tables.expressway_speeds,
+        rows=services.expressway_speeds,
         table=f"{_Y}年11月18日早高峰",
         update_frequency=Frequency.REALTIME,
         spatial_division="330000",
@@ -390,7 +391,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("保证水位(m)", "numeric"),
             _c("超警戒", "bool"),
         ),
-        rows=tables.river_levels,
+        rows=environment.river_levels,
         table=f"{_Y}年6月20日逐时水位",
         update_frequency=Frequency.HOURLY,
         spatial_division="330000",
@@ -419,7 +420,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("能耗限额(吨标准煤)", "numeric"),
             _c("是否超限额", "bool"),
         ),
-        rows=tables.energy_users,
+        rows=market.energy_users,
         table=f"{_Y - 1}年度重点用能单位能耗",
         update_frequency=Frequency.ANNUAL,
         spatial_division="330000",
@@ -452,7 +453,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("发放金额(元)", "numeric"),
             _c("发放日期", "date"),
         ),
-        rows=tables.eco_compensation,
+        rows=environment.eco_compensation,
         table=f"{_Y}年7月发放批次",
         update_frequency=Frequency.ANNUAL,
         spatial_division="331100",
@@ -466,6 +467,32 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
         open_class=OpenClass.NONE,
         open_conditions=_PERSONAL_DATA,
         license_id="gov-internal",
+    ),
+    DemoResource(
+        department="lsenv",
+        title="丽水市空气负氧离子监测数据",
+        title_en="Negative air ions in Lishui",
+        summary=(
+            "丽水市各县（市、区）空气负氧离子自动监测站的逐日浓度（日均、日最高、日最低）"
+            "和相对湿度，反映森林和山区的空气清新程度。"
+        ),
+        category="environment",
+        columns=(
+            _c("监测站点"),
+            _c("区县"),
+            _c("日期", "date"),
+            _c("日均浓度(个/cm³)", "int"),
+            _c("日最高(个/cm³)", "int"),
+            _c("日最低(个/cm³)", "int"),
+            _c("相对湿度(%)", "numeric"),
+        ),
+        rows=environment.negative_ions,
+        table=f"{_Y}年10月逐日数据",
+        update_frequency=Frequency.DAILY,
+        spatial_division="331100",
+        temporal=(dt.date(_Y, 10, 1), dt.date(_Y, 10, 30)),
+        tags=("负氧离子", "空气清新", "绿水青山", "环境监测"),
+        license_id="cc-by-4.0",
     ),
     DemoResource(
         department="nbdata",
@@ -489,7 +516,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("纳入日期", "date"),
             _c("最近复核日期", "date"),
         ),
-        rows=tables.low_income,
+        rows=services.low_income,
         table=f"{_Y}年11月名册",
         update_frequency=Frequency.MONTHLY,
         spatial_division="330212",
@@ -522,7 +549,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("集装箱吞吐量(万标箱)", "numeric"),
             _c("同比增长(%)", "numeric"),
         ),
-        rows=tables.port_throughput,
+        rows=services.port_throughput,
         table=f"{_Y - 1}—{_Y}年月度吞吐量",
         update_frequency=Frequency.MONTHLY,
         spatial_division="330900",
@@ -548,7 +575,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("有效期至", "date"),
             _c("发证机关"),
         ),
-        rows=tables.food_licences,
+        rows=market.food_licences,
         table="有效食品经营许可证",
         update_frequency=Frequency.DAILY,
         spatial_division="330400",
@@ -575,7 +602,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("经度", "numeric", doc="WGS 84"),
             _c("纬度", "numeric", doc="WGS 84"),
         ),
-        rows=tables.rural_tourism,
+        rows=services.rural_tourism,
         table="乡村旅游点",
         update_frequency=Frequency.IRREGULAR,
         spatial_division="330500",
@@ -601,7 +628,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("新能源车辆", "bool"),
             _c("运营单位"),
         ),
-        rows=tables.bus_lines,
+        rows=services.bus_lines,
         table="公交线路",
         update_frequency=Frequency.MONTHLY,
         spatial_division="330600",
@@ -625,7 +652,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("月末在院人数", "int"),
             _c("床位使用率(%)", "numeric", doc="月末在院人数 ÷ 实际开放床位"),
         ),
-        rows=tables.hospital_beds,
+        rows=services.hospital_beds,
         table=f"{_Y}年月度床位",
         update_frequency=Frequency.MONTHLY,
         spatial_division="330700",
@@ -651,7 +678,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("蓄水量(万m³)", "numeric"),
             _c("蓄水率(%)", "numeric", doc="蓄水量 ÷ 正常蓄水位以下库容"),
         ),
-        rows=tables.reservoirs,
+        rows=environment.reservoirs,
         table=f"{_Y}年10月逐日蓄水",
         update_frequency=Frequency.DAILY,
         spatial_division="330800",
@@ -679,7 +706,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("累计下载次数", "int"),
             _c("累计调用次数", "int"),
         ),
-        rows=tables.catalogue_statistics,
+        rows=services.catalogue_statistics,
         table=f"{_Y}年季度统计",
         update_frequency=Frequency.QUARTERLY,
         spatial_division="330200",
@@ -706,7 +733,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("审批日期", "date"),
             _c("审批机关"),
         ),
-        rows=tables.environmental_approvals,
+        rows=environment.environmental_approvals,
         table=f"{_Y}年环评审批",
         update_frequency=Frequency.WEEKLY,
         spatial_division="330300",
@@ -731,7 +758,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("不合格项目"),
             _c("抽样日期", "date"),
         ),
-        rows=tables.food_checks,
+        rows=market.food_checks,
         table=f"{_Y}年监督抽检",
         update_frequency=Frequency.MONTHLY,
         spatial_division="330106",
@@ -755,7 +782,7 @@ DEMO_RESOURCES: tuple[DemoResource, ...] = (
             _c("下次检验日期", "date"),
             _c("使用状态"),
         ),
-        rows=tables.lifts,
+        rows=market.lifts,
         table="电梯使用登记",
         update_frequency=Frequency.WEEKLY,
         spatial_division="330100",

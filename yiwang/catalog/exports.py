@@ -19,6 +19,7 @@ from yiwang.catalog import datastore, dcat, service
 from yiwang.catalog.packages import package_dict
 from yiwang.core import audit
 from yiwang.core.db import Database
+from yiwang.core.policy import ANONYMOUS
 from yiwang.core.web.deps import CurrentActor, SessionDep, get_database
 
 router = APIRouter(tags=["catalog"])
@@ -153,19 +154,37 @@ def _dcat_response(graph: Any, fmt: str) -> Response:
     return Response(dcat.serialize(graph, fmt), media_type=dcat.MEDIA_TYPES[fmt])  # type: ignore[arg-type]
 
 
+_NEGOTIATED = (
+    ("text/turtle", "ttl"),
+    ("application/rdf+xml", "rdf"),
+    ("application/ld+json", "jsonld"),
+)
+
+
+@router.get(
+    "/catalog", summary="The open catalogue as DCAT-AP, in the format the Accept header asks"
+)
+def dcat_catalog_negotiated(
+    request: Request, session: SessionDep, page: Annotated[int, Query(ge=1)] = 1
+) -> Response:
+    accept = request.headers.get("accept", "")
+    fmt = next((f for media, f in _NEGOTIATED if media in accept), "jsonld")
+    return dcat_catalog(request, fmt, session, page)  # type: ignore[arg-type]
+
+
 @router.get("/catalog.{fmt}", summary="The open catalogue as DCAT-AP (jsonld, ttl, rdf), paged")
 def dcat_catalog(
     request: Request,
     fmt: Literal["jsonld", "ttl", "rdf"],
     session: SessionDep,
-    actor: CurrentActor,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
+    """The public catalogue: the same for every caller, whoever is signed in."""
     base = str(request.base_url).rstrip("/")
     result = service.search(
         session,
-        actor=actor,
-        filters={"open_class": ["unconditional", "conditional"]},
+        actor=ANONYMOUS,
+        filters={"open_class": ["unconditional", "conditional"], "state": ["active"]},
         limit=_PAGE_SIZE,
         offset=(page - 1) * _PAGE_SIZE,
     )

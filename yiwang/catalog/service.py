@@ -374,6 +374,19 @@ _SORTS: dict[str, ColumnElement[Any]] = {
 }
 
 
+def _formats() -> Any:
+    """(resource_id, FORMAT) for the declared format of each resource and the format of each
+    of its live distributions, so that filter and facet count the same thing."""
+    declared = select(
+        Resource.id.label("resource_id"), func.upper(Resource.format).label("format")
+    ).where(Resource.format.is_not(None))
+    distributed = select(
+        Distribution.resource_id.label("resource_id"),
+        func.upper(Distribution.format).label("format"),
+    ).where(Distribution.format.is_not(None), Distribution.state == "active")
+    return declared.union(distributed)
+
+
 def _filter_clause(name: str, values: Sequence[str]) -> ColumnElement[bool]:
     if name in ("organization", "owner_org"):
         ids = select(Department.id).where(
@@ -388,12 +401,9 @@ def _filter_clause(name: str, values: Sequence[str]) -> ColumnElement[bool]:
     if name == "tags":
         return Resource.id.in_(select(ResourceTag.resource_id).where(ResourceTag.tag.in_(values)))
     if name == "res_format":
-        upper = [v.upper() for v in values]
-        return or_(
-            func.upper(Resource.format).in_(upper),
-            Resource.id.in_(
-                select(Distribution.resource_id).where(func.upper(Distribution.format).in_(upper))
-            ),
+        formats = _formats().subquery()
+        return Resource.id.in_(
+            select(formats.c.resource_id).where(formats.c.format.in_([v.upper() for v in values]))
         )
     if name == "city":
         cities: list[ColumnElement[bool]] = [
@@ -507,10 +517,11 @@ def _facet(
             .group_by(ResourceTag.tag)
         )
     elif name == "res_format":
+        formats = _formats().subquery()
         rows = session.execute(
-            select(func.upper(Resource.format), func.count())
-            .where(Resource.id.in_(ids), Resource.format.is_not(None))
-            .group_by(func.upper(Resource.format))
+            select(formats.c.format, func.count(formats.c.resource_id.distinct()))
+            .where(formats.c.resource_id.in_(ids))
+            .group_by(formats.c.format)
         )
     elif name == "city":
         city = func.substr(Resource.spatial_division, 1, 4)

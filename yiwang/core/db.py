@@ -129,6 +129,26 @@ def database_of(session: Session) -> Database | None:
     return database if isinstance(database, Database) else None
 
 
+def holds_write_intent(session: Session) -> bool:
+    """Whether the session's transaction was begun as a write transaction."""
+    if not session.in_transaction():
+        return False
+    return bool(session.connection().get_execution_options().get(WRITE_INTENT))
+
+
+@contextmanager
+def side_transaction(session: Session) -> Iterator[Session]:
+    """A session for a small write beside the caller's work (a last-used time, an audit record
+    of a read): the caller's own when it is already a write transaction, since on SQLite a second
+    writer would wait for it; otherwise a transaction of its own, so a read stays a read."""
+    database = database_of(session)
+    if database is None or holds_write_intent(session):
+        yield session
+        return
+    with database.session() as own:
+        yield own
+
+
 class Database:
     """An engine and its session factory."""
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from yiwang.core.audit.models import GENESIS_HASH, AuditEntry, AuditHead
-from yiwang.core.db import database_of, utcnow
+from yiwang.core.db import side_transaction, utcnow
 from yiwang.core.policy import Actor, can_verify_audit, can_view_audit, require
 from yiwang.core.requestctx import current_request_id
 from yiwang.core.security import sm3_hex
@@ -110,23 +110,11 @@ def record_read(
     object_id: Any = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Record a read of data that is not open, in a transaction of its own, so that a read
-    request does not become a write transaction (and the record stands whatever the request
-    does next)."""
-    database = database_of(session)
-    if database is None:
+    """Record a read of data that is not open, beside the request's own work (see
+    :func:`yiwang.core.db.side_transaction`): a read request stays a read transaction."""
+    with side_transaction(session) as writer:
         record(
-            session,
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            details=details,
-        )
-        return
-    with database.session() as own:
-        record(
-            own,
+            writer,
             actor=actor,
             action=action,
             object_type=object_type,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.core import audit, cache
 from yiwang.core.codes import division_name, normalize_division
-from yiwang.core.db import database_of, utcnow
+from yiwang.core.db import side_transaction, utcnow
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from yiwang.core.identity.models import ApiToken, Department, User, WebSession
 from yiwang.core.identity.schemas import DepartmentPublic
@@ -575,14 +575,9 @@ def authenticate_token(session: Session, raw: str) -> Actor:
 
 
 def _touch(session: Session, token_id: int, now: dt.datetime) -> None:
-    """Record when a token was last used, in a transaction of its own so that a read request
-    does not turn into a write."""
-    database = database_of(session)
-    if database is None:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        return
-    with database.session() as own:
-        own.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    """Record when a token was last used, beside the request's own work."""
+    with side_transaction(session) as writer:
+        writer.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 # --- web sessions ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -56,6 +56,15 @@ def _roll_back(session: Session) -> None:
         session.rollback()
 
 
+_read_only: set[Callable[[Request], bool]] = set()
+
+
+def register_read_only(predicate: Callable[[Request], bool]) -> None:
+    """Mark requests that use an unsafe method but only read (CKAN clients POST every action,
+    searches too), so they do not take SQLite's write lock."""
+    _read_only.add(predicate)
+
+
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session for one request: committed before the response is sent, rolled back on any
     error. A refusal by the policy is written to the audit log after the rollback.
@@ -66,7 +75,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     db = get_database(request)
     session = db.sessionmaker()
     try:
-        if request.method not in _SAFE_METHODS:
+        if request.method not in _SAFE_METHODS and not any(p(request) for p in _read_only):
             await run_in_threadpool(declare_write, session)
         yield session
         if session.in_transaction():

@@ -85,19 +85,19 @@ def _wants_html(request: Request) -> bool:
 
 
 Renderer = Callable[[Request, int, dict[str, Any], dict[str, str] | None], Response]
-_renderers: list[tuple[str, Renderer]] = []
+_renderers: dict[str, Renderer] = {}
 
 
 def register_renderer(path_prefix: str, renderer: Renderer) -> None:
     """Let a standard API render errors in its own envelope (CKAN's, Open311's, ...) for the
     paths under ``path_prefix``; it receives the status and our envelope."""
-    _renderers.append((path_prefix, renderer))
+    _renderers[path_prefix] = renderer
 
 
 def render(
     request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response:
-    for prefix, renderer in _renderers:
+    for prefix, renderer in _renderers.items():
         if request.url.path.startswith(prefix):
             return renderer(request, status, body, headers)
     if _wants_html(request):
