@@ -14,7 +14,13 @@ if TYPE_CHECKING:
 
 def register(app: FastAPI) -> None:
     """Serve the catalog's native API, CKAN's Action API, the dumps and DCAT-AP."""
-    from yiwang.catalog import api, ckan, exports, pages  # noqa: PLC0415
+    from yiwang.catalog import (  # noqa: PLC0415
+        api,
+        ckan,
+        ckan_datastore,  # noqa: F401  (registers datastore_*)
+        exports,
+        pages,
+    )
     from yiwang.core.web.deps import register_read_only  # noqa: PLC0415
     from yiwang.core.web.errors import register_renderer  # noqa: PLC0415
 
