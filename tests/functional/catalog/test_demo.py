@@ -19,6 +19,7 @@ from tests.support.databases import BoundDatabase
 from yiwang.catalog import datastore, service, sharing
 from yiwang.catalog import demo as catalog_demo
 from yiwang.catalog.datastore import Query
+from yiwang.catalog.demo_data.resources import DEMO_RESOURCES
 from yiwang.catalog.models import Resource
 from yiwang.core import identity
 from yiwang.core.codes import division_name
@@ -231,7 +232,7 @@ def test_nobody_else_may_have_the_allowance_register(demo: Session) -> None:
 
 
 def test_the_demo_data_are_the_same_every_time() -> None:
-    for resource in catalog_demo.DEMO_RESOURCES:
+    for resource in DEMO_RESOURCES:
         first = resource.rows(random.Random(7))  # noqa: S311  (synthetic data)
         assert first == resource.rows(random.Random(7)), resource.title  # noqa: S311
         assert all(len(row) == len(resource.columns) for row in first), resource.title

@@ -1,7 +1,7 @@
 """Demo tables of the environment and water departments: air quality (AQI per HJ 633-2012),
 surface water (classes per GB 3838-2002), river levels, reservoirs, ecological compensation and
 environmental impact approvals. Each function takes a seeded ``random.Random`` and returns the
-rows in the order of the columns its resource declares in ``yiwang.catalog.demo``."""
+rows in the order of the columns its resource declares in ``resources``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Demo tables of market regulation, agriculture and energy: the business register, licences
 and penalties (双公示), food licences and sampling, lifts, farm-product checks and key energy
 users. Each function takes a seeded ``random.Random`` and returns the rows in the order of the
-columns its resource declares in ``yiwang.catalog.demo``."""
+columns its resource declares in ``resources``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Demo tables of public services: tourism, transport, ports, health, social assistance and the
 open-data catalogue's own statistics. Each function takes a seeded ``random.Random`` and returns
-the rows in the order of the columns its resource declares in ``yiwang.catalog.demo``."""
+the rows in the order of the columns its resource declares in ``resources``."""
 
 from __future__ import annotations
 
