@@ -67,14 +67,34 @@ def drop_table(connection: Connection, table: str) -> None:
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(table)}")
 
 
-def _sqlite_adapter(kind: str) -> Callable[[Any], Any] | None:
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """Date-times are stored as Beijing time without a zone, the same on both databases: a
+    value given with a zone is converted first."""
+    return value.astimezone(BEIJING).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _adapter(kind: str, dialect: str) -> Callable[[Any], Any] | None:
+    """How a converted value is handed to the database driver."""
+    if kind == "datetime":
+        if dialect == "sqlite":
+            return lambda v: None if v is None else local_time(v).isoformat()
+        return lambda v: None if v is None else local_time(v)
+    if dialect != "sqlite":
+        return None  # psycopg adapts Decimal, date and bool itself
     if kind == "decimal":
         return lambda v: None if v is None else float(v)
-    if kind in ("date", "datetime"):
+    if kind == "date":
         return lambda v: None if v is None else v.isoformat()
     if kind == "boolean":
         return lambda v: None if v is None else int(v)
     return None
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class RowWriter:
@@ -93,20 +113,20 @@ class RowWriter:
         if self.dialect == "sqlite":
             marks = ", ".join("?" for _ in columns)
             self._sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
-            adapters = [_sqlite_adapter(str(c["type"])) for c in columns]
-            self._adapters = adapters if any(adapters) else None
         else:
             self._sql = f"COPY {quote(table)} ({names}) FROM STDIN"
+        adapters = [_adapter(str(c["type"]), self.dialect) for c in columns]
+        self._adapters = [a or _same for a in adapters] if any(adapters) else None
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
             return
         cursor = self._raw.cursor()  # type: ignore[union-attr]
         try:
+            if self._adapters is not None:
+                adapters = self._adapters
+                rows = [tuple(f(v) for f, v in zip(adapters, row, strict=True)) for row in rows]
             if self.dialect == "sqlite":
-                if self._adapters is not None:
-                    adapters = [a or (lambda v: v) for a in self._adapters]
-                    rows = [tuple(f(v) for f, v in zip(adapters, row, strict=True)) for row in rows]
                 cursor.executemany(self._sql, rows)
             else:
                 with cursor.copy(self._sql) as copy:
@@ -332,7 +352,7 @@ def _convert(column: ColumnView, value: Any, dialect: str) -> Any:
             day = dt.date.fromisoformat(text_value)
             return day.isoformat() if dialect == "sqlite" else day
         if column.type == "datetime":
-            moment = dt.datetime.fromisoformat(text_value)
+            moment = local_time(dt.datetime.fromisoformat(text_value))
             return moment.isoformat() if dialect == "sqlite" else moment
     except (ValueError, KeyError, decimal.InvalidOperation):
         raise InvalidInput("catalog.bad_value", field=column.name, value=text_value) from None

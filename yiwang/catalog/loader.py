@@ -370,6 +370,28 @@ def _from_json(kind: str, value: Any) -> Any:
     return str(value)
 
 
+def _declared_or_detected(
+    fields: Sequence[Mapping[str, Any]], rows: Sequence[tuple[Any, ...]]
+) -> list[str | None]:
+    """Each field's kind of personal data: as declared in its ``info``, else as detected from
+    the first rows (records given through the API are checked like uploaded files)."""
+    kinds: list[str | None] = []
+    for index, spec in enumerate(fields):
+        info = spec.get("info") if isinstance(spec.get("info"), dict) else None
+        if info is not None and "personal" in info:
+            declared = info["personal"]
+            if declared is not None and declared not in {k.value for k in personal.PersonalKind}:
+                raise InvalidInput(
+                    "catalog.bad_value", field=f"{spec['id']}.info.personal", value=str(declared)
+                )
+            kinds.append(declared)
+            continue
+        values = [None if row[index] is None else str(row[index]) for row in rows[:SAMPLE]]
+        found = personal.detect(str(spec["id"]), values)
+        kinds.append(found.value if found else None)
+    return kinds
+
+
 def create_from_records(
     session: Session,
     *,
@@ -413,12 +435,9 @@ def create_from_records(
         connection.exec_driver_sql(
             f'CREATE UNIQUE INDEX "{version.table_name}_pk" ON "{version.table_name}" ({physical})'
         )
-    infos: list[dict[str, Any]] = [
-        dict(f["info"]) if isinstance(f.get("info"), dict) else {} for f in fields
-    ]
     version.columns = [
-        {**c, "personal": (info or {}).get("personal"), "primary_key": c["name"] in primary_key}
-        for c, info in zip(columns, infos, strict=True)
+        {**c, "personal": kind, "primary_key": c["name"] in primary_key}
+        for c, kind in zip(columns, _declared_or_detected(fields, rows), strict=True)
     ]
     version.row_count = len(rows)
     version.source_format = "api"

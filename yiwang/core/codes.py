@@ -27,15 +27,68 @@ def normalize_uscc(value: str) -> str:
 
 def normalize_ric(value: str) -> str:
     """Return the compact form of a valid resident identity number, or raise
-    :class:`InvalidInput`."""
+    :class:`InvalidInput`: 18 characters, a GB 11643 check digit, a real birth date and a real
+    province. The county part is not checked against the year of birth (as python-stdnum's
+    ``validate`` does): counties are renamed and renumbered, and people keep their numbers."""
     try:
-        return str(ric.validate(value))
+        number = str(ric.compact(value))
+        if len(number) != 18 or not number[:17].isdigit() or number[:2] not in _PROVINCES:
+            raise InvalidInput("codes.ric_invalid", value=value)
+        if number[-1] != ric.calc_check_digit(number):  # takes all 18, ignores the last
+            raise InvalidInput("codes.ric_invalid", value=value)
+        ric.get_birth_date(number)
     except StdnumError:
         raise InvalidInput("codes.ric_invalid", value=value) from None
+    return number
 
 
 def is_valid_ric(value: str) -> bool:
-    return bool(ric.is_valid(value))
+    try:
+        normalize_ric(value)
+    except InvalidInput:
+        return False
+    return True
+
+
+# GB/T 2260 province-level codes (the first two digits of a resident identity number).
+_PROVINCES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    }
+)
 
 
 @lru_cache(maxsize=1)

@@ -71,3 +71,16 @@ def test_service_level_normalisers_raise_translated_errors() -> None:
     assert "统一社会信用代码" in caught.value.message("zh-CN")
     assert "unified social credit code" in caught.value.message("en")
     assert codes.normalize_ric(VALID_RIC.lower()) == VALID_RIC
+
+
+def test_a_resident_id_from_a_county_newer_than_its_holder_is_valid() -> None:
+    # Lishui's 3311xx codes date from 2000; people born there earlier keep their numbers.
+    from stdnum.cn import ric  # noqa: PLC0415
+
+    body = "33110219851212456"
+    number = body + ric.calc_check_digit(body + "0")
+    assert codes.normalize_ric(number) == number
+    assert codes.is_valid_ric(number)
+    bad_date = "33110219851332456"
+    assert not codes.is_valid_ric(bad_date + ric.calc_check_digit(bad_date + "0"))
+    assert not codes.is_valid_ric("99110219851212456" + "0")
