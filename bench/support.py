@@ -193,12 +193,27 @@ class Measured:
     stderr: str
 
 
+def _vm_hwm_mb(pid: int) -> float | None:
+    """The peak resident set (VmHWM) of a running process, in MB; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def run_measured(
     args: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float
 ) -> Measured:
-    """Run a command in a process group of its own and return its wall time and peak RSS (the
-    kernel's ``ru_maxrss`` of that one child, from ``wait4``); kill the whole group if it
-    outlives ``timeout``."""
+    """Run a command in a process group of its own and return its wall time and peak RSS; kill
+    the whole group if it outlives ``timeout``.
+
+    The peak is the child's VmHWM, read from /proc every 20 ms while it runs (the high-water
+    mark only grows, so the last reading is the peak but for the last 20 ms). Not ``ru_maxrss``
+    from ``wait4``: Linux carries the high-water mark across ``exec``, so a child spawned by a
+    process of 600 MB would report at least 600 MB."""
     with (
         tempfile.TemporaryFile() as out,
         tempfile.TemporaryFile() as err,
@@ -214,10 +229,13 @@ def run_measured(
             start_new_session=True,
         )
         deadline = started + timeout
-        pid, status = 0, 0
+        pid, status, peak = 0, 0, 0.0
         try:
             while True:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                hwm = _vm_hwm_mb(proc.pid)
+                if hwm is not None:
+                    peak = max(peak, hwm)
+                pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
                 if pid:
                     break
                 if time.perf_counter() > deadline:
@@ -238,7 +256,7 @@ def run_measured(
         err.seek(0)
         return Measured(
             seconds=seconds,
-            max_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+            max_rss_mb=peak,
             returncode=proc.returncode,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),

@@ -135,7 +135,17 @@ def queue_load(
     size: int,
     declared: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[TableVersion, Job]:
-    """Open a new version for an uploaded file and queue the job that loads it."""
+    """Open a new version for an uploaded file and queue the job that loads it. A declared
+    schema is checked now, so that a mistake in it is answered at once."""
+    for spec in declared or []:
+        kind = str(spec.get("type") or "text")
+        if kind not in {t.value for t in ingest.ColumnType}:
+            raise InvalidInput("catalog.bad_value", field=f"{spec.get('name')}.type", value=kind)
+        personal_kind = spec.get("personal")
+        if personal_kind and personal_kind not in {k.value for k in personal.PersonalKind}:
+            raise InvalidInput(
+                "catalog.bad_value", field=f"{spec.get('name')}.personal", value=str(personal_kind)
+            )
     distribution, resource = get_distribution(session, actor=actor, ref=distribution_id)
     version = new_version(
         session,

@@ -255,3 +255,41 @@ def test_history_and_validation_messages(app_client: TestClient, gov: Government
     assert bad.status_code == 422
     fields = {d["field"] for d in bad.json()["error"]["details"]}
     assert {"title", "summary", "spatial_division"} <= fields
+
+
+def test_a_declared_schema_is_checked_and_enforced(
+    app_client: TestClient, db: BoundDatabase, gov: Government
+) -> None:
+    package = _register(app_client, gov)
+    distribution_id = _distribution(app_client, gov, package)
+    url = f"/api/v1/catalog/distributions/{distribution_id}/upload"
+    editor = auth(gov.tokens["env_editor"], "en")
+    wrong_type = app_client.post(
+        url,
+        headers=editor,
+        files={"file": ("a.csv", STATIONS.encode())},
+        data={"fields": json.dumps([{"name": "AQI", "type": "number"}])},
+    )
+    assert wrong_type.status_code == 422
+    assert "number" in wrong_type.json()["error"]["message"]
+    not_json = app_client.post(
+        url, headers=editor, files={"file": ("a.csv", STATIONS.encode())}, data={"fields": "[{name"}
+    )
+    assert not_json.status_code == 422
+    schema = [{"name": n, "type": "text"} for n in STATIONS.splitlines()[0].split(",")]
+    schema[4]["type"] = "integer"
+    bad = STATIONS.replace("57", "五十七")
+    queued = app_client.post(
+        url,
+        headers=editor,
+        files={"file": ("a.csv", bad.encode())},
+        data={"fields": json.dumps(schema, ensure_ascii=False)},
+    )
+    assert queued.status_code == 202
+    Worker(db).run_one()
+    versions = app_client.get(
+        f"/api/v1/catalog/distributions/{distribution_id}/versions", headers=editor
+    ).json()
+    assert versions[0]["status"] == "failed"
+    assert "五十七" in versions[0]["error"]["message_en"]
+    assert "AQI" in versions[0]["error"]["message_en"]

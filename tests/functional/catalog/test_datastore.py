@@ -252,15 +252,24 @@ def test_records_given_through_the_api_are_checked_for_personal_data(
         resource = make_resource(session, gov.env_editor, department_id=gov.env.id)
         distribution_id = make_distribution(session, gov.env_editor, resource).id
         loader.create_from_records(
-            session, actor=gov.env_editor, distribution_id=distribution_id,
-            fields=[{"id": "姓名", "type": "text"}, {"id": "身份证号", "type": "text"},
-                    {"id": "登记时间", "type": "timestamp"}],
+            session,
+            actor=gov.env_editor,
+            distribution_id=distribution_id,
+            fields=[
+                {"id": "姓名", "type": "text"},
+                {"id": "身份证号", "type": "text"},
+                {"id": "登记时间", "type": "timestamp"},
+            ],
             records=[{"姓名": "张伟", "身份证号": id1, "登记时间": "2025-11-17T00:00:00Z"}],
         )
         with pytest.raises(InvalidInput):
             loader.create_from_records(
-                session, actor=gov.env_editor, distribution_id=distribution_id,
-                fields=[{"id": "电话", "type": "text", "info": {"personal": "phone"}}], records=[])
+                session,
+                actor=gov.env_editor,
+                distribution_id=distribution_id,
+                fields=[{"id": "电话", "type": "text", "info": {"personal": "phone"}}],
+                records=[],
+            )
     with db.sessionmaker() as session:
         result = _read(session, ANONYMOUS, distribution_id)
     assert result.records[0][1:3] == ("张*", id1[:6] + "********" + id1[-4:])
