@@ -254,7 +254,9 @@ def restore_version(
 
 
 class IndexRequest(BaseModel):
-    fields: list[str] = Field(min_length=1, max_length=50)
+    fields: list[str | list[str]] = Field(
+        min_length=1, max_length=50, description="fields, or lists of fields for composite indexes"
+    )
 
 
 @router.post(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -534,6 +535,40 @@ def audit_needed(view: TableView, resource: Resource) -> bool:
     )
 
 
+_CACHED_ROWS = 500  # larger answers are not kept
+
+
+def _cached_rows(session: Session, view: TableView, query: Query) -> Result:
+    """:func:`select_rows`, answered from this process's coherent cache when the same query
+    was asked of the same version at the same access level (any change to the data bumps the
+    ``catalog`` namespace)."""
+    store = cache.of(session)
+    if store is None:
+        return select_rows(session, view, query)
+    key = (
+        "rows",
+        view.version.id,
+        view.access.level.value,
+        tuple(view.access.granted_fields) if view.access.granted_fields is not None else None,
+        json.dumps(query.filters or {}, sort_keys=True, ensure_ascii=False, default=str),
+        query.q,
+        tuple(query.fields or ()),
+        query.sort,
+        query.limit,
+        query.offset,
+        query.distinct,
+        query.include_total,
+    )
+    hit = store.get(session, CATALOG, key)
+    if hit is not cache.MISSING:
+        return hit  # type: ignore[no-any-return]
+    generation = store.begin_load(session, CATALOG)
+    result = select_rows(session, view, query)
+    if len(result.records) <= _CACHED_ROWS:
+        store.put(CATALOG, key, result, generation=generation)
+    return result
+
+
 def read(
     session: Session,
     *,
@@ -546,7 +581,7 @@ def read(
     view, resource, distribution = access_view(
         session, actor=actor, distribution_id=distribution_id, version_number=version_number
     )
-    result = select_rows(session, view, query)
+    result = _cached_rows(session, view, query)
     if audit_needed(view, resource):
         audit.record_read(
             session,
@@ -723,31 +758,42 @@ def delete_rows(
 
 
 def add_indexes(
-    session: Session, *, actor: Actor, distribution_id: str, fields: Sequence[str]
-) -> list[str]:
-    """Index columns of the current version for filtering and sorting; return the fields that
-    now have an index. Indexes belong to the version (a new load starts without them)."""
+    session: Session,
+    *,
+    actor: Actor,
+    distribution_id: str,
+    fields: Sequence[str | Sequence[str]],
+) -> list[list[str]]:
+    """Index the current version for filtering and sorting: each item is a field, or a list of
+    fields for one composite index (filter on the first, sort on the next, as in
+    ``[["城市", "金额"]]``). Return the indexes made. Indexes belong to the version: a new load
+    starts without them."""
     distribution, _, view = _editable(
         session, actor=actor, distribution_id=distribution_id, action="datastore.index"
     )
     table = view.version.table_name
-    done = []
-    metas = {str(m["name"]): m for m in view.version.columns}
-    for name in fields:
-        column = view.column(name)
-        index_name = f"{table}_{column.physical}_idx"
+    done: list[list[str]] = []
+    for item in fields:
+        names = [item] if isinstance(item, str) else list(item)
+        if not names:
+            continue
+        columns = [view.column(name) for name in names]
+        physical = ", ".join(c.physical for c in columns)
+        index_name = f"{table}_{'_'.join(c.physical for c in columns)}_idx"
         session.connection().exec_driver_sql(
-            f"CREATE INDEX IF NOT EXISTS {quote(index_name)} ON {quote(table)} ({column.physical})"
+            f"CREATE INDEX IF NOT EXISTS {quote(index_name)} ON {quote(table)} ({physical})"
         )
-        metas[name] = {**metas[name], "index": True}
-        done.append(name)
-    view.version.columns = [metas[str(m["name"])] for m in view.version.columns]
+        done.append(names)
+    view.version.columns = [
+        {**m, "index": any(str(m["name"]) in names for names in done) or bool(m.get("index"))}
+        for m in view.version.columns
+    ]
     audit.record(
         session,
         actor=actor,
         action="datastore.index",
         object_type="distribution",
         object_id=distribution.id,
-        details={"fields": done, "version": view.version.number},
+        details={"indexes": done, "version": view.version.number},
     )
     return done

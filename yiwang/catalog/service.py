@@ -438,7 +438,73 @@ def search(
     facet_limit: int = 50,
 ) -> SearchResult:
     """Find the resources ``actor`` may see: Chinese full text in ``q`` (every term must
-    match), ``filters`` by facet (values of one facet are alternatives), with facet counts."""
+    match), ``filters`` by facet (values of one facet are alternatives), with facet counts.
+
+    Answers are kept in this process's coherent cache until the catalogue changes anywhere
+    (any write bumps the ``catalog`` namespace): the same search is answered from memory."""
+    key = (
+        _audience(actor),
+        (q or "").strip(),
+        tuple(sorted((k, tuple(v)) for k, v in (filters or {}).items() if v)),
+        sort,
+        limit,
+        offset,
+        tuple(facet_fields),
+        facet_limit,
+    )
+    store = cache.of(session)
+    if store is not None:
+        hit = store.get(session, CATALOG, ("search", key))
+        if hit is not cache.MISSING:
+            count, ids, facets = hit
+            found = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(ids)))}
+            return SearchResult(
+                count=count, resources=[found[i] for i in ids if i in found], facets=facets
+            )
+        generation = store.begin_load(session, CATALOG)
+    result = _search(
+        session,
+        actor=actor,
+        q=q,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        facet_fields=facet_fields,
+        facet_limit=facet_limit,
+    )
+    if store is not None:
+        store.put(
+            CATALOG,
+            ("search", key),
+            (result.count, [r.id for r in result.resources], result.facets),
+            generation=generation,
+        )
+    return result
+
+
+def _audience(actor: Actor) -> tuple[Any, ...]:
+    """Who sees the same catalogue: sysadmins, one department's staff, signed-in people,
+    the anonymous public (see :func:`visible_to`)."""
+    if actor.is_sysadmin:
+        return ("sysadmin",)
+    if actor.department_id is not None and actor.role is not None:
+        return ("department", actor.department_id)
+    return ("public", not actor.is_anonymous)
+
+
+def _search(
+    session: Session,
+    *,
+    actor: Actor,
+    q: str | None,
+    filters: Mapping[str, Sequence[str]] | None,
+    sort: str | None,
+    limit: int,
+    offset: int,
+    facet_fields: Sequence[str],
+    facet_limit: int,
+) -> SearchResult:
     conditions: list[ColumnElement[bool]] = [visible_to(actor)]
     if "state" not in (filters or {}):
         conditions.append(Resource.state != State.DELETED)  # deleted ones only when asked for
