@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import decimal
 import json
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,6 +35,7 @@ from yiwang.core.policy import Actor, can_edit_resource, require
 
 LOAD_JOB = "catalog.load"
 SAMPLE = 1000
+PROGRESS_SECONDS = 1.0  # how often a load reports its progress
 BATCH = 5000
 
 
@@ -260,13 +262,15 @@ def load_file(
             create_table(connection, version.table_name, columns)
             writer = RowWriter(connection, version.table_name, columns)
             rows = 0
+            next_report = time.monotonic() + PROGRESS_SECONDS
             sample: list[tuple[Any, ...]] = []
             for batch in table.batches(BATCH):
                 if len(sample) < SAMPLE:
                     sample.extend(batch[: SAMPLE - len(sample)])
                 writer.write(batch)
                 rows += len(batch)
-                if progress is not None and rows % (BATCH * 20) == 0:
+                if progress is not None and time.monotonic() >= next_report:
+                    next_report = time.monotonic() + PROGRESS_SECONDS
                     done = table.bytes_read() * 100 // max(table.bytes_total, 1)
                     progress.progress(
                         min(99, int(done)), f"已载入 {rows:,} 行 / {rows:,} rows loaded"

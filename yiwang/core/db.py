@@ -86,18 +86,31 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 WRITE_INTENT = "yiwang_write_intent"
+NO_WAIT = "yiwang_no_wait"
+_BUSY_TIMEOUT_MS = 10000
 
 
 def _sqlite_on_begin(connection: Any) -> None:
     # A transaction that is going to write takes SQLite's write lock at once (waiting up to
     # busy_timeout); upgrading a read transaction later could fail at once with SQLITE_BUSY.
-    immediate = connection.get_execution_options().get(WRITE_INTENT)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = connection.get_execution_options()
+    if options.get(NO_WAIT):
+        # Fail at once if another transaction holds the write lock, instead of waiting.
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        connection.info["yiwang.no_wait"] = True
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_INTENT) else "BEGIN")
+
+
+def _sqlite_on_checkin(dbapi_connection: Any, record: Any) -> None:
+    if record.info.pop("yiwang.no_wait", False):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.close()
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -112,6 +125,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "checkin", _sqlite_on_checkin)
         return engine
     return create_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -167,12 +181,16 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self, *, write: bool = True) -> Iterator[Session]:
+    def session(self, *, write: bool = True, wait: bool = True) -> Iterator[Session]:
         """Yield a session that commits on success and rolls back on error. ``write`` declares
-        that it will write (on SQLite it then takes the write lock when it begins)."""
+        that it will write (on SQLite it then takes the write lock when it begins); with
+        ``wait=False`` it fails at once (OperationalError) instead of waiting for that lock."""
         with self.sessionmaker() as session:
             if write:
-                declare_write(session)
+                options: dict[str, Any] = {WRITE_INTENT: True}
+                if not wait:
+                    options[NO_WAIT] = True
+                session.connection(execution_options=options)
             try:
                 yield session
                 session.commit()
