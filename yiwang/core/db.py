@@ -122,7 +122,13 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False},
+            pool_size=pool_size,  # kept open: a new SQLite connection starts with a cold cache
+            max_overflow=pool_size,
+        )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         event.listen(engine, "checkin", _sqlite_on_checkin)
