@@ -201,6 +201,20 @@ def current_version(session: Session, distribution: Distribution) -> TableVersio
     return version
 
 
+def ready_version(session: Session, distribution: Distribution, number: int) -> TableVersion:
+    """The ready version ``number`` of a distribution, or a 404 naming it."""
+    version = session.scalars(
+        select(TableVersion).where(
+            TableVersion.distribution_id == distribution.id,
+            TableVersion.number == number,
+            TableVersion.status == READY,
+        )
+    ).first()
+    if version is None:
+        raise InvalidInput("catalog.unknown_version", status_code=404, value=number)
+    return version
+
+
 def versions(session: Session, *, actor: Actor, distribution_id: str) -> list[TableVersion]:
     distribution, _ = get_distribution(session, actor=actor, ref=distribution_id)
     return list(
@@ -223,15 +237,7 @@ def restore_version(
         object_type="distribution",
         object_id=distribution.id,
     )
-    version = session.scalars(
-        select(TableVersion).where(
-            TableVersion.distribution_id == distribution.id,
-            TableVersion.number == number,
-            TableVersion.status == READY,
-        )
-    ).first()
-    if version is None:
-        raise InvalidInput("catalog.unknown_version", status_code=404, value=number)
+    version = ready_version(session, distribution, number)
     distribution.current_version_id = version.id
     distribution.modified_at = utcnow()
     cache.bump(session, CATALOG)
@@ -516,16 +522,7 @@ def access_view(
     if version_number is None:
         version = current_version(session, distribution)
     else:
-        found = session.scalars(
-            select(TableVersion).where(
-                TableVersion.distribution_id == distribution.id,
-                TableVersion.number == version_number,
-                TableVersion.status == READY,
-            )
-        ).first()
-        if found is None:
-            raise InvalidInput("catalog.unknown_version", status_code=404, value=version_number)
-        version = found
+        version = ready_version(session, distribution, version_number)
     return table_view(version, Access(level, fields)), resource, distribution
 
 
