@@ -61,15 +61,20 @@ def index_terms(weighted_texts: Iterable[tuple[str | None, int]]) -> dict[str, i
     return terms
 
 
+def _meaningful(terms: list[str]) -> list[str]:
+    """Distinct terms in order, without single Chinese characters (年, 市, 的) when longer
+    terms are there to match: they match nearly everything and only cost time."""
+    distinct = list(dict.fromkeys(terms))
+    longer = [t for t in distinct if len(t) > 1 or t.isascii()]
+    return longer or distinct
+
+
 def query_terms(query: str) -> list[str]:
     """Return the distinct terms a query asks for (all must match), in order."""
-    seen: dict[str, None] = {}
-    for term in _tokens(query, for_index=False):
-        seen.setdefault(term, None)
-    return list(seen)
+    return _meaningful(_tokens(query, for_index=False))
 
 
 def index_fallback_terms(query: str) -> list[str]:
     """The query's terms as the index would segment them, for a second try when the precise
     segmentation finds nothing (a query word the index split differently)."""
-    return list(dict.fromkeys(_tokens(query, for_index=True)))
+    return _meaningful(_tokens(query, for_index=True))
