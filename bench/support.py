@@ -286,14 +286,32 @@ def sequential_latencies(
     """GET ``url`` ``warmup`` times, then ``count`` times one after the other on one keep-alive
     connection; return the measured latencies in milliseconds (request sent to body read).
     Any status but 200 is an error."""
-    parts = urllib.parse.urlsplit(url)
+    return latencies_of([url] * (warmup + count), warmup=warmup, headers=headers, timeout=timeout)
+
+
+def latencies_of(
+    urls: Sequence[str],
+    *,
+    warmup: int,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> list[float]:
+    """GET each of ``urls`` (all on one server) in turn on one keep-alive connection; return the
+    latencies in milliseconds of all but the first ``warmup``. Any status but 200 is an
+    error."""
+    if not urls:
+        return []
+    parts = urllib.parse.urlsplit(urls[0])
     if parts.hostname != HOST or parts.port is None:
-        raise BenchError(f"refusing to load anything but {HOST}: {url}")
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
+        raise BenchError(f"refusing to load anything but {HOST}: {urls[0]}")
+    origin = f"http://{HOST}:{parts.port}"
     conn = http.client.HTTPConnection(HOST, parts.port, timeout=timeout)
     latencies: list[float] = []
     try:
-        for i in range(warmup + count):
+        for i, url in enumerate(urls):
+            if not url.startswith(origin + "/"):
+                raise BenchError(f"{url} is not on {origin}")
+            target = url.removeprefix(origin)
             started = time.perf_counter()
             conn.request("GET", target, headers=dict(headers or {}))
             response = conn.getresponse()
@@ -478,8 +496,10 @@ def wrk(
     headers: Mapping[str, str] | None = None,
     *,
     seconds: int | None = None,
+    script: Path | None = None,
 ) -> WrkResult:
-    """Run wrk against ``url`` (on 127.0.0.1 only) and return what it measured."""
+    """Run wrk against ``url`` (on 127.0.0.1 only) and return what it measured; ``script`` is a
+    Lua script for wrk's ``-s`` (e.g. one that varies the request)."""
     if not url.startswith(f"http://{HOST}:"):
         raise BenchError(f"refusing to load anything but {HOST}: {url}")
     duration = load.seconds if seconds is None else seconds
@@ -494,6 +514,8 @@ def wrk(
     ]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
+    if script is not None:
+        args += ["-s", str(script)]
     args.append(url)
     done = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60, check=False)
     if done.returncode != 0:
