@@ -120,15 +120,13 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            echo=echo,
-            connect_args={"check_same_thread": False},
-            pool_size=pool_size,  # kept open: a new SQLite connection starts with a cold cache
-            max_overflow=pool_size,
-        )
+        on_disk = bool(database) and database != ":memory:"
+        pooling: dict[str, Any] = {}
+        if on_disk:
+            Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
+            # Kept open: a new SQLite connection starts with a cold page cache.
+            pooling = {"pool_size": pool_size, "max_overflow": pool_size}
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pooling)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         event.listen(engine, "checkin", _sqlite_on_checkin)
