@@ -194,16 +194,17 @@ def _declared_columns(declared: Sequence[Mapping[str, Any]] | None) -> list[inge
 
 
 def _personal_kinds(
-    table: ingest.Table, sample: list[tuple[Any, ...]], declared: Sequence[Mapping[str, Any]] | None
+    names: Sequence[str], sample: Sequence[tuple[Any, ...]], declared: Mapping[str, str | None]
 ) -> list[str | None]:
-    given = {str(c["name"]): c.get("personal") for c in declared or []}
+    """Each column's kind of personal data: as declared, else as detected from the sample
+    (uploaded files and records given through the API are checked alike)."""
     kinds: list[str | None] = []
-    for index, column in enumerate(table.columns):
-        if column.name in given:
-            kinds.append(given[column.name] or None)
+    for index, name in enumerate(names):
+        if name in declared:
+            kinds.append(declared[name] or None)
             continue
-        values = [None if row[index] is None else str(row[index]) for row in sample]
-        kind = personal.detect(column.name, values)
+        values = [None if row[index] is None else str(row[index]) for row in sample[:SAMPLE]]
+        kind = personal.detect(name, values)
         kinds.append(kind.value if kind else None)
     return kinds
 
@@ -225,7 +226,7 @@ def _personal_as_text(
         for batch in table.batches(SAMPLE):
             sample.extend(batch)
             break
-    kinds = _personal_kinds(table, sample, None)
+    kinds = _personal_kinds([c.name for c in table.columns], sample, {})
     return {
         column.name: ingest.ColumnType.TEXT
         for column, kind in zip(table.columns, kinds, strict=True)
@@ -284,7 +285,11 @@ def load_file(
             raise
         savepoint.commit()
         break
-    kinds = _personal_kinds(table, sample, declared)
+    kinds = _personal_kinds(
+        [c.name for c in table.columns],
+        sample,
+        {str(c["name"]): c.get("personal") for c in declared or []},
+    )
     described = {str(c["name"]): c for c in declared or []}
     version.columns = [
         {**col, "personal": kind, "description": described.get(col["name"], {}).get("description")}
@@ -384,26 +389,19 @@ def _from_json(kind: str, value: Any) -> Any:
     return str(value)
 
 
-def _declared_or_detected(
-    fields: Sequence[Mapping[str, Any]], rows: Sequence[tuple[Any, ...]]
-) -> list[str | None]:
-    """Each field's kind of personal data: as declared in its ``info``, else as detected from
-    the first rows (records given through the API are checked like uploaded files)."""
-    kinds: list[str | None] = []
-    for index, spec in enumerate(fields):
-        info = spec.get("info") if isinstance(spec.get("info"), dict) else None
-        if info is not None and "personal" in info:
-            declared = info["personal"]
-            if declared is not None and declared not in {k.value for k in personal.PersonalKind}:
+def _declared_personal(fields: Sequence[Mapping[str, Any]]) -> dict[str, str | None]:
+    """The kinds of personal data declared in fields' ``info`` (CKAN's place for them)."""
+    declared: dict[str, str | None] = {}
+    for spec in fields:
+        info = spec.get("info")
+        if isinstance(info, dict) and "personal" in info:
+            kind = info["personal"]
+            if kind is not None and kind not in {k.value for k in personal.PersonalKind}:
                 raise InvalidInput(
-                    "catalog.bad_value", field=f"{spec['id']}.info.personal", value=str(declared)
+                    "catalog.bad_value", field=f"{spec['id']}.info.personal", value=str(kind)
                 )
-            kinds.append(declared)
-            continue
-        values = [None if row[index] is None else str(row[index]) for row in rows[:SAMPLE]]
-        found = personal.detect(str(spec["id"]), values)
-        kinds.append(found.value if found else None)
-    return kinds
+            declared[str(spec["id"])] = kind
+    return declared
 
 
 def create_from_records(
@@ -451,7 +449,9 @@ def create_from_records(
         )
     version.columns = [
         {**c, "personal": kind, "primary_key": c["name"] in primary_key}
-        for c, kind in zip(columns, _declared_or_detected(fields, rows), strict=True)
+        for c, kind in zip(
+            columns, _personal_kinds(names, rows, _declared_personal(fields)), strict=True
+        )
     ]
     version.row_count = len(rows)
     version.source_format = "api"
