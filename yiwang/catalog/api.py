@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from yiwang.catalog import datastore, loader, service, sharing
 from yiwang.catalog.models import ShareRequest
 from yiwang.catalog.packages import package_dict
+from yiwang.catalog.params import SearchFilters
 from yiwang.catalog.schemas import ResourceCreate
 from yiwang.core.errors import InvalidInput
 from yiwang.core.web.api import JobPublic, job_public
@@ -31,35 +32,18 @@ def search_resources(
     request: Request,
     session: SessionDep,
     actor: CurrentActor,
+    filters: SearchFilters,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    organization: Annotated[list[str] | None, Query()] = None,
-    groups: Annotated[list[str] | None, Query()] = None,
-    tags: Annotated[list[str] | None, Query()] = None,
-    res_format: Annotated[list[str] | None, Query()] = None,
-    city: Annotated[list[str] | None, Query()] = None,
-    open_class: Annotated[list[str] | None, Query()] = None,
-    share_class: Annotated[list[str] | None, Query()] = None,
-    update_frequency: Annotated[list[str] | None, Query()] = None,
     sort: str | None = None,
     facets: Annotated[bool, Query(description="include facet counts")] = True,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    filters = {
-        "organization": organization,
-        "groups": groups,
-        "tags": tags,
-        "res_format": res_format,
-        "city": city,
-        "open_class": open_class,
-        "share_class": share_class,
-        "update_frequency": update_frequency,
-    }
     result = service.search(
         session,
         actor=actor,
         q=q,
-        filters={k: v for k, v in filters.items() if v},
+        filters=filters,
         sort=sort,
         limit=limit,
         offset=offset,

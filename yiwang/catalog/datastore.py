@@ -144,6 +144,27 @@ class RowWriter:
 # --- versions ------------------------------------------------------------------------------------
 
 
+def _changed(
+    session: Session,
+    *,
+    actor: Actor,
+    distribution: Distribution,
+    action: str,
+    details: dict[str, Any],
+) -> None:
+    """After any change to a distribution's data: stamp it, let every node's cache know, audit."""
+    distribution.modified_at = utcnow()
+    cache.bump(session, CATALOG)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="distribution",
+        object_id=distribution.id,
+        details=details,
+    )
+
+
 def get_distribution(session: Session, *, actor: Actor, ref: str) -> tuple[Distribution, Resource]:
     distribution = session.get(Distribution, ref)
     if distribution is None or distribution.state != "active":
@@ -239,14 +260,11 @@ def restore_version(
     )
     version = ready_version(session, distribution, number)
     distribution.current_version_id = version.id
-    distribution.modified_at = utcnow()
-    cache.bump(session, CATALOG)
-    audit.record(
+    _changed(
         session,
         actor=actor,
+        distribution=distribution,
         action="datastore.restore",
-        object_type="distribution",
-        object_id=distribution.id,
         details={"version": number},
     )
     return version
@@ -259,17 +277,14 @@ def make_current(session: Session, *, actor: Actor, version: TableVersion) -> No
     version.status = READY
     version.finished_at = utcnow()
     distribution.current_version_id = version.id
-    distribution.modified_at = utcnow()
     resource = session.get(Resource, distribution.resource_id)
     if resource is not None:
         resource.modified_at = utcnow()
-    cache.bump(session, CATALOG)
-    audit.record(
+    _changed(
         session,
         actor=actor,
+        distribution=distribution,
         action="datastore.load",
-        object_type="distribution",
-        object_id=distribution.id,
         details={
             "version": version.number,
             "rows": version.row_count,
@@ -705,14 +720,11 @@ def upsert(
             session.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), params)
         written += 1
     view.version.row_count = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-    distribution.modified_at = utcnow()
-    cache.bump(session, CATALOG)
-    audit.record(
+    _changed(
         session,
         actor=actor,
+        distribution=distribution,
         action="datastore.upsert",
-        object_type="distribution",
-        object_id=distribution.id,
         details={"method": method, "records": written, "version": view.version.number},
     )
     return written
@@ -728,14 +740,11 @@ def delete_rows(
     )
     if not filters:
         distribution.current_version_id = None
-        distribution.modified_at = utcnow()
-        cache.bump(session, CATALOG)
-        audit.record(
+        _changed(
             session,
             actor=actor,
+            distribution=distribution,
             action="datastore.delete",
-            object_type="distribution",
-            object_id=distribution.id,
             details={"version": view.version.number, "all": True},
         )
         return None
@@ -745,14 +754,11 @@ def delete_rows(
         text(f"DELETE FROM {table} WHERE {' AND '.join(clauses)}"), params
     ).rowcount  # type: ignore[attr-defined]
     view.version.row_count -= deleted
-    distribution.modified_at = utcnow()
-    cache.bump(session, CATALOG)
-    audit.record(
+    _changed(
         session,
         actor=actor,
+        distribution=distribution,
         action="datastore.delete",
-        object_type="distribution",
-        object_id=distribution.id,
         details={"filters": dict(filters), "rows": deleted},
     )
     return int(deleted)

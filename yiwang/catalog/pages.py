@@ -12,6 +12,7 @@ from sqlalchemy import select
 from yiwang.catalog import datastore, service, sharing
 from yiwang.catalog.models import TableVersion
 from yiwang.catalog.packages import package_dict
+from yiwang.catalog.params import SearchFilters
 from yiwang.catalog.vocab import CATEGORIES, LABELS, label
 from yiwang.core.codes import division_name
 from yiwang.core.errors import AppError
@@ -52,24 +53,10 @@ def search_page(
     request: Request,
     session: SessionDep,
     actor: CurrentActor,
+    active: SearchFilters,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    organization: Annotated[list[str] | None, Query()] = None,
-    groups: Annotated[list[str] | None, Query()] = None,
-    city: Annotated[list[str] | None, Query()] = None,
-    res_format: Annotated[list[str] | None, Query()] = None,
-    open_class: Annotated[list[str] | None, Query()] = None,
-    update_frequency: Annotated[list[str] | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
 ) -> Response:
-    filters = {
-        "organization": organization,
-        "groups": groups,
-        "city": city,
-        "res_format": res_format,
-        "open_class": open_class,
-        "update_frequency": update_frequency,
-    }
-    active = {k: v for k, v in filters.items() if v}
     result = service.search(
         session,
         actor=actor,
