@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-ENGINES: tuple[str, ...] = ("catalog",)
+ENGINES: tuple[str, ...] = ("catalog", "sensing")
 
 
 def load() -> list[ModuleType]:

@@ -19,8 +19,13 @@ _LOCK_KEY = 0x7969_7761_6E67  # "yiwang"
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
-    """Datastore tables are made at run time, one per loaded version: not the schema's."""
-    return not (type_ == "table" and name is not None and name.startswith("datastore_"))
+    """Tables made at run time are not the schema's: datastore tables (one per loaded version)
+    and the monthly partitions of the observations table; nor is PostGIS's own table."""
+    return not (
+        type_ == "table"
+        and name is not None
+        and (name.startswith(("datastore_", "sensing_observations_")) or name == "spatial_ref_sys")
+    )
 
 
 def alembic_config(engine: Engine | None = None, url: str | None = None) -> Config:

@@ -219,6 +219,51 @@ def can_view_share_request(
     )
 
 
+# --- sensing -------------------------------------------------------------------------------------
+
+
+def can_see_sensing(actor: Actor, *, department_id: int | None, is_open: bool) -> bool:
+    """Open sensing data (things, streams, observations, alerts) is readable by anyone; the rest
+    by the owning department's staff and sysadmins."""
+    if is_open or actor.is_sysadmin:
+        return True
+    return department_id is not None and _staff_of(actor, department_id)
+
+
+def can_edit_sensing(actor: Actor, *, department_id: int | None) -> bool:
+    """Editors and admins register and change their department's things, sensors and streams,
+    and write their observations. Entities of no department are the sysadmins'."""
+    if actor.is_sysadmin:
+        return True
+    return department_id is not None and can_edit_resource(actor, department_id=department_id)
+
+
+def can_create_sensing(actor: Actor) -> bool:
+    """Who may create sensing entities at all (they then belong to the actor's department)."""
+    return actor.is_sysadmin or (
+        actor.department_id is not None and actor.role in (Role.DEPARTMENT_ADMIN, Role.EDITOR)
+    )
+
+
+def can_manage_rules(actor: Actor, *, department_id: int | None) -> bool:
+    """Alert rules and webhooks are set by the department's editors and admins."""
+    return can_edit_sensing(actor, department_id=department_id)
+
+
+def can_handle_alert(actor: Actor, *, department_id: int | None) -> bool:
+    """Any staff member of the department on duty acknowledges and resolves its alerts."""
+    if actor.is_sysadmin:
+        return True
+    return department_id is not None and _staff_of(actor, department_id)
+
+
+def can_view_rejections(actor: Actor, *, department_id: int | None) -> bool:
+    """Rejected input (what a device sent and why it was refused) is for operators."""
+    if actor.is_sysadmin:
+        return True
+    return department_id is not None and _staff_of(actor, department_id)
+
+
 # --- audit, jobs, calendar, configuration ------------------------------------------------------
 
 

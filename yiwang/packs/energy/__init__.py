@@ -1,0 +1,1 @@
+"""Energy pack: energy-use quotas."""

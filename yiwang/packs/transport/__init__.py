@@ -1,0 +1,1 @@
+"""Transport pack: traffic congestion index and levels."""

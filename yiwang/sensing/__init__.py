@@ -1,0 +1,24 @@
+"""The sensing engine: the IoT hub. Things, sensors and observations served through OGC
+SensorThings API 1.1 over HTTP and MQTT, time series with aggregates, rules and alerts, and the
+computed indices of the domain packs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from yiwang.sensing import models  # noqa: F401  (registers the tables)
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from sqlalchemy.orm import Session
+
+
+def register(app: FastAPI) -> None:
+    """Serve SensorThings API 1.1 and the native sensing API."""
+
+
+def load_demo(session: Session) -> None:
+    """Add the sensing engine's demo: the domain packs' things, streams, rules and history."""
+
+
+__all__ = ["load_demo", "register"]
