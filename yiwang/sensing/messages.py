@@ -1,0 +1,65 @@
+"""Messages of the sensing engine's core service, in Chinese and English."""
+
+from yiwang.core.i18n import EN, ZH, add_messages
+
+add_messages(
+    {
+        "sensing.time_invalid": {
+            ZH: "时间“{value}”（{field}）不是 ISO 8601 格式。",
+            EN: "The time “{value}” ({field}) is not ISO 8601.",
+        },
+        "sensing.time_without_zone": {
+            ZH: "时间“{value}”（{field}）缺少时区，如 2026-11-29T08:00:00+08:00 或以 Z 结尾。",
+            EN: "The time “{value}” ({field}) has no time zone; write e.g. "
+            "2026-11-29T08:00:00+08:00 or end it with Z.",
+        },
+        "sensing.interval_reversed": {
+            ZH: "时间区间“{value}”（{field}）的结束早于开始。",
+            EN: "The interval “{value}” ({field}) ends before it starts.",
+        },
+        "sensing.observation_invalid": {
+            ZH: "观测应为 JSON 对象。",
+            EN: "An observation must be a JSON object.",
+        },
+        "sensing.stream_missing": {
+            ZH: "观测未指明所属的数据流（Datastream 或 MultiDatastream）。",
+            EN: "The observation names no Datastream or MultiDatastream.",
+        },
+        "sensing.stream_unknown": {
+            ZH: "数据流 {id} 不存在。",
+            EN: "There is no datastream {id}.",
+        },
+        "sensing.result_missing": {
+            ZH: "观测缺少结果（result）。",
+            EN: "The observation has no result.",
+        },
+        "sensing.result_type": {
+            ZH: "数据流 {stream} 的观测类型为 {type}，结果应为{expected}，收到的是 {value}。",
+            EN: "Datastream {stream} is of type {type}: its result must be {expected}, "
+            "not {value}.",
+        },
+        "sensing.result_components": {
+            ZH: "多数据流 {stream} 有 {expected} 个观测属性，结果数组却有 {count} 个值。",
+            EN: "MultiDatastream {stream} has {expected} observed properties but the result "
+            "has {count} values.",
+        },
+        "sensing.duplicate_observation": {
+            ZH: "数据流 {stream} 在 {time} 已有观测，未重复保存。",
+            EN: "Datastream {stream} already has an observation at {time}; it was not stored "
+            "again.",
+        },
+        "sensing.feature_unknown": {
+            ZH: "观测对象（FeatureOfInterest）{id} 不存在。",
+            EN: "There is no FeatureOfInterest {id}.",
+        },
+        "sensing.no_feature": {
+            ZH: "观测未指明观测对象，且数据流 {stream} 所属的设施没有位置，无法自动生成。",
+            EN: "The observation names no FeatureOfInterest and the Thing of datastream "
+            "{stream} has no Location to make one from.",
+        },
+        "sensing.field_invalid": {
+            ZH: "字段 {field} 的值无效：{reason}",
+            EN: "The field {field} is invalid: {reason}",
+        },
+    }
+)
