@@ -13,13 +13,13 @@ from typing import Literal
 
 __all__ = [
     "AQI_CATEGORIES",
+    "IAQI_LEVELS",
     "INDICATORS",
     "WATER_PARAMETERS",
     "AqiCategory",
     "AqiResult",
     "DischargeCheck",
     "DischargeItem",
-    "IAQI_LEVELS",
     "Indicator",
     "WaterClassResult",
     "WaterParameter",
@@ -37,7 +37,7 @@ __all__ = [
 # (50.00000000001) does not push an index past a whole number.
 _DECIMALS = 6
 
-# --- air quality index (HJ 633-2012) ---------------------------------------------------------------
+# --- air quality index (HJ 633-2012) -------------------------------------------------------------
 
 # The IAQI at each breakpoint; an indicator's breakpoints are the concentrations at these values.
 IAQI_LEVELS: tuple[int, ...] = (0, 50, 100, 150, 200, 300, 400, 500)
@@ -261,7 +261,7 @@ _DAILY_INPUTS = MappingProxyType(
 
 
 def hourly_aqi(concentrations: Mapping[str, float | None]) -> AqiResult | None:
-    """Return the real-time (hourly) AQI, or None if no concentration is given.
+    """Return the real-time (hourly) AQI, or None if no concentration given has an IAQI.
 
     Keys: ``so2``, ``no2``, ``co``, ``o3`` (1-hour averages) and ``pm10``, ``pm25`` (24-hour
     moving averages); µg/m³, CO in mg/m³. A missing key or None is skipped. The optional key
@@ -273,16 +273,12 @@ def hourly_aqi(concentrations: Mapping[str, float | None]) -> AqiResult | None:
     so2_24h = concentrations.get("so2_24h")
     if so2_24h is not None:
         _check_concentration("so2_24h", so2_24h)
-    values = {
-        indicator: concentrations.get(key)
-        for key, indicator in _HOURLY_INPUTS.items()
-        if concentrations.get(key) is not None
-    }
+    values = {indicator: concentrations.get(key) for key, indicator in _HOURLY_INPUTS.items()}
     return _aqi(values, so2_24h=so2_24h, o3_1h=None)
 
 
 def daily_aqi(concentrations: Mapping[str, float | None]) -> AqiResult | None:
-    """Return the daily AQI, or None if no concentration is given.
+    """Return the daily AQI, or None if no concentration given has an IAQI.
 
     Keys: ``so2``, ``no2``, ``co``, ``pm10``, ``pm25`` (24-hour averages), ``o3_8h`` (the day's
     largest 8-hour moving average of O3) and, optionally, ``o3_1h`` (the day's largest 1-hour
@@ -293,11 +289,7 @@ def daily_aqi(concentrations: Mapping[str, float | None]) -> AqiResult | None:
     concentration.
     """
     _check_keys(concentrations, set(_DAILY_INPUTS), "daily")
-    values = {
-        indicator: concentrations.get(key)
-        for key, indicator in _DAILY_INPUTS.items()
-        if concentrations.get(key) is not None
-    }
+    values = {indicator: concentrations.get(key) for key, indicator in _DAILY_INPUTS.items()}
     return _aqi(values, so2_24h=None, o3_1h=concentrations.get("o3_1h"))
 
 
@@ -363,7 +355,7 @@ def _interpolate(breakpoints: tuple[float, ...], concentration: float) -> int:
     return math.ceil(round(value, _DECIMALS))
 
 
-# --- surface water class (GB 3838-2002) ------------------------------------------------------------
+# --- surface water class (GB 3838-2002) ----------------------------------------------------------
 
 Waterbody = Literal["river", "lake"]  # "lake" covers lakes and reservoirs (湖、库)
 
@@ -523,7 +515,7 @@ def _check_keys_water(measurements: Mapping[str, object]) -> None:
         )
 
 
-# --- discharges against permitted limits -----------------------------------------------------------
+# --- discharges against permitted limits ---------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -63,9 +63,7 @@ def instantaneous_capacity(*, usable_area_m2: float, per_capita_area_m2: float) 
     return _whole(usable_area_m2 / per_capita_area_m2)
 
 
-def daily_capacity(
-    *, instantaneous: int, opening_hours: float, average_visit_hours: float
-) -> int:
+def daily_capacity(*, instantaneous: int, opening_hours: float, average_visit_hours: float) -> int:
     """Return the daily capacity (日承载量): instantaneous capacity × opening hours ÷ average
     visit time, rounded down to whole visitors (LB/T 034-2014).
 
