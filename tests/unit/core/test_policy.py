@@ -116,6 +116,54 @@ MATRIX: dict[str, tuple[Check, set[str]]] = {
         lambda a: policy.can_view_job(a, created_by_id=2, department_id=OTHER_DEPT),
         {"sysadmin"},
     ),
+    "see open sensing data": (
+        lambda a: policy.can_see_sensing(a, department_id=OTHER_DEPT, is_open=True),
+        set(ROLES),
+    ),
+    "see own department's closed sensing data": (
+        lambda a: policy.can_see_sensing(a, department_id=OWN_DEPT, is_open=False),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "see another department's closed sensing data": (
+        lambda a: policy.can_see_sensing(a, department_id=OTHER_DEPT, is_open=False),
+        {"sysadmin"},
+    ),
+    "create sensing entities": (
+        policy.can_create_sensing,
+        {"sysadmin", "department_admin", "editor"},
+    ),
+    "edit own department's things and write observations": (
+        lambda a: policy.can_edit_sensing(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin", "editor"},
+    ),
+    "edit another department's things": (
+        lambda a: policy.can_edit_sensing(a, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
+    "edit sensing entities of no department": (
+        lambda a: policy.can_edit_sensing(a, department_id=None),
+        {"sysadmin"},
+    ),
+    "manage own department's alert rules": (
+        lambda a: policy.can_manage_rules(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin", "editor"},
+    ),
+    "acknowledge own department's alerts": (
+        lambda a: policy.can_handle_alert(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "acknowledge another department's alerts": (
+        lambda a: policy.can_handle_alert(a, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
+    "see own department's rejected input": (
+        lambda a: policy.can_view_rejections(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "see rejected input of no department": (
+        lambda a: policy.can_view_rejections(a, department_id=None),
+        {"sysadmin"},
+    ),
     "view the calendar": (policy.can_view_calendar, set(ROLES)),
     "manage the calendar": (policy.can_manage_calendar, {"sysadmin"}),
     "view the configuration": (policy.can_view_config, {"sysadmin"}),
