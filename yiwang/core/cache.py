@@ -106,6 +106,8 @@ def of(session: Session) -> VersionedCache | None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the real commit is still to come
     bumped: set[str] = session.info.pop(_BUMPED_KEY, set())
     cache = of(session)
     if cache is not None:

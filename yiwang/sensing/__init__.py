@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from yiwang.sensing import models  # noqa: F401  (registers the tables)
+from yiwang.sensing import (
+    alerting,  # rules and alerts: tables, ingest hook, jobs, routes
+    models,  # noqa: F401  (registers the tables)
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -15,6 +18,11 @@ if TYPE_CHECKING:
 
 def register(app: FastAPI) -> None:
     """Serve SensorThings API 1.1 and the native sensing API."""
+    from yiwang.sensing import api, sta  # noqa: PLC0415
+
+    app.include_router(api.router)
+    alerting.register(app)  # rules, alerts, their live stream and webhooks
+    sta.install(app)  # SensorThings API 1.1 and its error envelope
 
 
 def load_demo(session: Session) -> None:

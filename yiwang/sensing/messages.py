@@ -34,8 +34,8 @@ add_messages(
             EN: "The observation has no result.",
         },
         "sensing.result_type": {
-            ZH: "数据流 {stream} 的观测类型为 {type}，结果应为{expected}，收到的是 {value}。",
-            EN: "Datastream {stream} is of type {type}: its result must be {expected}, "
+            ZH: "数据流 {stream} 的观测类型为 {type}，结果应为{expected_zh}，收到的是 {value}。",
+            EN: "Datastream {stream} is of type {type}: its result must be {expected_en}, "
             "not {value}.",
         },
         "sensing.result_components": {

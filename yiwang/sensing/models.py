@@ -269,9 +269,7 @@ class Observation(Base):
     valid_time_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     valid_time_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    feature_id: Mapped[int] = mapped_column(
-        ForeignKey("sensing_features.id", ondelete="CASCADE")
-    )
+    feature_id: Mapped[int] = mapped_column(ForeignKey("sensing_features.id", ondelete="CASCADE"))
 
 
 class Rejection(Base):

@@ -141,6 +141,8 @@ def unregister(callback: IngestHook | CommittedListener) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the real commit is still to come
     pending: list[StoredObservation] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
@@ -265,13 +267,14 @@ def _result_columns(stream: _Stream, result: Any) -> tuple[float | None, Any]:
 
 def _type_error(stream: _Stream, kind: str, value: Any) -> InvalidInput:
     zh, en = _EXPECTED.get(kind, ("合适的值", "a suitable value"))
-    shown = json.dumps(value, ensure_ascii=False)[:80]
-    error = InvalidInput(
-        "sensing.result_type", stream=stream.id, type=kind.rsplit("/", 1)[-1], value=shown
+    return InvalidInput(
+        "sensing.result_type",
+        stream=stream.id,
+        type=kind.rsplit("/", 1)[-1],
+        value=json.dumps(value, ensure_ascii=False)[:80],
+        expected_zh=zh,
+        expected_en=en,
     )
-    error.params["expected"] = zh
-    error.details = {"expected": en}
-    return error
 
 
 def result_of(number: float | None, value: Any, observation_type: str | None) -> Any:

@@ -34,6 +34,15 @@ def test_live_listeners_hear_only_committed_events(db: BoundDatabase, heard: lis
     assert [(e.name, e.payload) for e in heard] == [("test.created", {"id": 1})]
 
 
+def test_releasing_a_savepoint_is_not_the_commit(db: BoundDatabase, heard: list[Event]) -> None:
+    with db.sessionmaker() as session:
+        with session.begin_nested():
+            events.publish(session, "test.inside", {"id": 3})
+        assert heard == []  # SQLAlchemy calls after_commit on the release too
+        session.commit()
+    assert [e.name for e in heard] == ["test.inside"]
+
+
 def test_a_rolled_back_event_is_neither_heard_nor_stored(
     db: BoundDatabase, heard: list[Event]
 ) -> None:

@@ -77,6 +77,8 @@ def publish(session: Session, name: str, payload: dict[str, Any]) -> OutboxEvent
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the real commit is still to come
     pending: list[OutboxEvent] = session.info.pop(_PENDING_KEY, [])
     for row in pending:
         # A row whose transaction (or savepoint) was rolled back is no longer persistent.

@@ -1,7 +1,192 @@
-"""The SensorThings API routes."""
+"""The SensorThings API routes at ``/sta/v1.1``: the service root, every resource path for
+GET, POST, PATCH, PUT and DELETE, and ``CreateObservations``. Handlers parse the request and
+call :mod:`~yiwang.sensing.sta.reads` or :mod:`~yiwang.sensing.sta.store`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-router = APIRouter(prefix="/sta/v1.1", tags=["SensorThings API 1.1"])
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from yiwang.core.errors import AppError, Unauthenticated
+from yiwang.core.policy import Actor
+from yiwang.core.web.deps import CurrentActor, SessionDep
+from yiwang.sensing.sta import arrays, reads, store
+from yiwang.sensing.sta.entities import TYPES, self_link
+from yiwang.sensing.sta.errors import bad_request
+from yiwang.sensing.sta.query import Query, parse_options
+
+PREFIX = "/sta/v1.1"
+router = APIRouter(prefix=PREFIX, tags=["SensorThings API 1.1"])
+
+_SPEC = "http://www.opengis.net/spec/iot_sensing/1.1/req/"
+CONFORMANCE = [
+    _SPEC + "datamodel",
+    _SPEC + "resource-path/resource-path-to-entities",
+    _SPEC + "request-data",
+    _SPEC + "create-update-delete",
+    _SPEC + "multi-datastream",
+    _SPEC + "data-array/data-array",
+    _SPEC + "create-observations-via-data-array",
+]
+_JSON_PATCH = "application/json-patch+json"
+T = TypeVar("T")
+
+
+def _context(request: Request, session: Any, actor: Actor) -> reads.Context:
+    base = str(request.base_url).rstrip("/") + PREFIX
+    return reads.Context(session=session, actor=actor, base_url=base)
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise AppError("malformed_json", status_code=400) from None
+
+
+def _writer(actor: Actor, ctx: reads.Context) -> store.Writer:
+    if actor.is_anonymous:
+        raise Unauthenticated("auth.required")
+    return store.Writer(ctx)
+
+
+async def _run(function: Callable[..., T], *args: Any) -> T:
+    return await run_in_threadpool(function, *args)
+
+
+@router.get("", include_in_schema=True, summary="The service root and its conformance classes")
+@router.get("/", include_in_schema=False)
+def service_root(request: Request) -> dict[str, Any]:
+    base = str(request.base_url).rstrip("/") + PREFIX
+    return {
+        "value": [
+            {"name": entity.plural, "url": f"{base}/{entity.plural}"} for entity in TYPES.values()
+        ],
+        "serverSettings": {"conformance": CONFORMANCE},
+    }
+
+
+@router.post("/CreateObservations", summary="Create observations sent as data arrays")
+async def create_observations(
+    request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    ctx = _context(request, session, actor)
+    _writer(actor, ctx)
+    body = await _body(request)
+    answers, _ = await _run(arrays.create_from_arrays, ctx, body)
+    return JSONResponse(answers, status_code=201)
+
+
+def _read(ctx: reads.Context, path: str, request: Request) -> Any:
+    params = dict(request.query_params)
+    query = parse_options(params)
+    target = reads.resolve(ctx, path)
+    if target.single or target.prop is not None:
+        result = reads.read_entity(ctx, target, query)
+    else:
+        url = f"{ctx.base_url}/{path.strip('/')}"
+        result = reads.read_collection(ctx, target, query, url=url, params=params)
+    ctx.audit_reads(request.url.path)
+    return result
+
+
+@router.get("/{path:path}", summary="Read entities, their properties and links")
+def read(path: str, request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    ctx = _context(request, session, actor)
+    result = _read(ctx, path, request)
+    if isinstance(result, dict | list):
+        return JSONResponse(result)
+    if result is None:
+        return Response(status_code=204)
+    if isinstance(result, str):
+        return PlainTextResponse(result)
+    return PlainTextResponse(json.dumps(result))
+
+
+def _created(ctx: reads.Context, path: str, body: Any) -> tuple[str, dict[str, Any]]:
+    writer = store.Writer(ctx)
+    target = reads.resolve(ctx, path)
+    if target.single or target.prop is not None or target.ref:
+        raise bad_request("sta.not_a_collection", path=path)
+    entity = target.entity
+    if not isinstance(body, dict):
+        raise bad_request("sta.body_not_object")
+    if target.parent is not None and target.nav is not None:
+        parent_entity, parent = target.parent
+        body = _with_parent(entity, parent_entity.name, target.nav.name, parent["id"], body)
+    ident = store.create(writer, entity, body)
+    document = reads.read_entity(
+        ctx, reads.Target(entity, [entity.table.c.id == ident], True, path, ident), Query()
+    )
+    return self_link(ctx.base_url, entity, ident), document
+
+
+def _with_parent(
+    entity: Any, parent_name: str, nav_name: str, parent_id: int, body: dict[str, Any]
+) -> dict[str, Any]:
+    from yiwang.sensing.sta.entities import REVERSE  # noqa: PLC0415
+
+    reverse = REVERSE[(parent_name, nav_name)]
+    link = {"@iot.id": parent_id}
+    if entity.navs[reverse].many:
+        existing = body.get(reverse) or []
+        return {**body, reverse: [*existing, link]}
+    return {**body, reverse: link}
+
+
+@router.post("/{path:path}", summary="Create an entity (deep insert)")
+async def create(path: str, request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    ctx = _context(request, session, actor)
+    _writer(actor, ctx)
+    body = await _body(request)
+    location, document = await _run(_created, ctx, path, body)
+    return JSONResponse(document, status_code=201, headers={"Location": location})
+
+
+def _changed(ctx: reads.Context, path: str, body: Any, mode: str) -> dict[str, Any]:
+    writer = store.Writer(ctx)
+    target = reads.resolve(ctx, path)
+    if mode == "json-patch":
+        store.patch_json(writer, target, body)
+    else:
+        store.update(writer, target, body, replace=mode == "put")
+    return dict(reads.read_entity(ctx, target, Query()))
+
+
+@router.patch("/{path:path}", summary="Change an entity (merge, or JSON Patch)")
+async def patch(path: str, request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    ctx = _context(request, session, actor)
+    _writer(actor, ctx)
+    body = await _body(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    mode = "json-patch" if content_type == _JSON_PATCH else "merge"
+    return JSONResponse(await _run(_changed, ctx, path, body, mode))
+
+
+@router.put("/{path:path}", summary="Replace an entity")
+async def put(path: str, request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    ctx = _context(request, session, actor)
+    _writer(actor, ctx)
+    body = await _body(request)
+    return JSONResponse(await _run(_changed, ctx, path, body, "put"))
+
+
+def _deleted(ctx: reads.Context, path: str) -> None:
+    store.delete(store.Writer(ctx), reads.resolve(ctx, path))
+
+
+@router.delete("/{path:path}", summary="Delete an entity")
+async def delete(path: str, request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    ctx = _context(request, session, actor)
+    _writer(actor, ctx)
+    await _run(_deleted, ctx, path)
+    return Response(status_code=200)
+
+
+__all__ = ["CONFORMANCE", "PREFIX", "router"]

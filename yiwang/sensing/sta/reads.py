@@ -1,0 +1,548 @@
+"""Reading SensorThings resources: resource paths (``Things(1)/Datastreams``,
+``.../$ref``, ``.../name/$value``), collections with ``$filter``, ``$orderby``, paging and
+``$count``, ``$expand`` with its own options at every level, ``$select``, and the dataArray
+result format. Every query is limited to what the caller may see."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from yiwang.core import audit
+from yiwang.core.errors import NotFound
+from yiwang.core.policy import Actor
+from yiwang.sensing.sta.entities import (
+    BY_PLURAL,
+    DATASTREAMS,
+    TYPES,
+    EntityType,
+    Nav,
+    Row,
+    StreamInfo,
+    getter,
+    observation_result,
+    related_to,
+    self_link,
+    visibility,
+)
+from yiwang.sensing.sta.errors import bad_request
+from yiwang.sensing.sta.filters import filter_condition, order_terms
+from yiwang.sensing.sta.query import Query
+
+DATA_ARRAY_COMPONENTS = (
+    "id",
+    "phenomenonTime",
+    "result",
+    "resultTime",
+    "resultQuality",
+    "validTime",
+    "parameters",
+)
+
+
+@dataclass
+class Context:
+    """One request: who asks, on which session, where the service is, and what was read."""
+
+    session: Session
+    actor: Actor
+    base_url: str  # the service root, e.g. https://host/sta/v1.1
+    streams: dict[int, StreamInfo] = field(default_factory=dict)
+    closed_reads: list[tuple[str, int]] = field(default_factory=list)
+
+    def stream_info(self, ids: Iterable[int]) -> None:
+        """Load what serializing observations of these streams needs, once per stream."""
+        missing = {i for i in ids if i not in self.streams}
+        if not missing:
+            return
+        rows = self.session.execute(
+            sa.select(
+                DATASTREAMS.c.id,
+                DATASTREAMS.c.kind,
+                DATASTREAMS.c.observation_type,
+                DATASTREAMS.c.is_open,
+            ).where(DATASTREAMS.c.id.in_(missing))
+        )
+        for row in rows:
+            self.streams[row.id] = StreamInfo(row.kind, row.observation_type, row.is_open)
+
+    def note_reads(self, entity: EntityType, rows: Sequence[Row]) -> None:
+        """Remember rows read that are not open, for the audit log."""
+        if not entity.audited or self.actor.is_anonymous:
+            return
+        if entity.name == "Observation":
+            self.stream_info(row["stream_id"] for row in rows)
+            closed = {
+                row["stream_id"] for row in rows if not self.streams[row["stream_id"]].is_open
+            }
+            self.closed_reads.extend(("Datastream", stream) for stream in sorted(closed))
+            return
+        self.closed_reads.extend((entity.name, row["id"]) for row in rows if not row["is_open"])
+
+    def audit_reads(self, path: str) -> None:
+        """One audit entry per request that read data that is not open."""
+        if not self.closed_reads:
+            return
+        objects = sorted(set(self.closed_reads))
+        audit.record_read(
+            self.session,
+            actor=self.actor,
+            action="sensing.sta.read",
+            object_type=objects[0][0],
+            object_id=objects[0][1],
+            details={"path": path, "objects": [f"{t}({i})" for t, i in objects[:50]]},
+        )
+
+
+# --- resource paths -----------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"^([A-Za-z$][A-Za-z0-9_]*)(?:\((?:'([^']*)'|(-?\d+))\))?$")
+
+
+@dataclass
+class Target:
+    """Where a resource path leads: rows of ``entity`` meeting ``where``; ``single`` when the
+    path names one entity; ``prop`` and ``value`` for ``.../name`` and ``.../name/$value``;
+    ``ref`` for ``.../$ref``. ``parent`` and ``nav`` say how it was reached."""
+
+    entity: EntityType
+    where: list[ColumnElement[bool]]
+    single: bool
+    path: str
+    entity_id: int | None = None
+    prop: str | None = None
+    value: bool = False
+    ref: bool = False
+    parent: tuple[EntityType, Row] | None = None
+    nav: Nav | None = None
+
+
+def _segments(path: str) -> list[tuple[str, int | None]]:
+    out: list[tuple[str, int | None]] = []
+    for part in path.strip("/").split("/"):
+        match = _SEGMENT.match(part)
+        if match is None:
+            raise bad_request("sta.bad_path", path=path)
+        key = match.group(2) if match.group(2) is not None else match.group(3)
+        if key is not None:
+            try:
+                number = int(key)
+            except ValueError:
+                raise NotFound(match.group(1), key) from None
+            out.append((match.group(1), number))
+        else:
+            out.append((match.group(1), None))
+    return out
+
+
+def fetch_one(ctx: Context, entity: EntityType, where: Sequence[ColumnElement[bool]]) -> Row | None:
+    conditions = list(where)
+    visible = visibility(entity, entity.table, ctx.actor)
+    if visible is not None:
+        conditions.append(visible)
+    base = entity.base_condition()
+    if base is not None:
+        conditions.append(base)
+    row = ctx.session.execute(sa.select(entity.table).where(*conditions).limit(1)).first()
+    return None if row is None else row._mapping
+
+
+def resolve(ctx: Context, path: str) -> Target:  # noqa: PLR0912  (one case per segment kind)
+    """Follow a resource path; 404 when an entity on the way is missing or not visible."""
+    segments = _segments(path)
+    name, key = segments[0]
+    entity = BY_PLURAL.get(name)
+    if entity is None:
+        raise bad_request("sta.bad_path", path=path)
+    table = entity.table
+    target = Target(entity, [], single=False, path=path)
+    if key is not None:
+        target.where, target.single, target.entity_id = [table.c.id == key], True, key
+    for name, key in segments[1:]:
+        if target.prop is not None:
+            if name == "$value" and key is None and not target.value:
+                target.value = True
+                continue
+            raise bad_request("sta.bad_path", path=path)
+        if name == "$ref" and key is None and not target.ref:
+            target.ref = True
+            continue
+        if target.ref:
+            raise bad_request("sta.bad_path", path=path)
+        if not target.single:
+            raise bad_request("sta.bad_path", path=path)
+        parent = fetch_one(ctx, target.entity, target.where)
+        if parent is None:
+            raise NotFound(target.entity.name, target.entity_id)
+        nav = target.entity.navs.get(name)
+        if nav is None:
+            if target.entity.prop(name) is None or key is not None:
+                raise bad_request("sta.bad_path", path=path)
+            target.prop = name
+            target.where = [target.entity.table.c.id == parent["id"]]
+            continue
+        child = TYPES[nav.target]
+        where = related_to(nav, parent, child.table)
+        single = not nav.many
+        child_id = None
+        if key is not None:
+            if not nav.many:
+                raise bad_request("sta.bad_path", path=path)
+            where.append(child.table.c.id == key)
+            single, child_id = True, key
+        target = Target(
+            child,
+            where,
+            single=single,
+            path=path,
+            entity_id=child_id,
+            parent=(target.entity, parent),
+            nav=nav,
+        )
+    return target
+
+
+# --- collections --------------------------------------------------------------------------------
+
+
+def _conditions(
+    ctx: Context,
+    entity: EntityType,
+    where: Sequence[ColumnElement[bool]],
+    query: Query,
+    *,
+    parent_checked: bool = False,
+) -> list[ColumnElement[bool]]:
+    conditions = list(where)
+    base = entity.base_condition()
+    if base is not None:
+        conditions.append(base)
+    # The observations of one stream are visible when the stream is, and it was checked.
+    skip = parent_checked and entity.name == "Observation"
+    visible = None if skip else visibility(entity, entity.table, ctx.actor)
+    if visible is not None:
+        conditions.append(visible)
+    if query.filter is not None:
+        conditions.append(
+            filter_condition(ctx.session, ctx.actor, entity, entity.table, query.filter)
+        )
+    return conditions
+
+
+def _ordering(ctx: Context, entity: EntityType, query: Query, *, one_stream: bool) -> list[Any]:
+    terms = order_terms(ctx.session, ctx.actor, entity, entity.table, query.orderby)
+    # Within one stream, phenomenon times are unique: ordering by them alone lets the database
+    # read the (stream_id, phenomenon_time) index in order instead of sorting.
+    unique_time = (
+        one_stream
+        and entity.name == "Observation"
+        and bool(query.orderby)
+        and _is_phenomenon_time(query)
+    )
+    if not unique_time:
+        terms.append(entity.table.c.id.asc())
+    return terms
+
+
+def _is_phenomenon_time(query: Query) -> bool:
+    from yiwang.sensing.sta.query import Path  # noqa: PLC0415
+
+    last = query.orderby[-1].expr
+    return isinstance(last, Path) and last.parts == ("phenomenonTime",)
+
+
+def collection_statement(
+    ctx: Context,
+    entity: EntityType,
+    where: Sequence[ColumnElement[bool]],
+    query: Query,
+    *,
+    one_stream: bool = False,
+) -> sa.Select[Any]:
+    """The SELECT for one page of a collection (one row more than the page, to know whether
+    another page follows)."""
+    top = query.top_or_default()
+    return (
+        sa.select(entity.table)
+        .where(*_conditions(ctx, entity, where, query, parent_checked=one_stream))
+        .order_by(*_ordering(ctx, entity, query, one_stream=one_stream))
+        .offset(query.skip)
+        .limit(top + 1)
+    )
+
+
+def _count(
+    ctx: Context,
+    entity: EntityType,
+    where: Sequence[ColumnElement[bool]],
+    query: Query,
+    *,
+    one_stream: bool,
+) -> int:
+    conditions = _conditions(ctx, entity, where, query, parent_checked=one_stream)
+    statement = sa.select(sa.func.count()).select_from(entity.table).where(*conditions)
+    return int(ctx.session.execute(statement).scalar_one())
+
+
+_SAFE = "$,()'/:@"
+
+
+def next_link(url: str, params: Mapping[str, str], query: Query) -> str:
+    """The URL of the next page: the same request with ``$skip`` moved on."""
+    kept = {k: v for k, v in params.items() if k.lower() not in ("$skip", "$top")}
+    kept["$top"] = str(query.top_or_default())
+    kept["$skip"] = str(query.skip + query.top_or_default())
+    return f"{url}?{urlencode(kept, quote_via=quote, safe=_SAFE)}"
+
+
+def read_collection(
+    ctx: Context, target: Target, query: Query, *, url: str, params: Mapping[str, str]
+) -> dict[str, Any]:
+    """A collection response: ``value``, and ``@iot.count`` and ``@iot.nextLink`` when due."""
+    entity = target.entity
+    one_stream = target.parent is not None and target.parent[0].name in (
+        "Datastream",
+        "MultiDatastream",
+    )
+    statement = collection_statement(ctx, entity, target.where, query, one_stream=one_stream)
+    rows = [row._mapping for row in ctx.session.execute(statement)]
+    top = query.top_or_default()
+    more = len(rows) > top
+    rows = rows[:top]
+    ctx.note_reads(entity, rows)
+    out: dict[str, Any] = {}
+    if query.count:
+        out["@iot.count"] = _count(ctx, entity, target.where, query, one_stream=one_stream)
+    if more:
+        out["@iot.nextLink"] = next_link(url, params, query)
+    if target.ref:
+        out["value"] = [{"@iot.selfLink": self_link(ctx.base_url, entity, r["id"])} for r in rows]
+    elif query.result_format == "dataArray":
+        if entity.name != "Observation":
+            raise bad_request("sta.bad_option", option="$resultFormat", value="dataArray")
+        out["value"] = data_arrays(ctx, rows, query)
+    else:
+        out["value"] = serialize_rows(ctx, entity, rows, query)
+    return out
+
+
+def read_entity(ctx: Context, target: Target, query: Query) -> Any:
+    """One entity (or one of its properties, or its ``$ref``); 404 when there is none."""
+    row = fetch_one(ctx, target.entity, target.where)
+    if row is None:
+        if target.parent is not None and target.entity_id is None:
+            raise NotFound(target.entity.name, "-")
+        raise NotFound(target.entity.name, target.entity_id)
+    ctx.note_reads(target.entity, [row])
+    if target.ref:
+        return {"@iot.selfLink": self_link(ctx.base_url, target.entity, row["id"])}
+    if target.prop is not None:
+        document = serialize_rows(ctx, target.entity, [row], Query(select=[target.prop]))[0]
+        value = document.get(target.prop if target.prop != "id" else "@iot.id")
+        return value if target.value else {target.prop: value}
+    if query.result_format == "dataArray":
+        raise bad_request("sta.bad_option", option="$resultFormat", value="dataArray")
+    return serialize_rows(ctx, target.entity, [row], query)[0]
+
+
+# --- serialization and $expand ------------------------------------------------------------------
+
+
+def serialize_rows(
+    ctx: Context, entity: EntityType, rows: Sequence[Row], query: Query
+) -> list[dict[str, Any]]:
+    """STA JSON for rows of ``entity``, with ``$select`` applied and ``$expand`` filled in."""
+    selected = set(query.select) if query.select is not None else None
+    if selected is not None:
+        unknown = selected - set(entity.props) - set(entity.navs) - {"id", "@iot.selfLink"}
+        if unknown:
+            raise bad_request("sta.unknown_property", entity=entity.name, name=min(unknown))
+    props = [
+        (name, getter(entity, prop))
+        for name, prop in entity.props.items()
+        if selected is None or name in selected
+    ]
+    navs = [name for name in entity.navs if selected is None or name in selected]
+    if entity.name == "Observation":
+        ctx.stream_info(row["stream_id"] for row in rows)
+        streams = ctx.streams
+        props = [
+            (name, _result_getter(streams) if name == "result" else read) for name, read in props
+        ]
+        # An observation belongs to a Datastream or to a MultiDatastream, never both.
+        navs = [n for n in navs if n != "MultiDatastream"]
+    with_id = selected is None or "id" in selected
+    with_link = selected is None or "@iot.selfLink" in selected or "id" in selected
+    documents: list[dict[str, Any]] = []
+    for row in rows:
+        link = self_link(ctx.base_url, entity, row["id"])
+        document: dict[str, Any] = {}
+        if with_id:
+            document["@iot.id"] = row["id"]
+        if with_link:
+            document["@iot.selfLink"] = link
+        for name, read in props:
+            document[name] = read(row)
+        for name in navs:
+            nav_name = name
+            if entity.name == "Observation" and name == "Datastream":
+                info = ctx.streams.get(row["stream_id"])
+                if info is not None and info.kind == "multi":
+                    nav_name = "MultiDatastream"
+            document[f"{nav_name}@iot.navigationLink"] = f"{link}/{nav_name}"
+        documents.append(document)
+    for expand in query.expand:
+        nav = entity.navs.get(expand.name)
+        if nav is None:
+            raise bad_request("sta.bad_expand", entity=entity.name, name=expand.name)
+        _expand(ctx, entity, nav, rows, documents, expand.query)
+    return documents
+
+
+def _result_getter(streams: Mapping[int, StreamInfo]) -> Any:
+    return lambda row: observation_result(row, streams.get(row["stream_id"]))
+
+
+def _expand(
+    ctx: Context,
+    entity: EntityType,
+    nav: Nav,
+    rows: Sequence[Row],
+    documents: list[dict[str, Any]],
+    query: Query,
+) -> None:
+    if not rows:
+        return
+    child = TYPES[nav.target]
+    table = child.table
+    if not nav.many:
+        keys = {row[nav.source_key] for row in rows if row[nav.source_key] is not None}
+        found: dict[Any, Row] = {}
+        if keys:
+            where = [table.c[nav.target_key].in_(keys)]
+            statement = sa.select(table).where(*_conditions(ctx, child, where, query))
+            found = {
+                r._mapping[nav.target_key]: dict(r._mapping) for r in ctx.session.execute(statement)
+            }
+        ctx.note_reads(child, list(found.values()))
+        children = serialize_rows(ctx, child, list(found.values()), query)
+        by_key = {
+            row[nav.target_key]: doc for row, doc in zip(found.values(), children, strict=True)
+        }
+        for row, document in zip(rows, documents, strict=True):
+            value = by_key.get(row[nav.source_key])
+            # An observation of a MultiDatastream has no Datastream, and the reverse.
+            if value is not None or entity.name != "Observation":
+                document[nav.name] = value
+        return
+    parent_ids = [row[nav.source_key] if nav.link is None else row["id"] for row in rows]
+    if nav.link is None:
+        key = table.c[nav.target_key]
+        base = sa.select(table, key.label("sta_parent")).where(key.in_(parent_ids))
+    else:
+        link = nav.link
+        key = link.c[nav.link_source]
+        base = (
+            sa.select(table, key.label("sta_parent"))
+            .join(link, link.c[nav.link_target] == table.c.id)
+            .where(key.in_(parent_ids))
+        )
+    top, skip = query.top_or_default(), query.skip
+    conditions = _conditions(ctx, child, [], query)
+    one_stream = child.name == "Observation" and len(parent_ids) == 1
+    order = _ordering(ctx, child, query, one_stream=one_stream)
+    numbered = (
+        base.where(*conditions)
+        .add_columns(sa.func.row_number().over(partition_by=key, order_by=order).label("sta_rn"))
+        .subquery()
+    )
+    statement = (
+        sa.select(numbered)
+        .where(numbered.c.sta_rn > skip, numbered.c.sta_rn <= skip + top + 1)
+        .order_by(numbered.c.sta_parent, numbered.c.sta_rn)
+    )
+    grouped: dict[Any, list[Row]] = defaultdict(list)
+    for result in ctx.session.execute(statement):
+        grouped[result._mapping["sta_parent"]].append(result._mapping)
+    counts: dict[Any, int] = {}
+    if query.count:
+        members_of = base.where(*conditions).subquery()
+        counted = sa.select(members_of.c.sta_parent, sa.func.count()).group_by(
+            members_of.c.sta_parent
+        )
+        counts = {parent: int(n) for parent, n in ctx.session.execute(counted)}
+    for row, document in zip(rows, documents, strict=True):
+        parent_key = row[nav.source_key] if nav.link is None else row["id"]
+        members = grouped.get(parent_key, [])
+        more = len(members) > top
+        members = members[:top]
+        ctx.note_reads(child, members)
+        document[nav.name] = serialize_rows(ctx, child, members, query)
+        if query.count:
+            document[f"{nav.name}@iot.count"] = counts.get(parent_key, 0)
+        if more:
+            url = f"{self_link(ctx.base_url, entity, row['id'])}/{nav.name}"
+            document[f"{nav.name}@iot.nextLink"] = next_link(url, query.raw, query)
+
+
+# --- dataArray ----------------------------------------------------------------------------------
+
+
+def data_arrays(ctx: Context, rows: Sequence[Row], query: Query) -> list[dict[str, Any]]:
+    """Observations grouped by stream, each group as ``components`` and ``dataArray``."""
+    if query.select is None:
+        components = list(DATA_ARRAY_COMPONENTS)
+    else:
+        components = [c for c in DATA_ARRAY_COMPONENTS if c in query.select]
+        if not components:
+            raise bad_request("sta.bad_option", option="$select", value=",".join(query.select))
+    ctx.stream_info(row["stream_id"] for row in rows)
+    entity = TYPES["Observation"]
+    readers = [
+        (lambda row: row["id"])
+        if name == "id"
+        else _result_getter(ctx.streams)
+        if name == "result"
+        else getter(entity, entity.props[name])
+        for name in components
+    ]
+    groups: dict[int, list[list[Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["stream_id"], []).append([read(row) for read in readers])
+    out = []
+    for stream_id, values in groups.items():
+        info = ctx.streams.get(stream_id)
+        multi = info is not None and info.kind == "multi"
+        kind = "MultiDatastream" if multi else "Datastream"
+        plural = "MultiDatastreams" if multi else "Datastreams"
+        out.append(
+            {
+                f"{kind}@iot.navigationLink": f"{ctx.base_url}/{plural}({stream_id})",
+                "components": components,
+                "dataArray@iot.count": len(values),
+                "dataArray": values,
+            }
+        )
+    return out
+
+
+__all__ = [
+    "Context",
+    "Target",
+    "collection_statement",
+    "data_arrays",
+    "fetch_one",
+    "next_link",
+    "read_collection",
+    "read_entity",
+    "resolve",
+    "serialize_rows",
+]
