@@ -444,3 +444,44 @@ def calendar_years() -> None:
                 else "-"
             )
             click.echo(f"{row.year}  {state:<12} {row.source}")
+
+
+# --- mqtt --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--notify/--no-notify",
+    default=None,
+    help="Publish stored observations to subscribers (default: YIWANG_MQTT_NOTIFY)",
+)
+def mqtt(notify: bool | None) -> None:
+    """Run the MQTT ingest bridge: store SensorThings observations published to the broker."""
+    import signal  # noqa: PLC0415
+
+    from yiwang import engines  # noqa: PLC0415
+    from yiwang.core import logging as ylogging  # noqa: PLC0415
+    from yiwang.core.config import mask_url  # noqa: PLC0415
+    from yiwang.sensing.mqtt import make_bridge  # noqa: PLC0415
+
+    engines.load()
+    settings = get_settings()
+    ylogging.configure(os.environ.get("YIWANG_LOG_LEVEL", "INFO"), settings.log_format)
+    try:
+        bridge = make_bridge(
+            settings,
+            _database(),
+            notify=notify,
+            on_subscribed=lambda: click.echo("mqtt bridge subscribed", err=True),
+        )
+    except AppError as exc:
+        _fail(exc)
+    signal.signal(signal.SIGTERM, lambda *_: bridge.stop())
+    click.echo(
+        f"mqtt bridge {settings.mqtt_client_id} connecting to {mask_url(settings.mqtt_url)}",
+        err=True,
+    )
+    try:
+        bridge.run_forever()
+    except KeyboardInterrupt:
+        bridge.join()

@@ -33,6 +33,45 @@ class Settings(BaseSettings):
         default=Path("./var"), description="Writable state: database, secret, uploads"
     )
     mqtt_url: str = Field(default="mqtt://127.0.0.1:1883", description="The MQTT broker")
+    mqtt_client_id: str = Field(
+        default="yiwang-ingest",
+        min_length=1,
+        max_length=64,
+        description="Fixed client id of the MQTT ingest bridge (its persistent session); "
+        "give every node its own",
+    )
+    mqtt_ingest: bool = Field(
+        default=False, description="Run the MQTT ingest bridge inside `yiwang serve`"
+    )
+    mqtt_notify: bool = Field(
+        default=False,
+        description="Publish every stored observation to v1.1/Datastreams(id)/Observations",
+    )
+    mqtt_shared_subscription: bool = Field(
+        default=False,
+        description="Several bridges share the ingest topics ($share/yiwang/...)",
+    )
+    mqtt_batch_size: int = Field(
+        default=2000, ge=1, le=10000, description="Most MQTT messages stored in one transaction"
+    )
+    mqtt_batch_ms: int = Field(
+        default=50, ge=1, le=60000, description="Longest wait for a batch to fill, in ms"
+    )
+    mqtt_receive_maximum: int = Field(
+        default=5000,
+        ge=1,
+        le=65535,
+        description="Unacknowledged messages the broker may send the bridge at once",
+    )
+    mqtt_session_expiry_s: int = Field(
+        default=7 * 86400,
+        ge=60,
+        description="How long the broker keeps the bridge's session while it is offline",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address clients reach this site at (links in MQTT notifications)",
+    )
     languages: Annotated[list[str], NoDecode] = Field(
         default=["zh-CN", "en"], description="Languages offered, first is default"
     )

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
 def register(app: FastAPI) -> None:
     """Serve SensorThings API 1.1 and the native sensing API."""
-    from yiwang.sensing import api, sta  # noqa: PLC0415
+    from yiwang.sensing import api, mqtt, sta  # noqa: PLC0415
 
     app.include_router(api.router)
     alerting.register(app)  # rules, alerts, their live stream and webhooks
+    mqtt.install(app)  # rejections API; MQTT notifications and embedded bridge when configured
     sta.install(app)  # SensorThings API 1.1 and its error envelope
 
 
