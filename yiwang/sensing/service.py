@@ -508,36 +508,20 @@ def _sqlite_time(value: dt.datetime | None) -> str | None:
 
 def _insert_sqlite(session: Session, rows: list[_Row]) -> set[int]:
     connection = session.connection()
-    # Writes run under SQLite's write lock (BEGIN IMMEDIATE), so nothing can slip in between
-    # the look-up of existing observations, the choice of ids and the insert.
-    by_stream: dict[int, list[_Row]] = {}
-    for row in rows:
-        by_stream.setdefault(row.item.stream_id, []).append(row)
-    taken: set[tuple[int, str]] = set()
-    for stream_id, group in by_stream.items():
-        times = [_sqlite_instant(r.item.phenomenon_time) for r in group]
-        found = connection.exec_driver_sql(
-            "SELECT phenomenon_time FROM sensing_observations "
-            "WHERE stream_id = ? AND phenomenon_time BETWEEN ? AND ?",
-            (stream_id, min(times), max(times)),
-        ).all()
-        taken.update((stream_id, t) for (t,) in found)
-    fresh = [
-        r for r in rows if (r.item.stream_id, _sqlite_instant(r.item.phenomenon_time)) not in taken
-    ]
-    if not fresh:
-        return set()
+    # Writes run under SQLite's write lock (BEGIN IMMEDIATE): nothing can slip in between the
+    # choice of ids and the insert, so the ids of the rows stored are exactly the chosen ids
+    # found afterwards (a duplicate is skipped by ON CONFLICT and leaves its id unused).
     (top,) = connection.exec_driver_sql("SELECT max(id) FROM sensing_observations").one()
-    next_id = (top or 0) + 1
+    first_id = (top or 0) + 1
     values = []
-    for offset, row in enumerate(fresh):
-        row.id = next_id + offset
+    for offset, row in enumerate(rows):
+        row.id = first_id + offset
         item = row.item
         values.append(
             (
                 row.id,
                 item.stream_id,
-                _sqlite_time(item.phenomenon_time),
+                _sqlite_instant(item.phenomenon_time),
                 _sqlite_time(item.phenomenon_time_end),
                 _sqlite_time(item.result_time),
                 row.number,
@@ -551,10 +535,15 @@ def _insert_sqlite(session: Session, rows: list[_Row]) -> set[int]:
         )
     placeholders = ", ".join("?" * len(_COLUMNS))
     connection.exec_driver_sql(
-        f"INSERT INTO sensing_observations ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+        f"INSERT INTO sensing_observations ({', '.join(_COLUMNS)}) VALUES ({placeholders}) "
+        "ON CONFLICT (stream_id, phenomenon_time) DO NOTHING",
         values,
     )
-    return {r.id for r in fresh if r.id is not None}
+    stored = connection.exec_driver_sql(
+        "SELECT id FROM sensing_observations WHERE id BETWEEN ? AND ?",
+        (first_id, first_id + len(rows) - 1),
+    ).all()
+    return {ident for (ident,) in stored}
 
 
 _known_partitions: set[tuple[str, int, int]] = set()
@@ -677,7 +666,6 @@ def _update_streams(session: Session, stored: list[_Row]) -> None:
             if item.phenomenon_time >= entry["latest"].item.phenomenon_time:
                 entry["latest"] = row
     sqlite = session.get_bind().dialect.name == "sqlite"
-    least, greatest = ("min", "max") if sqlite else ("LEAST", "GREATEST")
     to_db = _sqlite_time if sqlite else (lambda v: v)
     params = []
     for entry in summary.values():
@@ -698,26 +686,68 @@ def _update_streams(session: Session, stored: list[_Row]) -> None:
                 ),
             }
         )
+    if not sqlite:
+        _update_streams_postgresql(session, params)
+        return
     newer = "(last_phenomenon_time IS NULL OR last_phenomenon_time <= :obs_time)"
-    json_cast = ":value" if sqlite else "CAST(:value AS jsonb)"
     session.execute(
         text(
             "UPDATE sensing_datastreams SET "
-            f"phenomenon_time_start = coalesce({least}(phenomenon_time_start, :first), :first), "
-            f"phenomenon_time_end = coalesce({greatest}(phenomenon_time_end, :last_end), "
-            ":last_end), "
-            f"result_time_start = coalesce({least}(result_time_start, :rt_first), :rt_first), "
-            f"result_time_end = coalesce({greatest}(result_time_end, :rt_last), :rt_last), "
+            "phenomenon_time_start = coalesce(min(phenomenon_time_start, :first), :first), "
+            "phenomenon_time_end = coalesce(max(phenomenon_time_end, :last_end), :last_end), "
+            "result_time_start = coalesce(min(result_time_start, :rt_first), :rt_first), "
+            "result_time_end = coalesce(max(result_time_end, :rt_last), :rt_last), "
             f"last_observation_id = CASE WHEN {newer} THEN :obs_id "
             "ELSE last_observation_id END, "
             f"last_result_number = CASE WHEN {newer} THEN :number ELSE last_result_number END, "
-            f"last_result = CASE WHEN {newer} THEN {json_cast} ELSE last_result END, "
+            f"last_result = CASE WHEN {newer} THEN :value ELSE last_result END, "
             f"last_phenomenon_time = CASE WHEN {newer} THEN :obs_time "
             "ELSE last_phenomenon_time END "
             "WHERE id = :id"
         ),
         params,
     )
+
+
+_UPDATE_STREAMS_POSTGRESQL = """
+UPDATE sensing_datastreams AS d SET
+    phenomenon_time_start = coalesce(LEAST(d.phenomenon_time_start, v.first), v.first),
+    phenomenon_time_end = coalesce(GREATEST(d.phenomenon_time_end, v.last_end), v.last_end),
+    result_time_start = coalesce(LEAST(d.result_time_start, v.rt_first), v.rt_first),
+    result_time_end = coalesce(GREATEST(d.result_time_end, v.rt_last), v.rt_last),
+    last_observation_id = CASE WHEN v.newer THEN v.obs_id ELSE d.last_observation_id END,
+    last_result_number = CASE WHEN v.newer THEN v.number ELSE d.last_result_number END,
+    last_result = CASE WHEN v.newer THEN CAST(v.value AS jsonb) ELSE d.last_result END,
+    last_phenomenon_time = CASE WHEN v.newer THEN v.obs_time ELSE d.last_phenomenon_time END
+FROM (
+    SELECT u.*, (s.last_phenomenon_time IS NULL OR s.last_phenomenon_time <= u.obs_time) AS newer
+    FROM unnest(
+        CAST(:ids AS bigint[]), CAST(:firsts AS timestamptz[]), CAST(:last_ends AS timestamptz[]),
+        CAST(:rt_firsts AS timestamptz[]), CAST(:rt_lasts AS timestamptz[]),
+        CAST(:obs_ids AS bigint[]), CAST(:obs_times AS timestamptz[]),
+        CAST(:numbers AS double precision[]), CAST(:values AS text[])
+    ) AS u(id, first, last_end, rt_first, rt_last, obs_id, obs_time, number, value)
+    JOIN sensing_datastreams AS s ON s.id = u.id
+) AS v
+WHERE d.id = v.id
+"""
+
+
+def _update_streams_postgresql(session: Session, params: list[dict[str, Any]]) -> None:
+    # One statement for the whole batch (a batch from MQTT touches hundreds of streams).
+    columns = {
+        "ids": "id",
+        "firsts": "first",
+        "last_ends": "last_end",
+        "rt_firsts": "rt_first",
+        "rt_lasts": "rt_last",
+        "obs_ids": "obs_id",
+        "obs_times": "obs_time",
+        "numbers": "number",
+        "values": "value",
+    }
+    arrays = {name: [p[key] for p in params] for name, key in columns.items()}
+    session.execute(text(_UPDATE_STREAMS_POSTGRESQL), arrays)
 
 
 def _announce(session: Session, stored: list[_Row]) -> None:
