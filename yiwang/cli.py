@@ -485,3 +485,48 @@ def mqtt(notify: bool | None) -> None:
         bridge.run_forever()
     except KeyboardInterrupt:
         bridge.join()
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+@main.group()
+def cases() -> None:
+    """The cases engine: supervision and statistics."""
+
+
+@cases.command("scan")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), help="As of this local day")
+def cases_scan(day: object) -> None:
+    """Issue the yellow and red cards due now (the supervision scan, run once)."""
+    import datetime as dt  # noqa: PLC0415
+
+    from yiwang.cases import supervision  # noqa: PLC0415
+
+    when = day.date() if isinstance(day, dt.datetime) else None
+    try:
+        with _database().session() as session:
+            result = supervision.scan(session, today=when, actor=_operator())
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"{result.day}: {result.yellow} yellow, {result.red} red")
+
+
+@cases.command("schedule")
+@click.option(
+    "--every", default=600, show_default=True, type=click.IntRange(30), help="Seconds between"
+)
+@click.option("--statistics", is_flag=True, help="Also publish the statistics every month")
+def cases_schedule(every: int, statistics: bool) -> None:
+    """Queue the periodic supervision scan (it then queues its own next run)."""
+    from yiwang.cases import tasks  # noqa: PLC0415
+    from yiwang.core import jobs  # noqa: PLC0415
+
+    with _database().session() as session:
+        job = tasks.schedule_supervision(session, every_seconds=every, actor=_operator())
+        click.echo(f"supervision scan queued: job {job.id}")
+        if statistics:
+            published = jobs.enqueue(
+                session, kind=tasks.PUBLISH, payload={"monthly": True}, actor=_operator()
+            )
+            click.echo(f"statistics publication queued: job {published.id}")

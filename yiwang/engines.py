@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-ENGINES: tuple[str, ...] = ("catalog", "sensing")
+ENGINES: tuple[str, ...] = ("catalog", "sensing", "cases")
 
 
 def load() -> list[ModuleType]:

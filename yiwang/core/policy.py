@@ -264,6 +264,82 @@ def can_view_rejections(actor: Actor, *, department_id: int | None) -> bool:
     return department_id is not None and _staff_of(actor, department_id)
 
 
+# --- cases --------------------------------------------------------------------------------------
+# Parties of a case arrive as plain values: the responsible department, the departments holding
+# its review tasks, and whether the actor is its applicant (by query code or as the filer).
+
+
+def can_manage_service_items(actor: Actor, *, department_id: int) -> bool:
+    """Editors and admins of a department keep its power list and service items."""
+    return can_edit_resource(actor, department_id=department_id)
+
+
+def can_file_case(actor: Actor) -> bool:
+    """Anyone may apply or complain; identity is given and checked with the application."""
+    return True
+
+
+def can_handle_case(
+    actor: Actor, *, department_id: int, step_department_ids: frozenset[int]
+) -> bool:
+    """Staff of the responsible department, or of a department holding one of its review tasks,
+    handle a case and see it whole (identity numbers unmasked)."""
+    if actor.is_sysadmin:
+        return True
+    if actor.department_id is None or actor.role is None:
+        return False
+    return actor.department_id == department_id or actor.department_id in step_department_ids
+
+
+def can_view_case(
+    actor: Actor, *, department_id: int, step_department_ids: frozenset[int], is_applicant: bool
+) -> bool:
+    """The applicant and the staff who handle it see a case."""
+    return is_applicant or can_handle_case(
+        actor, department_id=department_id, step_department_ids=step_department_ids
+    )
+
+
+def can_transition_case(
+    actor: Actor,
+    *,
+    parties: frozenset[str],
+    department_id: int,
+    step_department_ids: frozenset[int],
+    is_applicant: bool,
+) -> bool:
+    """Whether the actor is one of the ``parties`` an action of the state machine allows:
+    "applicant", "responsible" (staff of the responsible department), "step" (staff of a
+    department holding a review task) or "sysadmin"."""
+    if "applicant" in parties and is_applicant:
+        return True
+    if "sysadmin" in parties and actor.is_sysadmin:
+        return True
+    staff = actor.department_id is not None and actor.role is not None
+    if "responsible" in parties and staff and actor.department_id == department_id:
+        return True
+    return "step" in parties and staff and actor.department_id in step_department_ids
+
+
+def can_rate_case(actor: Actor, *, is_applicant: bool) -> bool:
+    """好差评 is the applicant's alone, never the staff's."""
+    return is_applicant
+
+
+def can_view_supervision(
+    actor: Actor, *, department_id: int | None, is_data_office_staff: bool
+) -> bool:
+    """A department's staff see its yellow and red cards; the province-wide view
+    (``department_id`` None) and every department's are for sysadmins and data-office staff."""
+    if actor.is_sysadmin or is_data_office_staff:
+        return True
+    return department_id is not None and _staff_of(actor, department_id)
+
+
+def can_publish_case_statistics(actor: Actor) -> bool:
+    return actor.is_sysadmin
+
+
 # --- audit, jobs, calendar, configuration ------------------------------------------------------
 
 

@@ -164,6 +164,105 @@ MATRIX: dict[str, tuple[Check, set[str]]] = {
         lambda a: policy.can_view_rejections(a, department_id=None),
         {"sysadmin"},
     ),
+    "keep own department's service items": (
+        lambda a: policy.can_manage_service_items(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin", "editor"},
+    ),
+    "keep another department's service items": (
+        lambda a: policy.can_manage_service_items(a, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
+    "apply or complain": (policy.can_file_case, set(ROLES)),
+    "handle own department's case": (
+        lambda a: policy.can_handle_case(
+            a, department_id=OWN_DEPT, step_department_ids=frozenset()
+        ),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "handle a case with a review task of own department": (
+        lambda a: policy.can_handle_case(
+            a, department_id=OTHER_DEPT, step_department_ids=frozenset({OWN_DEPT})
+        ),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "handle another department's case": (
+        lambda a: policy.can_handle_case(
+            a, department_id=OTHER_DEPT, step_department_ids=frozenset()
+        ),
+        {"sysadmin"},
+    ),
+    "view a case one applied for": (
+        lambda a: policy.can_view_case(
+            a, department_id=OTHER_DEPT, step_department_ids=frozenset(), is_applicant=True
+        ),
+        set(ROLES),
+    ),
+    "accept a case of own department": (
+        lambda a: policy.can_transition_case(
+            a,
+            parties=frozenset({"responsible", "sysadmin"}),
+            department_id=OWN_DEPT,
+            step_department_ids=frozenset(),
+            is_applicant=False,
+        ),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "accept one's own application": (
+        lambda a: policy.can_transition_case(
+            a,
+            parties=frozenset({"responsible", "sysadmin"}),
+            department_id=OTHER_DEPT,
+            step_department_ids=frozenset(),
+            is_applicant=True,
+        ),
+        {"sysadmin"},
+    ),
+    "request a supplement as a reviewing department": (
+        lambda a: policy.can_transition_case(
+            a,
+            parties=frozenset({"responsible", "step", "sysadmin"}),
+            department_id=OTHER_DEPT,
+            step_department_ids=frozenset({OWN_DEPT}),
+            is_applicant=False,
+        ),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "supplement one's own application": (
+        lambda a: policy.can_transition_case(
+            a,
+            parties=frozenset({"applicant"}),
+            department_id=OTHER_DEPT,
+            step_department_ids=frozenset(),
+            is_applicant=True,
+        ),
+        set(ROLES),
+    ),
+    "supplement someone else's application": (
+        lambda a: policy.can_transition_case(
+            a,
+            parties=frozenset({"applicant"}),
+            department_id=OWN_DEPT,
+            step_department_ids=frozenset(),
+            is_applicant=False,
+        ),
+        set(),
+    ),
+    "rate a case one applied for": (
+        lambda a: policy.can_rate_case(a, is_applicant=True),
+        set(ROLES),
+    ),
+    "rate a case one handled": (lambda a: policy.can_rate_case(a, is_applicant=False), set()),
+    "see own department's supervision": (
+        lambda a: policy.can_view_supervision(
+            a, department_id=OWN_DEPT, is_data_office_staff=False
+        ),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "see the province's supervision": (
+        lambda a: policy.can_view_supervision(a, department_id=None, is_data_office_staff=False),
+        {"sysadmin"},
+    ),
+    "publish case statistics": (policy.can_publish_case_statistics, {"sysadmin"}),
     "view the calendar": (policy.can_view_calendar, set(ROLES)),
     "manage the calendar": (policy.can_manage_calendar, {"sysadmin"}),
     "view the configuration": (policy.can_view_config, {"sysadmin"}),
@@ -175,6 +274,12 @@ MATRIX: dict[str, tuple[Check, set[str]]] = {
 def test_matrix(action: str, role: str) -> None:
     check, allowed = MATRIX[action]
     assert check(ACTORS[role]) is (role in allowed), f"{role} / {action}"
+
+
+def test_data_office_staff_see_every_departments_supervision() -> None:
+    member = ACTORS["member"]
+    assert policy.can_view_supervision(member, department_id=None, is_data_office_staff=True)
+    assert policy.can_view_supervision(member, department_id=OTHER_DEPT, is_data_office_staff=True)
 
 
 def test_operator_at_the_command_line_may_create_tokens_for_others() -> None:

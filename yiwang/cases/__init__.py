@@ -1,0 +1,35 @@
+"""The cases engine: the power list and service items, applications and complaints handled
+through one state machine, deadlines in working days, electronic supervision (yellow and red
+cards), 好差评 ratings and statistics. Other layers (the Open311 API, pages) call
+:mod:`yiwang.cases.service`, :mod:`yiwang.cases.items`, :mod:`yiwang.cases.supervision` and
+:mod:`yiwang.cases.stats`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from yiwang.cases import (
+    models,  # noqa: F401  (registers the tables)
+    tasks,  # noqa: F401  (registers the jobs)
+)
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from sqlalchemy.orm import Session
+
+
+def register(app: FastAPI) -> None:
+    """Serve the cases engine's native API under /api/v1/cases."""
+    from yiwang.cases import api  # noqa: PLC0415
+
+    app.include_router(api.router)
+
+
+def load_demo(session: Session) -> None:
+    """Add the demo's service items, complaint categories and historical cases."""
+    from yiwang.cases import demo  # noqa: PLC0415
+
+    demo.load(session)
+
+
+__all__ = ["load_demo", "register"]

@@ -1,0 +1,379 @@
+"""The cases engine's native API under ``/api/v1/cases``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from yiwang.cases import items, service, stats, supervision, tasks, views, workflow
+from yiwang.cases.materials import Upload
+from yiwang.cases.schemas import (
+    ApplicationCreate,
+    ComplaintCreate,
+    ItemCreate,
+    ItemVersionSpec,
+    PowerCreate,
+    RatingIn,
+    TaskDone,
+    TransitionIn,
+)
+from yiwang.core import jobs
+from yiwang.core.config import Settings
+from yiwang.core.errors import InvalidInput
+from yiwang.core.web.api import job_public
+from yiwang.core.web.deps import CurrentActor, SessionDep, SettingsDep, SignedInActor
+from yiwang.core.web.pagination import Limit, Offset, next_link
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="a repeated submission returns the same case"),
+]
+QueryCode = Annotated[str | None, Header(alias="X-Query-Code", description="查询码")]
+
+
+def _storage(settings: Settings) -> service.Storage:
+    return service.Storage(root=Path(settings.var_dir), max_bytes=settings.max_upload_bytes)
+
+
+def _secret(settings: Settings) -> bytes:
+    return settings.secret().encode()
+
+
+# --- powers and items ----------------------------------------------------------------------------
+
+
+@router.get("/powers", summary="The power list (权力清单)")
+def list_powers(session: SessionDep, department_id: int | None = None) -> list[dict[str, Any]]:
+    return [views.power_dict(p) for p in items.list_powers(session, department_id=department_id)]
+
+
+@router.post("/powers", status_code=status.HTTP_201_CREATED, summary="Add a power")
+def create_power(body: PowerCreate, session: SessionDep, actor: SignedInActor) -> dict[str, Any]:
+    return views.power_dict(items.create_power(session, actor=actor, data=body))
+
+
+@router.get("/items", summary="Service items and complaint categories (current versions)")
+def list_items(
+    session: SessionDep,
+    kind: str | None = None,
+    department_id: int | None = None,
+) -> list[dict[str, Any]]:
+    return [
+        views.item_dict(i, v)
+        for i, v in items.list_items(session, kind=kind, department_id=department_id)
+    ]
+
+
+@router.post("/items", status_code=status.HTTP_201_CREATED, summary="Register a service item")
+def create_item(body: ItemCreate, session: SessionDep, actor: SignedInActor) -> dict[str, Any]:
+    item = items.create_item(session, actor=actor, data=body)
+    return views.item_dict(item, items.current_version(session, item))
+
+
+@router.get("/items/{code}", summary="One item: form fields, materials, limits, fees, steps")
+def get_item(code: str, session: SessionDep) -> dict[str, Any]:
+    item = items.get_item(session, code=code)
+    return views.item_dict(item, items.current_version(session, item))
+
+
+@router.post(
+    "/items/{code}/versions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Revise an item (a new version; filed cases keep theirs)",
+)
+def revise_item(
+    code: str, body: ItemVersionSpec, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    items.revise_item(session, actor=actor, code=code, data=body)
+    item = items.get_item(session, code=code)
+    return views.item_dict(item, items.current_version(session, item))
+
+
+# --- filing --------------------------------------------------------------------------------------
+
+
+def _parse(model: Any, raw: str | bytes | None, field: str) -> Any:
+    if raw is None:
+        raise InvalidInput("field_missing", field=field)
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem.get("loc", ())) or field
+        raise InvalidInput("field_invalid", field=where, reason=problem.get("msg", "")) from None
+
+
+def _filed(session: Any, filed: service.Filed, response: Response, actor: Any) -> dict[str, Any]:
+    response.status_code = status.HTTP_201_CREATED if filed.created else status.HTTP_200_OK
+    full = service.handles(session, filed.case, actor)
+    body = views.case_dict(session, filed.case, full=full, query_code=filed.query_code)
+    body["created"] = filed.created
+    return body
+
+
+@router.post(
+    "/applications",
+    status_code=status.HTTP_201_CREATED,
+    summary="Apply for a service item (multipart: `application` JSON and one file per material "
+    "key; or JSON without materials). A repeat with the same Idempotency-Key answers 200 with "
+    "the case already filed.",
+    responses={200: {"description": "the case filed before under this Idempotency-Key"}},
+)
+async def submit_application(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    uploads: list[Upload] = []
+    form = None
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form(max_files=200, max_fields=200)
+        raw = form.get("application")
+        data = _parse(ApplicationCreate, raw if isinstance(raw, str) else None, "application")
+        key_field = form.get("idempotency_key")
+        if idempotency_key is None and isinstance(key_field, str):
+            idempotency_key = key_field
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                uploads.append(Upload(name, value.filename or name, value.file))
+    else:
+        data = _parse(ApplicationCreate, await request.body(), "body")
+
+    def run() -> dict[str, Any]:
+        filed = service.submit_application(
+            session,
+            actor=actor,
+            data=data,
+            uploads=uploads,
+            storage=_storage(settings),
+            idempotency_key=idempotency_key,
+            code_secret=_secret(settings),
+        )
+        return _filed(session, filed, response, actor)
+
+    try:
+        return await run_in_threadpool(run)
+    finally:
+        if form is not None:
+            await form.close()
+
+
+@router.post(
+    "/complaints",
+    status_code=status.HTTP_201_CREATED,
+    summary="File a complaint or suggestion against a complaint category",
+    responses={200: {"description": "the case filed before under this Idempotency-Key"}},
+)
+def file_complaint(
+    body: ComplaintCreate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    filed = service.file_complaint(
+        session,
+        actor=actor,
+        data=body,
+        idempotency_key=idempotency_key,
+        code_secret=_secret(settings),
+    )
+    return _filed(session, filed, response, actor)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+@router.get("", summary="Cases the caller handles or filed, newest first")
+def list_cases(
+    request: Request,
+    session: SessionDep,
+    actor: SignedInActor,
+    kind: str | None = None,
+    status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")] = None,
+    state: Annotated[list[str] | None, Query()] = None,
+    item: Annotated[list[str] | None, Query(description="item codes")] = None,
+    number: Annotated[list[str] | None, Query()] = None,
+    department_id: int | None = None,
+    card: Annotated[str | None, Query(pattern="^(yellow|red)$")] = None,
+    start_date: dt.datetime | None = None,
+    end_date: dt.datetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    filters = service.CaseFilters(
+        kind=kind,
+        status=status_,
+        states=state or (),
+        item_codes=item or (),
+        numbers=number or (),
+        department_id=department_id,
+        card=card,
+        submitted_from=start_date,
+        submitted_before=end_date,
+    )
+    rows, total = service.list_cases(
+        session, actor=actor, filters=filters, limit=limit, offset=offset
+    )
+    return {
+        "items": [views.case_summary(c, full=service.handles(session, c, actor)) for c in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next": next_link(request, total=total or 0, limit=limit, offset=offset),
+    }
+
+
+@router.get("/supervision", summary="电子监察: yellow and red cards, province or one department")
+def supervision_view(
+    session: SessionDep,
+    actor: SignedInActor,
+    department_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> dict[str, Any]:
+    return supervision.supervision_view(
+        session, actor=actor, department_id=department_id, since=since, until=until
+    )
+
+
+@router.get("/statistics", summary="Volume, on-time rate, working days, 好差评, trips saved")
+def statistics(
+    session: SessionDep,
+    start: dt.date,
+    end: dt.date,
+    department_id: int | None = None,
+    kind: str | None = None,
+) -> dict[str, Any]:
+    rows = stats.statistics(session, start=start, end=end, department_id=department_id, kind=kind)
+    return {"start": start, "end": end, "totals": stats.totals(rows), "rows": rows}
+
+
+@router.post(
+    "/statistics/publish",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Publish the monthly statistics to the open-data catalogue (a job)",
+)
+def publish_statistics(
+    session: SessionDep, actor: SignedInActor, month: str | None = None
+) -> dict[str, Any]:
+    if month is not None:
+        stats.parse_month(month)
+    from yiwang.core.policy import can_publish_case_statistics, require  # noqa: PLC0415
+
+    require(can_publish_case_statistics(actor), "case.statistics.publish", object_type="resource")
+    job = jobs.enqueue(
+        session, kind=tasks.PUBLISH, payload={"month": month} if month else {}, actor=actor
+    )
+    return {"job": job_public(job).model_dump(mode="json")}
+
+
+@router.get("/{number}", summary="One case (applicants: X-Query-Code header, or signed in)")
+def get_case(
+    number: str, session: SessionDep, actor: CurrentActor, query_code: QueryCode = None
+) -> dict[str, Any]:
+    case = service.get_case(session, actor=actor, number=number, query_code=query_code)
+    return views.case_dict(session, case, full=service.handles(session, case, actor))
+
+
+# --- acting --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/{number}/actions/{action}",
+    summary="Move a case: accept, reject, start_review, request_supplement, supplement "
+    "(multipart with `data` JSON and files), decide, deliver, close, withdraw",
+)
+async def act(
+    number: str,
+    action: str,
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    query_code: QueryCode = None,
+) -> dict[str, Any]:
+    uploads: list[Upload] = []
+    form = None
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form(max_files=200, max_fields=200)
+        raw = form.get("data")
+        data = _parse(TransitionIn, raw if isinstance(raw, str) else "{}", "data")
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                uploads.append(Upload(name, value.filename or name, value.file))
+    else:
+        body = await request.body()
+        data = _parse(TransitionIn, body or b"{}", "body")
+    if query_code and not data.query_code:
+        data = data.model_copy(update={"query_code": query_code})
+
+    def run() -> dict[str, Any]:
+        case = workflow.transition(
+            session,
+            actor=actor,
+            number=number,
+            action=action,
+            data=data,
+            uploads=uploads,
+            storage=_storage(settings),
+        )
+        return views.case_dict(session, case, full=service.handles(session, case, actor))
+
+    try:
+        return await run_in_threadpool(run)
+    finally:
+        if form is not None:
+            await form.close()
+
+
+@router.post("/{number}/tasks/{task_id}", summary="Give a department's review opinion")
+def complete_task(
+    number: str, task_id: int, body: TaskDone, session: SessionDep, actor: SignedInActor
+) -> dict[str, Any]:
+    workflow.complete_task(
+        session,
+        actor=actor,
+        number=number,
+        task_id=task_id,
+        opinion=body.opinion,
+        comment=body.comment,
+    )
+    case = service.get_case(session, actor=actor, number=number)
+    return views.case_dict(session, case, full=service.handles(session, case, actor))
+
+
+@router.post(
+    "/{number}/rating", status_code=status.HTTP_201_CREATED, summary="好差评: rate a closed case"
+)
+def rate(
+    number: str,
+    body: RatingIn,
+    session: SessionDep,
+    actor: CurrentActor,
+    query_code: QueryCode = None,
+) -> dict[str, Any]:
+    rating = workflow.rate(
+        session,
+        actor=actor,
+        number=number,
+        score=body.score,
+        comment=body.comment,
+        query_code=body.query_code or query_code,
+    )
+    return {"number": number, "score": rating.score, "comment": rating.comment}
+
+
+__all__ = ["router"]

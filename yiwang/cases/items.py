@@ -1,0 +1,191 @@
+"""The power list and the service items: registering, revising (a new version each time) and
+reading them. Cases keep the version they were filed under."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import yiwang.cases.messages  # noqa: F401  (registers the engine's messages)
+from yiwang.cases.models import ItemVersion, Power, ServiceItem
+from yiwang.cases.schemas import ItemCreate, ItemVersionSpec, PowerCreate
+from yiwang.cases.vocab import ItemKind
+from yiwang.core import audit, identity
+from yiwang.core.codes import division_name
+from yiwang.core.db import utcnow
+from yiwang.core.errors import Conflict, InvalidInput, NotFound
+from yiwang.core.policy import Actor, can_manage_service_items, require
+
+
+def create_power(session: Session, *, actor: Actor, data: PowerCreate) -> Power:
+    """Add an administrative power to a department's power list."""
+    department = identity.get_department(session, data.department_id)
+    require(
+        can_manage_service_items(actor, department_id=department.id),
+        "cases.power.create",
+        object_type="power",
+    )
+    if session.scalar(select(Power.id).where(Power.code == data.code)):
+        raise Conflict("cases.duplicate_code", value=data.code)
+    power = Power(**data.model_dump())
+    session.add(power)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="cases.power.create",
+        object_type="power",
+        object_id=power.id,
+        details={"code": power.code},
+    )
+    return power
+
+
+def list_powers(session: Session, *, department_id: int | None = None) -> list[Power]:
+    query = select(Power).order_by(Power.code)
+    if department_id is not None:
+        query = query.where(Power.department_id == department_id)
+    return list(session.scalars(query))
+
+
+def _check_spec(session: Session, kind: str, spec: ItemVersionSpec) -> None:
+    """Departments named by steps and routing must exist; routing keys must be divisions."""
+    slugs = {slug for step in spec.steps for slug in step.departments}
+    for key, slug in spec.routing.items():
+        if key != "default" and division_name(key) is None:
+            raise InvalidInput("codes.division_invalid", value=key)
+        slugs.add(slug)
+    for slug in sorted(slugs):
+        identity.find_department(session, slug)
+    if kind == ItemKind.COMPLAINT_CATEGORY and spec.materials:
+        raise InvalidInput("cases.complaint_materials")
+
+
+def _new_version(
+    session: Session, item: ServiceItem, spec: ItemVersionSpec, number: int, actor: Actor
+) -> ItemVersion:
+    fields = ItemVersionSpec.model_fields
+    values = spec.model_dump(mode="json", include=set(fields))
+    version = ItemVersion(item_id=item.id, number=number, created_by_id=actor.user_id, **values)
+    session.add(version)
+    session.flush()
+    item.current_version_id = version.id
+    item.modified_at = utcnow()
+    return version
+
+
+def create_item(session: Session, *, actor: Actor, data: ItemCreate) -> ServiceItem:
+    """Register a service item (or a complaint category) with its first version."""
+    department = identity.get_department(session, data.department_id)
+    require(
+        can_manage_service_items(actor, department_id=department.id),
+        "cases.item.create",
+        object_type="service_item",
+    )
+    if session.scalar(select(ServiceItem.id).where(ServiceItem.code == data.code)):
+        raise Conflict("cases.duplicate_code", value=data.code)
+    power_id = None
+    if data.power_code:
+        power = session.scalars(select(Power).where(Power.code == data.power_code)).first()
+        if power is None:
+            raise NotFound("power", data.power_code)
+        power_id = power.id
+    _check_spec(session, data.kind, data)
+    now = utcnow()
+    item = ServiceItem(
+        code=data.code,
+        kind=data.kind,
+        department_id=department.id,
+        power_id=power_id,
+        state="active",
+        created_at=now,
+        modified_at=now,
+    )
+    session.add(item)
+    session.flush()
+    _new_version(session, item, data, 1, actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="cases.item.create",
+        object_type="service_item",
+        object_id=item.code,
+        details={"kind": item.kind, "department_id": department.id},
+    )
+    return item
+
+
+def revise_item(session: Session, *, actor: Actor, code: str, data: ItemVersionSpec) -> ItemVersion:
+    """Make ``data`` the item's new current version; cases already filed keep theirs."""
+    item = get_item(session, code=code)
+    require(
+        can_manage_service_items(actor, department_id=item.department_id),
+        "cases.item.revise",
+        object_type="service_item",
+        object_id=code,
+    )
+    _check_spec(session, item.kind, data)
+    last = session.scalar(
+        select(ItemVersion.number)
+        .where(ItemVersion.item_id == item.id)
+        .order_by(ItemVersion.number.desc())
+        .limit(1)
+    )
+    version = _new_version(session, item, data, (last or 0) + 1, actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="cases.item.revise",
+        object_type="service_item",
+        object_id=code,
+        details={"version": version.number},
+    )
+    return version
+
+
+def get_item(session: Session, *, code: str) -> ServiceItem:
+    """Return the item with this code (service items are public), or raise NotFound."""
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
+    if item is None:
+        raise NotFound("service_item", code)
+    return item
+
+
+def current_version(session: Session, item: ServiceItem) -> ItemVersion:
+    version = session.get(ItemVersion, item.current_version_id)
+    if version is None:  # pragma: no cover  (every item is created with a version)
+        raise NotFound("item_version", item.code)
+    return version
+
+
+def list_items(
+    session: Session,
+    *,
+    kind: str | None = None,
+    department_id: int | None = None,
+    active_only: bool = True,
+) -> list[tuple[ServiceItem, ItemVersion]]:
+    """Items with their current versions, by code."""
+    query = (
+        select(ServiceItem, ItemVersion)
+        .join(ItemVersion, ItemVersion.id == ServiceItem.current_version_id)
+        .order_by(ServiceItem.code)
+    )
+    if kind is not None:
+        query = query.where(ServiceItem.kind == kind)
+    if department_id is not None:
+        query = query.where(ServiceItem.department_id == department_id)
+    if active_only:
+        query = query.where(ServiceItem.state == "active")
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def item_versions(session: Session, *, code: str) -> Sequence[ItemVersion]:
+    item = get_item(session, code=code)
+    return list(
+        session.scalars(
+            select(ItemVersion).where(ItemVersion.item_id == item.id).order_by(ItemVersion.number)
+        )
+    )

@@ -1,0 +1,133 @@
+"""The cases engine's user-facing messages."""
+
+from yiwang.core.i18n import EN, ZH, add_messages
+
+ACTION_LABELS = {
+    "submit": "提交",
+    "accept": "受理",
+    "reject": "不予受理",
+    "start_review": "开始审查",
+    "request_supplement": "要求补正",
+    "supplement": "补正",
+    "review": "审查意见",
+    "decide": "办结决定",
+    "deliver": "送达",
+    "close": "归档",
+    "withdraw": "撤回",
+}
+
+add_messages(
+    {
+        "cases.duplicate_code": {ZH: "编码已存在：{value}", EN: "The code is taken: {value}"},
+        "cases.complaint_materials": {
+            ZH: "投诉类别不设申请材料（照片请以链接提交）。",
+            EN: "A complaint category takes no materials (photos come as a media URL).",
+        },
+        "cases.not_a_service": {
+            ZH: "“{value}”不是可申请的办事事项。",
+            EN: "“{value}” is not a service item one can apply for.",
+        },
+        "cases.not_a_category": {
+            ZH: "“{value}”不是投诉类别。",
+            EN: "“{value}” is not a complaint category.",
+        },
+        "cases.applicant_type": {
+            ZH: "该事项不受理此类申请人：{type}",
+            EN: "This item does not take applicants of this type: {type}",
+        },
+        "cases.bad_idempotency_key": {
+            ZH: "幂等键（Idempotency-Key）须为 1–200 个字符。",
+            EN: "An Idempotency-Key has 1–200 characters.",
+        },
+        "cases.unknown_form_field": {
+            ZH: "表单中没有这个字段：{field}",
+            EN: "The form has no field {field}.",
+        },
+        "cases.form_field_required": {
+            ZH: "请填写“{field}”。",
+            EN: "“{field}” is required.",
+        },
+        "cases.form_field_invalid": {
+            ZH: "“{field}”的值无效：{value}",
+            EN: "Not a valid value for “{field}”: {value}",
+        },
+        "cases.unknown_material": {
+            ZH: "该事项没有这项材料：{key}",
+            EN: "This item has no material {key}.",
+        },
+        "cases.material_missing": {
+            ZH: "缺少必交材料：{material}",
+            EN: "A mandatory material is missing: {material}",
+        },
+        "cases.material_empty": {
+            ZH: "材料“{material}”是空文件。",
+            EN: "The file for “{material}” is empty.",
+        },
+        "cases.material_too_large": {
+            ZH: "材料“{material}”（{filename}）超过大小限制（{limit} 字节）。",
+            EN: "“{material}” ({filename}) exceeds the size limit ({limit} bytes).",
+        },
+        "cases.material_type": {
+            ZH: "材料“{material}”（{filename}）的内容是 {actual}，该材料只接受：{allowed}。",
+            EN: "The content of “{material}” ({filename}) is {actual}; this material takes "
+            "only: {allowed}.",
+        },
+        "cases.material_mismatch": {
+            ZH: "材料“{material}”的文件名（{filename}）与其内容（{actual}）不符。",
+            EN: "The name of “{material}” ({filename}) does not match its content ({actual}).",
+        },
+        "cases.delivery_method": {
+            ZH: "该事项不支持此送达方式：{method}",
+            EN: "This item does not offer this delivery method: {method}",
+        },
+        "cases.illegal_transition": {
+            ZH: "办件 {number} 当前状态为“{state}”，不能“{action}”。",
+            EN: "Case {number} is “{state}”; “{action}” is not allowed in that state.",
+        },
+        "cases.reason_required": {
+            ZH: "“{action}”须说明理由。",
+            EN: "“{action}” needs a reason.",
+        },
+        "cases.tasks_pending": {
+            ZH: "还有 {count} 项审查意见未提出，不能办结。",
+            EN: "{count} review task(s) are still pending; the case cannot be decided yet.",
+        },
+        "cases.task_done": {
+            ZH: "“{step}”的审查意见已提出。",
+            EN: "The opinion for “{step}” has already been given.",
+        },
+        "cases.step_not_reached": {
+            ZH: "前序环节尚未完成，暂不能提出“{step}”的意见。",
+            EN: "An earlier step is not finished; “{step}” cannot be done yet.",
+        },
+        "cases.bad_decision": {
+            ZH: "办结决定应为以下之一：{allowed}（收到 {value}）",
+            EN: "The decision must be one of: {allowed} (got {value})",
+        },
+        "cases.document_required": {
+            ZH: "准予许可须填写决定文书编号。",
+            EN: "An approval needs the number of its decision document.",
+        },
+        "cases.reply_required": {
+            ZH: "办结投诉须答复投诉人。",
+            EN: "Deciding a complaint needs a reply to the complainant.",
+        },
+        "cases.tracking_required": {
+            ZH: "快递送达须填写快递单号。",
+            EN: "Delivery by courier needs a tracking number.",
+        },
+        "cases.not_closed": {
+            ZH: "办件归档后才能评价（当前状态：{state}）。",
+            EN: "A case can be rated once it is closed (it is {state}).",
+        },
+        "cases.already_rated": {
+            ZH: "办件 {number} 已评价过，每件只能评价一次。",
+            EN: "Case {number} has already been rated; each case is rated once.",
+        },
+        "cases.bad_score": {ZH: "评分应为 1 到 5。", EN: "The score is 1 to 5."},
+        "cases.bad_month": {
+            ZH: "月份格式应为 YYYY-MM：{value}",
+            EN: "A month is written YYYY-MM: {value}",
+        },
+    }
+)

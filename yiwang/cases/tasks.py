@@ -1,0 +1,86 @@
+"""The cases engine's background jobs: the supervision scan and the monthly statistics.
+
+The core has no clock-driven scheduler, so the scan schedules itself: each run of
+``cases.supervise`` with ``every_seconds`` in its payload queues the next run that many seconds
+later (unless one is already queued). :func:`schedule_supervision` starts the chain; ``yiwang
+cases schedule`` and the demo call it. ``cases.publish_statistics`` does the same monthly when
+given ``monthly: true``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yiwang.cases import stats, supervision
+from yiwang.cases.vocab import local_date
+from yiwang.core import jobs
+from yiwang.core.db import utcnow
+from yiwang.core.jobs import Job, JobContext, handler
+from yiwang.core.policy import SYSTEM, Actor
+
+SUPERVISE = "cases.supervise"
+PUBLISH = "cases.publish_statistics"
+DEFAULT_EVERY_SECONDS = 600
+
+
+def _queued(session: Session, kind: str) -> Job | None:
+    return session.scalars(
+        select(Job).where(Job.kind == kind, Job.status == jobs.QUEUED).limit(1)
+    ).first()
+
+
+def schedule_supervision(
+    session: Session, *, every_seconds: int = DEFAULT_EVERY_SECONDS, actor: Actor = SYSTEM
+) -> Job:
+    """Make sure a periodic supervision scan is queued; return the queued job."""
+    return _queued(session, SUPERVISE) or jobs.enqueue(
+        session, kind=SUPERVISE, payload={"every_seconds": every_seconds}, actor=actor
+    )
+
+
+@handler(SUPERVISE)
+def run_supervision(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Issue the cards due today; queue the next run when the payload says how often."""
+    day = dt.date.fromisoformat(payload["day"]) if payload.get("day") else None
+    with ctx.db.session() as session:
+        result = supervision.scan(session, today=day, actor=ctx.actor)
+        every = payload.get("every_seconds")
+        if every and _queued(session, SUPERVISE) is None:
+            jobs.enqueue(
+                session,
+                kind=SUPERVISE,
+                payload={"every_seconds": int(every)},
+                actor=ctx.actor,
+                run_after=utcnow() + dt.timedelta(seconds=int(every)),
+            )
+    return {"day": result.day.isoformat(), "yellow": result.yellow, "red": result.red}
+
+
+def _first_of_next_month(now: dt.datetime) -> dt.datetime:
+    day = stats.next_month(local_date(now))
+    return dt.datetime(day.year, day.month, day.day, 1, tzinfo=dt.UTC)
+
+
+@handler(PUBLISH)
+def run_publication(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Publish the monthly statistics up to ``month`` (YYYY-MM; default: last month)."""
+    now = utcnow()
+    if payload.get("month"):
+        until = stats.parse_month(str(payload["month"]))
+    else:
+        until = (local_date(now).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    with ctx.db.session() as session:
+        result = stats.publish_monthly(session, actor=ctx.actor, until=until)
+        if payload.get("monthly") and _queued(session, PUBLISH) is None:
+            jobs.enqueue(
+                session,
+                kind=PUBLISH,
+                payload={"monthly": True},
+                actor=ctx.actor,
+                run_after=_first_of_next_month(now),
+            )
+    return result

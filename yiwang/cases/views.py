@@ -1,0 +1,177 @@
+"""How items and cases look in the native API: plain dicts, personal data masked for everyone
+but the staff handling the case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from yiwang.cases import service, workflow
+from yiwang.cases.models import Case, ItemVersion, Power, ServiceItem
+from yiwang.cases.vocab import STATE_LABELS, ApplicantType, State, allowed_actions
+from yiwang.catalog.personal import PersonalKind, mask
+
+
+def mask_identity(applicant_type: str | None, number: str | None) -> str | None:
+    """A resident ID keeps its area code and last four; a USCC its first four and last four."""
+    if number is None:
+        return None
+    if applicant_type == ApplicantType.CITIZEN:
+        return mask(PersonalKind.RESIDENT_ID, number)
+    return number[:4] + "*" * max(0, len(number) - 8) + number[-4:]
+
+
+def power_dict(power: Power) -> dict[str, Any]:
+    return {
+        "code": power.code,
+        "department_id": power.department_id,
+        "name": power.name,
+        "category": power.category,
+        "legal_basis": power.legal_basis,
+    }
+
+
+def item_dict(item: ServiceItem, version: ItemVersion) -> dict[str, Any]:
+    return {
+        "code": item.code,
+        "kind": item.kind,
+        "department_id": item.department_id,
+        "power_id": item.power_id,
+        "state": item.state,
+        "version": version.number,
+        "name": version.name,
+        "name_en": version.name_en,
+        "description": version.description,
+        "legal_basis": version.legal_basis,
+        "legal_limit_days": version.legal_limit_days,
+        "promised_limit_days": version.promised_limit_days,
+        "warn_days": version.warn_days,
+        "clock_stops_on_supplement": version.clock_stops_on_supplement,
+        "trips": version.trips,
+        "trips_offline": version.trips_offline,
+        "applicant_types": version.applicant_types,
+        "materials": version.materials,
+        "form_fields": version.form_fields,
+        "fees": version.fees,
+        "free": not any(float(f.get("amount", 0)) for f in version.fees),
+        "steps": version.steps,
+        "routing": version.routing,
+        "delivery_methods": version.delivery_methods,
+        "max_material_bytes": version.max_material_bytes,
+    }
+
+
+def case_dict(
+    session: Session, case: Case, *, full: bool, query_code: str | None = None
+) -> dict[str, Any]:
+    """A case as its applicant or its handlers see it; ``full`` (the staff handling it) shows
+    personal data unmasked. ``query_code`` is shown once, when the case is filed."""
+    item, version = service.item_of(session, case)
+    label = STATE_LABELS.get(State(case.state), (case.state, case.state))
+    applicant = {
+        "type": case.applicant_type,
+        "name": case.applicant_name if full else mask(PersonalKind.NAME, case.applicant_name),
+        "id_number": case.applicant_id_number
+        if full
+        else mask_identity(case.applicant_type, case.applicant_id_number),
+        "phone": case.applicant_phone if full else mask(PersonalKind.MOBILE, case.applicant_phone),
+        "email": case.applicant_email if full else ("****" if case.applicant_email else None),
+    }
+    data: dict[str, Any] = {
+        "number": case.number,
+        "kind": case.kind,
+        "item": {"code": item.code, "name": version.name, "version": version.number},
+        "department_id": case.department_id,
+        "division_code": case.division_code,
+        "state": case.state,
+        "state_label": label[0],
+        "is_open": case.is_open,
+        "applicant": applicant,
+        "form": case.form_data,
+        "location": {"lat": case.latitude, "long": case.longitude, "address": case.address}
+        if case.kind == "complaint"
+        else None,
+        "description": case.description,
+        "media_url": case.media_url,
+        "reply": case.reply,
+        "submitted_at": case.submitted_at.isoformat(),
+        "submitted_on": case.submitted_on.isoformat(),
+        "due_on": case.due_on.isoformat(),
+        "legal_due_on": case.legal_due_on.isoformat(),
+        "paused": case.paused_on is not None,
+        "paused_workdays": case.paused_workdays,
+        "card": case.card,
+        "finished_on": case.finished_on.isoformat() if case.finished_on else None,
+        "workdays_used": case.workdays_used,
+        "on_time": case.on_time,
+        "decision": case.decision,
+        "decision_document": case.decision_document,
+        "delivery": {"method": case.delivery_method, "tracking_number": case.tracking_number},
+        "actions": allowed_actions(case.state),
+        "materials": [
+            {
+                "key": m.key,
+                "purpose": m.purpose,
+                "filename": m.filename,
+                "type": m.file_type,
+                "size": m.size,
+                "digest": m.digest,
+            }
+            for m in service.materials_of(session, case)
+        ],
+        "tasks": [
+            {
+                "id": t.id,
+                "step": t.step_key,
+                "name": t.step_name,
+                "position": t.position,
+                "department_id": t.department_id,
+                "state": t.state,
+                "opinion": t.opinion,
+                "comment": t.comment,
+            }
+            for t in service.tasks_of(session, case)
+        ],
+        "history": [
+            {
+                "action": t.action,
+                "from": t.from_state,
+                "to": t.to_state,
+                "party": t.party,
+                "by": t.actor_name if full else t.party,
+                "reason": t.reason,
+                "at": t.at.isoformat(),
+            }
+            for t in service.transitions_of(session, case)
+        ],
+    }
+    rating = workflow.rating_of(session, case)
+    data["rating"] = (
+        {"score": rating.score, "comment": rating.comment, "at": rating.rated_at.isoformat()}
+        if rating
+        else None
+    )
+    if query_code is not None:
+        data["query_code"] = query_code
+    return data
+
+
+def case_summary(case: Case, *, full: bool) -> dict[str, Any]:
+    """A case in a list: no materials, history or personal data beyond the masked name."""
+    return {
+        "number": case.number,
+        "kind": case.kind,
+        "item_id": case.item_id,
+        "department_id": case.department_id,
+        "division_code": case.division_code,
+        "state": case.state,
+        "is_open": case.is_open,
+        "applicant_name": case.applicant_name
+        if full
+        else mask(PersonalKind.NAME, case.applicant_name),
+        "submitted_at": case.submitted_at.isoformat(),
+        "due_on": case.due_on.isoformat(),
+        "card": case.card,
+        "on_time": case.on_time,
+    }

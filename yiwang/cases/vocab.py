@@ -1,0 +1,188 @@
+"""The cases engine's controlled vocabularies and its state machine, as data.
+
+A case moves between the states below only by the named actions of :data:`TRANSITIONS`; each
+action says from which states it may be taken, where it leads, who may take it and whether a
+reason is required. ``who`` names parties, not roles: the *applicant* (by number and query code,
+or the signed-in user who filed), *responsible* staff (any signed-in user of the responsible
+department), *step* staff (of a department holding a review task of the case), and *sysadmin*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PowerCategory(StrEnum):
+    """The ten categories of administrative power (权力清单)."""
+
+    LICENSING = "licensing"
+    PENALTY = "penalty"
+    COERCION = "coercion"
+    LEVY = "levy"
+    BENEFIT = "benefit"
+    INSPECTION = "inspection"
+    CONFIRMATION = "confirmation"
+    REWARD = "reward"
+    ADJUDICATION = "adjudication"
+    OTHER = "other"
+
+
+POWER_LABELS = {
+    PowerCategory.LICENSING: "行政许可",
+    PowerCategory.PENALTY: "行政处罚",
+    PowerCategory.COERCION: "行政强制",
+    PowerCategory.LEVY: "行政征收",
+    PowerCategory.BENEFIT: "行政给付",
+    PowerCategory.INSPECTION: "行政检查",
+    PowerCategory.CONFIRMATION: "行政确认",
+    PowerCategory.REWARD: "行政奖励",
+    PowerCategory.ADJUDICATION: "行政裁决",
+    PowerCategory.OTHER: "其他行政权力",
+}
+
+
+class ItemKind(StrEnum):
+    SERVICE = "service"  # 办事事项: applications
+    COMPLAINT_CATEGORY = "complaint_category"  # 投诉类别: complaints and suggestions
+
+
+class CaseKind(StrEnum):
+    APPLICATION = "application"
+    COMPLAINT = "complaint"
+
+
+class ApplicantType(StrEnum):
+    CITIZEN = "citizen"  # resident ID (GB 11643)
+    ENTERPRISE = "enterprise"  # unified social credit code (GB 32100)
+
+
+class State(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    IN_REVIEW = "in_review"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    DECIDED = "decided"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+STATE_LABELS = {
+    State.SUBMITTED: ("已提交", "submitted"),
+    State.ACCEPTED: ("已受理", "accepted"),
+    State.REJECTED: ("不予受理", "rejected"),
+    State.IN_REVIEW: ("审查中", "in review"),
+    State.SUPPLEMENT_REQUESTED: ("待补正", "supplement requested"),
+    State.DECIDED: ("已办结", "decided"),
+    State.DELIVERED: ("已送达", "delivered"),
+    State.CLOSED: ("已归档", "closed"),
+    State.WITHDRAWN: ("已撤回", "withdrawn"),
+}
+
+FINAL_STATES = frozenset({State.REJECTED, State.CLOSED, State.WITHDRAWN})
+# States in which the case has been finished (办结): the clock no longer runs.
+FINISHED_STATES = frozenset(
+    {State.REJECTED, State.DECIDED, State.DELIVERED, State.CLOSED, State.WITHDRAWN}
+)
+
+APPLICATION_DECISIONS = ("approved", "denied")
+COMPLAINT_DECISIONS = ("resolved", "unsubstantiated")
+DELIVERY_METHODS = ("courier", "pickup", "online")
+
+APPLICANT, RESPONSIBLE, STEP, SYSADMIN = "applicant", "responsible", "step", "sysadmin"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    action: str
+    sources: frozenset[State]
+    target: State | None  # None: back to the state the case was in before the pause
+    who: frozenset[str]
+    reason_required: bool = False
+    event: str | None = None  # the domain event published, e.g. "case.accepted"
+
+
+def _t(
+    action: str,
+    sources: set[State],
+    target: State | None,
+    who: set[str],
+    *,
+    reason: bool = False,
+    event: str | None = None,
+) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(who), reason, event)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("accept", {State.SUBMITTED}, State.ACCEPTED, {RESPONSIBLE, SYSADMIN}, event="accepted"),
+        _t(
+            "reject",
+            {State.SUBMITTED},
+            State.REJECTED,
+            {RESPONSIBLE, SYSADMIN},
+            reason=True,
+            event="rejected",
+        ),
+        _t(
+            "start_review",
+            {State.ACCEPTED},
+            State.IN_REVIEW,
+            {RESPONSIBLE, SYSADMIN},
+            event="in_review",
+        ),
+        _t(
+            "request_supplement",
+            {State.SUBMITTED, State.ACCEPTED, State.IN_REVIEW},
+            State.SUPPLEMENT_REQUESTED,
+            {RESPONSIBLE, STEP, SYSADMIN},
+            reason=True,
+            event="supplement_requested",
+        ),
+        _t(
+            "supplement",
+            {State.SUPPLEMENT_REQUESTED},
+            None,
+            {APPLICANT},
+            event="supplemented",
+        ),
+        _t("decide", {State.IN_REVIEW}, State.DECIDED, {RESPONSIBLE, SYSADMIN}, event="decided"),
+        _t("deliver", {State.DECIDED}, State.DELIVERED, {RESPONSIBLE, SYSADMIN}, event="delivered"),
+        _t(
+            "close",
+            {State.DECIDED, State.DELIVERED},
+            State.CLOSED,
+            {RESPONSIBLE, SYSADMIN},
+            event="closed",
+        ),
+        _t(
+            "withdraw",
+            {State.SUBMITTED, State.ACCEPTED, State.SUPPLEMENT_REQUESTED},
+            State.WITHDRAWN,
+            {APPLICANT},
+            reason=True,
+            event="withdrawn",
+        ),
+    )
+}
+
+
+def allowed_actions(state: str) -> list[str]:
+    """The actions that may be taken from ``state`` (by someone)."""
+    return [t.action for t in TRANSITIONS.values() if state in t.sources]
+
+
+# Material types sniffed from content (see yiwang.cases.materials).
+FILE_TYPES = ("pdf", "jpeg", "png", "ofd", "docx", "xlsx", "zip")
+
+# China Standard Time: dates of cases (filed on, due on) are local dates. China keeps no DST.
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(CST).date()
