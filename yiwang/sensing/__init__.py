@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from yiwang.sensing import (
     alerting,  # rules and alerts: tables, ingest hook, jobs, routes
+    computed,  # noqa: F401  (the domain packs' computed indices: an ingest hook)
     models,  # noqa: F401  (registers the tables)
+    opendata,  # noqa: F401  (the job publishing the packs' open data)
 )
 
 if TYPE_CHECKING:
@@ -28,6 +30,9 @@ def register(app: FastAPI) -> None:
 
 def load_demo(session: Session) -> None:
     """Add the sensing engine's demo: the domain packs' things, streams, rules and history."""
+    from yiwang.sensing import demo  # noqa: PLC0415
+
+    demo.load(session)
 
 
 __all__ = ["load_demo", "register"]
