@@ -84,6 +84,12 @@ def test_service_root_lists_entity_sets_and_conformance(app_client: TestClient) 
     conformance = body["serverSettings"]["conformance"]
     assert "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data" in conformance
     assert "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete" in conformance
+    mqtt = "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/"
+    assert mqtt + "observations-creation" in conformance
+    # The broker's address is given without the credentials of the server's own connection.
+    assert body["serverSettings"][mqtt + "observations-creation"]["endpoints"] == [
+        "mqtt://127.0.0.1:1883"
+    ]
 
 
 def test_a_thing_has_its_id_self_link_and_navigation_links(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -33,6 +34,8 @@ CONFORMANCE = [
     _SPEC + "data-array/data-array",
     _SPEC + "create-observations-via-data-array",
 ]
+MQTT_CREATE = _SPEC + "create-observations-via-mqtt/observations-creation"
+MQTT_RECEIVE = _SPEC + "receive-updates-via-mqtt/receive-updates"
 _JSON_PATCH = "application/json-patch+json"
 T = TypeVar("T")
 
@@ -64,11 +67,19 @@ async def _run(function: Callable[..., T], *args: Any) -> T:
 @router.get("/", include_in_schema=False)
 def service_root(request: Request) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/") + PREFIX
+    # The broker clients publish to and subscribe at, without any credentials in its address.
+    broker = urlsplit(request.app.state.settings.mqtt_url)
+    port = f":{broker.port}" if broker.port else ""
+    mqtt = {"endpoints": [f"{broker.scheme}://{broker.hostname}{port}"]}
     return {
         "value": [
             {"name": entity.plural, "url": f"{base}/{entity.plural}"} for entity in TYPES.values()
         ],
-        "serverSettings": {"conformance": CONFORMANCE},
+        "serverSettings": {
+            "conformance": [*CONFORMANCE, MQTT_CREATE, MQTT_RECEIVE],
+            MQTT_CREATE: mqtt,
+            MQTT_RECEIVE: mqtt,
+        },
     }
 
 
