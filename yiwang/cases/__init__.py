@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
 
 def register(app: FastAPI) -> None:
-    """Serve the cases engine's native API under /api/v1/cases."""
-    from yiwang.cases import api  # noqa: PLC0415
+    """Serve the cases engine's native API under /api/v1/cases and Open311 GeoReport v2 under
+    /open311/v2."""
+    from yiwang.cases import api, open311  # noqa: PLC0415
 
     app.include_router(api.router)
+    open311.install(app)
 
 
 def load_demo(session: Session) -> None:

@@ -118,6 +118,9 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_cases_listing", "kind", "is_open", "submitted_at"),
         Index("ix_cases_cases_item_time", "item_id", "submitted_at"),
+        # Open311's usual filters: a category (or all complaints) in one city, open or closed.
+        Index("ix_cases_cases_item_city", "item_id", "division_code", "is_open", "submitted_at"),
+        Index("ix_cases_cases_kind_city", "kind", "division_code", "is_open", "submitted_at"),
         Index("ix_cases_cases_department_state", "department_id", "state"),
         Index("ix_cases_cases_submitted_on", "submitted_on"),
     )

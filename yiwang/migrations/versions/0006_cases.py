@@ -322,6 +322,16 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_cases_cases_item_time", ["item_id", "submitted_at"], unique=False)
         batch_op.create_index(
+            "ix_cases_cases_item_city",
+            ["item_id", "division_code", "is_open", "submitted_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_cases_cases_kind_city",
+            ["kind", "division_code", "is_open", "submitted_at"],
+            unique=False,
+        )
+        batch_op.create_index(
             batch_op.f("ix_cases_cases_item_version_id"), ["item_version_id"], unique=False
         )
         batch_op.create_index(
@@ -512,6 +522,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_cases_next_card_on"))
         batch_op.drop_index("ix_cases_cases_listing")
         batch_op.drop_index(batch_op.f("ix_cases_cases_item_version_id"))
+        batch_op.drop_index("ix_cases_cases_kind_city")
+        batch_op.drop_index("ix_cases_cases_item_city")
         batch_op.drop_index("ix_cases_cases_item_time")
         batch_op.drop_index("ix_cases_cases_department_state")
         batch_op.drop_index(batch_op.f("ix_cases_cases_applicant_user_id"))
