@@ -47,12 +47,17 @@ class VersionedCache:
     def begin_load(self, session: Session, namespace: str) -> int:
         """Call before loading a value to cache: bring the namespace up to date and return the
         generation to hand to :meth:`put`."""
+        if _changed_here(session, namespace):
+            return -1  # what this transaction loads may never be committed: keep nothing
         self._maybe_refresh(session, namespace)
         return self._generation.get(namespace, 0)
 
     def get(self, session: Session, namespace: str, key: Hashable) -> Any:
         """Return the cached value, or :data:`MISSING`. May read the namespace's version
-        (one small query, at most once per window)."""
+        (one small query, at most once per window). A session that has itself changed the
+        namespace gets MISSING: the cache cannot know its uncommitted change."""
+        if _changed_here(session, namespace):
+            return MISSING
         self._maybe_refresh(session, namespace)
         return self._values.get(namespace, {}).get(key, MISSING)
 
@@ -84,6 +89,10 @@ class VersionedCache:
             self.invalidate(namespace)
             self._versions[namespace] = version
         self._checked[namespace] = time.monotonic()
+
+
+def _changed_here(session: Session, namespace: str) -> bool:
+    return namespace in session.info.get(_BUMPED_KEY, ())
 
 
 def bump(session: Session, namespace: str) -> None:

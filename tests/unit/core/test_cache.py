@@ -97,3 +97,19 @@ def test_bumps_of_a_rolled_back_transaction_are_forgotten(session: Session) -> N
     session.rollback()
     assert "yiwang.cache_bumped" not in session.info
     assert SYSTEM.is_sysadmin
+
+
+def test_a_transaction_sees_its_own_change_before_it_commits(session: Session) -> None:
+    """A long transaction that changes what it also reads (a demo installing one pack's alert
+    rules after another's observations were evaluated) must not read the value cached before."""
+    store = cache.of(session)
+    assert store is not None
+    generation = store.begin_load(session, "scratch")
+    store.put("scratch", "key", "before", generation=generation)
+    assert store.get(session, "scratch", "key") == "before"
+    cache.bump(session, "scratch")
+    assert store.get(session, "scratch", "key") is cache.MISSING
+    # A value loaded inside the changing transaction is not kept for others either.
+    store.put("scratch", "key", "uncommitted", generation=store.begin_load(session, "scratch"))
+    session.commit()
+    assert store.get(session, "scratch", "key") is cache.MISSING
