@@ -13,7 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from yiwang import __version__, engines
+from yiwang import __version__, engines, portal
 from yiwang.core import tasks  # noqa: F401  (registers the core's job handlers)
 from yiwang.core.config import Settings, get_settings
 from yiwang.core.db import Database
@@ -72,6 +72,7 @@ def create_app(
     app.state.db = db
     errors.install(app)
     app.add_middleware(RequestContext)
+    portal.register(app)  # the public portal; its precompressed assets before /static
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(
         "/api/docs/assets",

@@ -1,0 +1,98 @@
+"""The portal's pages: home, the search across the network, the monitoring dashboard (and its
+panels for htmx to refresh), and the lists behind 办事服务 and 投诉建议. Handlers parse, call
+the services and render; they hold no SQL."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from yiwang.cases import items
+from yiwang.cases.vocab import ItemKind
+from yiwang.catalog.packages import package_dict
+from yiwang.core.web.deps import CurrentActor, SessionDep, request_language
+from yiwang.core.web.templating import render_page
+from yiwang.portal import monitor, service
+
+router = APIRouter(include_in_schema=False)
+
+
+def _zh(request: Request) -> bool:
+    return request_language(request).startswith("zh")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
+    zh = _zh(request)
+    names = service.department_names(session, zh=zh)
+    return render_page(
+        request,
+        "portal/home.html",
+        {"figures": service.figures(session), "departments": names},
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    q: Annotated[str, Query(max_length=service.MAX_QUERY)] = "",
+) -> Response:
+    results = service.search_network(session, actor=actor, q=q) if q.strip() else None
+    base = str(request.base_url).rstrip("/")
+    return render_page(
+        request,
+        "portal/search.html",
+        {
+            "q": q,
+            "results": results,
+            "packages": [
+                package_dict(session, r, base_url=base)
+                for r in (results.datasets if results else [])
+            ],
+            "departments": service.department_names(session, zh=_zh(request)),
+        },
+    )
+
+
+def _dashboard_context(request: Request, session: SessionDep) -> dict[str, object]:
+    board = monitor.dashboard(session)
+    return {
+        "board": board,
+        "map_data": monitor.map_option_data(board.air, zh=_zh(request)),
+        "local_time": monitor.local_time,
+    }
+
+
+@router.get("/monitor", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
+    return render_page(request, "portal/monitor.html", _dashboard_context(request, session))
+
+
+@router.get("/monitor/panels", response_class=HTMLResponse)
+def dashboard_panels(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
+    """The dashboard's panels alone, for htmx to swap in every minute."""
+    return render_page(request, "portal/_panels.html", _dashboard_context(request, session))
+
+
+def _items_page(request: Request, session: SessionDep, kind: ItemKind, template: str) -> Response:
+    names = service.department_names(session, zh=_zh(request))
+    by_department: dict[str, list[object]] = {}
+    for item, version in items.list_items(session, kind=kind):
+        by_department.setdefault(names.get(item.department_id, ""), []).append(
+            {"item": item, "version": version}
+        )
+    return render_page(request, template, {"groups": sorted(by_department.items())})
+
+
+@router.get("/services", response_class=HTMLResponse)
+def services(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
+    return _items_page(request, session, ItemKind.SERVICE, "portal/services.html")
+
+
+@router.get("/complaints", response_class=HTMLResponse)
+def complaints(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
+    return _items_page(request, session, ItemKind.COMPLAINT_CATEGORY, "portal/complaints.html")

@@ -1,0 +1,115 @@
+"""What the home page shows: live figures of the network and a search across it. Every number
+comes from an engine's public service, read as the anonymous public sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yiwang.cases import items
+from yiwang.cases.models import ItemVersion, ServiceItem
+from yiwang.cases.vocab import ItemKind
+from yiwang.catalog import service as catalog
+from yiwang.catalog.models import Resource
+from yiwang.core import identity
+from yiwang.core.policy import ANONYMOUS, Actor
+from yiwang.sensing import timeseries
+from yiwang.sensing.alerting import service as alerting
+from yiwang.sensing.models import Datastream
+
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Counts of what the public can reach on the network now."""
+
+    datasets: int  # open data resources in the catalogue
+    datastreams: int  # open sensor datastreams
+    open_alerts: int  # alerts on open data not yet resolved
+    service_items: int  # service items citizens can apply for
+    departments: int
+
+
+def figures(session: Session) -> Figures:
+    """The network's figures as the anonymous public sees them (the same for every visitor,
+    so a signed-in member of staff does not see their department's closed data counted)."""
+    actor = ANONYMOUS
+    datasets = catalog.search(session, actor=actor, limit=1).count
+    datastreams = session.scalar(
+        select(func.count()).select_from(Datastream).where(timeseries.visible_streams(actor))
+    )
+    _, open_alerts = alerting.list_alerts(
+        session, actor=actor, filters=alerting.AlertFilters(state="open"), limit=1
+    )
+    _, departments = identity.list_departments(session, actor=actor, limit=1)
+    return Figures(
+        datasets=datasets,
+        datastreams=int(datastreams or 0),
+        open_alerts=open_alerts,
+        service_items=len(items.list_items(session, kind=ItemKind.SERVICE)),
+        departments=departments,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHit:
+    code: str
+    kind: str
+    name: str
+    name_en: str | None
+    department_id: int
+    promised_limit_days: int | None
+    trips: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkResults:
+    q: str
+    dataset_count: int
+    datasets: list[Resource]
+    items: list[ItemHit]
+
+
+def _item_matches(terms: list[str], item: ServiceItem, version: ItemVersion) -> bool:
+    text = " ".join(
+        part or "" for part in (version.name, version.name_en, version.description, item.code)
+    ).lower()
+    return all(term in text for term in terms)
+
+
+def search_network(
+    session: Session, *, actor: Actor, q: str, dataset_limit: int = 10, item_limit: int = 20
+) -> NetworkResults:
+    """Datasets by the catalogue's Chinese full-text search, and service items and complaint
+    categories whose name, description or code holds every word of ``q``.
+
+    The cases engine offers no search of its own yet; items are few (hundreds at most), so
+    they are matched here from its list of current versions."""
+    q = q.strip()[:MAX_QUERY]
+    found = catalog.search(session, actor=actor, q=q, limit=dataset_limit)
+    terms = [t for t in q.lower().split() if t]
+    hits = [
+        ItemHit(
+            code=item.code,
+            kind=item.kind,
+            name=version.name,
+            name_en=version.name_en,
+            department_id=item.department_id,
+            promised_limit_days=version.promised_limit_days,
+            trips=version.trips,
+        )
+        for item, version in items.list_items(session)
+        if terms and _item_matches(terms, item, version)
+    ]
+    return NetworkResults(
+        q=q, dataset_count=found.count, datasets=found.resources, items=hits[:item_limit]
+    )
+
+
+def department_names(session: Session, *, zh: bool) -> dict[int, str]:
+    """Names of the departments on the network, by id, in the page's language."""
+    departments, _ = identity.list_departments(session, actor=ANONYMOUS, limit=1000)
+    return {d.id: d.name_zh if zh else (d.name_en or d.name_zh) for d in departments}

@@ -1,0 +1,143 @@
+// The monitoring dashboard: the ECharts map of Zhejiang's 11 cities coloured by AQI, redrawn
+// when htmx swaps in fresh panels, and the alert list kept current from the server-sent events
+// of /api/v1/sensing/alerts/stream (no reload). Everything shown is text, never HTML.
+(function () {
+  "use strict";
+
+  var mapElement = document.getElementById("aqi-map");
+  var chart = null;
+
+  function readCities() {
+    var script = document.getElementById("aqi-data");
+    return script ? JSON.parse(script.textContent) : { cities: [], pieces: [] };
+  }
+
+  function drawMap() {
+    if (!chart) return;
+    var data = readCities();
+    chart.setOption({
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var d = p.data || {};
+          return p.name + (d.value == null ? "" : "<br>AQI " + d.value + " · " + (d.category || "") +
+            (d.station ? "<br>" + echarts.format.encodeHTML(d.station) : ""));
+        }
+      },
+      visualMap: {
+        type: "piecewise",
+        pieces: data.pieces,
+        left: 0,
+        bottom: 0,
+        itemWidth: 14,
+        itemHeight: 10,
+        textStyle: { fontSize: 11 }
+      },
+      series: [{
+        name: "AQI",
+        type: "map",
+        map: "zhejiang",
+        roam: false,
+        layoutCenter: ["50%", "48%"],
+        layoutSize: "96%",
+        label: { show: true, fontSize: 10, color: "#1d2733" },
+        itemStyle: { borderColor: "#ffffff", areaColor: "#dfe3e8" },
+        emphasis: { label: { show: true } },
+        data: data.cities
+      }]
+    }, true);
+  }
+
+  function startMap() {
+    if (!mapElement || typeof echarts === "undefined") return;
+    fetch(mapElement.dataset.mapUrl)
+      .then(function (response) { return response.json(); })
+      .then(function (geoJson) {
+        echarts.registerMap("zhejiang", geoJson);
+        chart = echarts.init(mapElement);
+        window.yiwangMap = chart;  // for the browser tests and the curious
+        drawMap();
+        window.addEventListener("resize", function () { chart.resize(); });
+      });
+  }
+
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "panels") drawMap();
+  });
+
+  // --- live alerts ---------------------------------------------------------------------------
+  var list = document.getElementById("alert-list");
+  var status = document.getElementById("alert-status");
+  var total = document.getElementById("alert-total");
+
+  function localTime(iso) {
+    if (!iso) return "";
+    var t = new Date(iso);
+    var china = new Date(t.getTime() + (t.getTimezoneOffset() + 480) * 60000);
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return two(china.getMonth() + 1) + "-" + two(china.getDate()) + " " +
+      two(china.getHours()) + ":" + two(china.getMinutes());
+  }
+
+  function span(className, text) {
+    var element = document.createElement(className === "meta" ? "time" : "span");
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+
+  function render(p) {
+    var item = document.createElement("li");
+    item.dataset.alertId = String(p.alert_id);
+    item.className = "alert level-" + p.level + " new";
+    var label = document.createElement("strong");
+    label.className = "alert-label";
+    label.textContent = p.label;
+    item.appendChild(label);
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(span("alert-where", p.thing_name || ""));
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(span("alert-rule", p.rule_name + (p.value == null ? "" : " · " + p.value)));
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(span("meta", localTime(p.phenomenon_time || p.at)));
+    return item;
+  }
+
+  function existing(id) {
+    return list.querySelector('li[data-alert-id="' + String(id) + '"]');
+  }
+
+  function count(delta) {
+    if (total) total.textContent = String(Math.max(0, parseInt(total.textContent, 10) + delta));
+  }
+
+  function onChange(event) {
+    var p = JSON.parse(event.data);
+    var current = existing(p.alert_id);
+    if (p.state === "resolved") {
+      if (current) { current.remove(); count(-1); }
+      return;
+    }
+    var empty = list.querySelector("li.empty");
+    if (empty) empty.remove();
+    var fresh = render(p);
+    if (current) {
+      current.replaceWith(fresh);
+    } else {
+      list.insertBefore(fresh, list.firstChild);
+      count(1);
+    }
+  }
+
+  function startAlerts() {
+    if (!list || typeof EventSource === "undefined") return;
+    var source = new EventSource(list.dataset.stream);
+    source.onopen = function () { status.textContent = status.dataset.connected; };
+    source.onerror = function () { status.textContent = status.dataset.lost; };
+    ["raised", "escalated", "recurred", "deescalated", "cleared", "acknowledged", "resolved"]
+      .forEach(function (action) { source.addEventListener("alert." + action, onChange); });
+  }
+
+  startMap();
+  startAlerts();
+})();
