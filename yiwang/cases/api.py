@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from yiwang.cases import items, service, stats, supervision, tasks, views, workflow
@@ -26,6 +27,7 @@ from yiwang.cases.schemas import (
 from yiwang.core import jobs
 from yiwang.core.config import Settings
 from yiwang.core.errors import InvalidInput
+from yiwang.core.policy import Actor
 from yiwang.core.web.api import job_public
 from yiwang.core.web.deps import CurrentActor, SessionDep, SettingsDep, SignedInActor
 from yiwang.core.web.pagination import Limit, Offset, next_link
@@ -111,10 +113,16 @@ def _parse(model: Any, raw: str | bytes | None, field: str) -> Any:
         raise InvalidInput("field_invalid", field=where, reason=problem.get("msg", "")) from None
 
 
-def _filed(session: Any, filed: service.Filed, response: Response, actor: Any) -> dict[str, Any]:
+def _filed(
+    session: Session, filed: service.Filed, response: Response, actor: Actor
+) -> dict[str, Any]:
     response.status_code = status.HTTP_201_CREATED if filed.created else status.HTTP_200_OK
-    full = service.handles(session, filed.case, actor)
-    body = views.case_dict(session, filed.case, full=full, query_code=filed.query_code)
+    body = None
+    if filed.created:  # a new case: no review tasks yet, and all of it at hand
+        body = views.filed_case_dict(filed, full=service.handles_new(filed.case, actor))
+    if body is None:
+        full = service.handles(session, filed.case, actor)
+        body = views.case_dict(session, filed.case, full=full, query_code=filed.query_code)
     body["created"] = filed.created
     return body
 

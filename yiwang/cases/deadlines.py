@@ -29,15 +29,18 @@ def work_calendar(session: Session) -> WorkCalendar:
     return calendar_
 
 
+# The schedule's fingerprint in one statement, built once: any import or change moves it.
+_SCHEDULE_STAMP = select(
+    select(func.count()).select_from(CalendarYear).scalar_subquery(),
+    select(func.max(CalendarYear.loaded_at)).scalar_subquery(),
+    select(func.sum(CalendarYear.year)).scalar_subquery(),
+    select(func.count()).select_from(CalendarDay).scalar_subquery(),
+    select(func.count()).where(CalendarYear.weekend_only_allowed.is_(True)).scalar_subquery(),
+)
+
+
 def _shared(session: Session) -> WorkCalendar:
-    years = session.execute(
-        select(func.count(), func.max(CalendarYear.loaded_at), func.sum(CalendarYear.year))
-    ).one()
-    days = session.scalar(select(func.count()).select_from(CalendarDay))
-    weekend = session.scalar(
-        select(func.count()).where(CalendarYear.weekend_only_allowed.is_(True))
-    )
-    stamp = (*tuple(years), days, weekend)
+    stamp = tuple(session.execute(_SCHEDULE_STAMP).one())
     key = str(session.get_bind().engine.url)
     with _lock:
         cached = _cache.get(key)

@@ -20,8 +20,6 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy import insert as sa_insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
@@ -32,7 +30,6 @@ from yiwang.cases.models import (
     Case,
     ItemVersion,
     Material,
-    NumberSequence,
     Rating,
     ServiceItem,
     Task,
@@ -450,7 +447,6 @@ def _simulate(  # noqa: PLR0915  (one case's story, told step by step)
 
 def _write(session: Session, history: _History) -> None:
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(sa_insert(Case), history.cases)
     session.execute(sa_insert(Transition), history.transitions)
     if history.tasks:
@@ -458,17 +454,7 @@ def _write(session: Session, history: _History) -> None:
     session.execute(sa_insert(Material), history.materials)
     if history.ratings:
         session.execute(sa_insert(Rating), history.ratings)
-    for prefix, last in history.sequences.items():
-        session.execute(
-            insert(NumberSequence)
-            .values(prefix=prefix, last=last)
-            .on_conflict_do_update(
-                index_elements=[NumberSequence.prefix],
-                set_={"last": func.max(NumberSequence.last, last)}
-                if dialect == "sqlite"
-                else {"last": func.greatest(NumberSequence.last, last)},
-            )
-        )
+    service.raise_counters(session, history.sequences)
     if dialect == "postgresql":  # ids were given: move the sequence past them
         session.execute(
             text(

@@ -3,20 +3,42 @@ reading them. Cases keep the version they were filed under."""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import yiwang.cases.messages  # noqa: F401  (registers the engine's messages)
 from yiwang.cases.models import ItemVersion, Power, ServiceItem
 from yiwang.cases.schemas import ItemCreate, ItemVersionSpec, PowerCreate
 from yiwang.cases.vocab import ItemKind
-from yiwang.core import audit, identity
+from yiwang.core import audit, cache, identity
 from yiwang.core.codes import division_name
 from yiwang.core.db import utcnow
 from yiwang.core.errors import Conflict, InvalidInput, NotFound
+from yiwang.core.identity import Department
 from yiwang.core.policy import Actor, can_manage_service_items, require
+
+ITEMS = "cases.items"  # cache namespace: what filing needs of an item (see :func:`filing_target`)
+_CHANGED_IN = "yiwang.cases.items_changed_in"  # the transaction that changed an item, if any
+
+
+@dataclass(frozen=True, slots=True)
+class FilingTarget:
+    """What filing a case needs of an item, kept per process: the item's identity and state,
+    its department's division, and its current version (a detached row, read only: versions
+    are never changed, a revision adds one)."""
+
+    id: int
+    code: str
+    kind: str
+    state: str
+    department_id: int
+    division_code: str
+    version: ItemVersion
 
 
 def create_power(session: Session, *, actor: Actor, data: PowerCreate) -> Power:
@@ -73,6 +95,8 @@ def _new_version(
     session.flush()
     item.current_version_id = version.id
     item.modified_at = utcnow()
+    cache.bump(session, ITEMS)
+    session.info[_CHANGED_IN] = session.get_transaction()
     return version
 
 
@@ -160,6 +184,47 @@ def current_version(session: Session, item: ServiceItem) -> ItemVersion:
     return version
 
 
+def filing_target(session: Session, *, code: str) -> FilingTarget:
+    """Return what filing needs of the item with this code, from this process's cache when it
+    holds it (one query on a miss), or raise NotFound. A registration or revision anywhere is
+    seen within the cache's window (at once in the process that made it)."""
+    store = cache.of(session)
+    if session.info.get(_CHANGED_IN) is session.get_transaction():
+        store = None  # this transaction changed items: the cache cannot know yet
+    if store is not None:
+        held = store.get(session, ITEMS, code)
+        if held is not cache.MISSING:
+            return held  # type: ignore[no-any-return]
+    generation = store.begin_load(session, ITEMS) if store is not None else 0
+    row = session.execute(
+        select(ServiceItem, ItemVersion, Department.division_code)
+        .join(ItemVersion, ItemVersion.id == ServiceItem.current_version_id)
+        .join(Department, Department.id == ServiceItem.department_id)
+        .where(ServiceItem.code == code)
+    ).first()
+    if row is None:
+        raise NotFound("service_item", code)
+    item, version, division_code = row
+    target = FilingTarget(
+        id=item.id,
+        code=item.code,
+        kind=item.kind,
+        state=item.state,
+        department_id=item.department_id,
+        division_code=division_code,
+        version=_detached_copy(version),
+    )
+    if store is not None:
+        store.put(ITEMS, code, target, generation=generation)
+    return target
+
+
+def _detached_copy(version: ItemVersion) -> ItemVersion:
+    """A copy of the version that belongs to no session, so that any thread may read it."""
+    columns = ItemVersion.__table__.columns.keys()
+    return ItemVersion(**{key: copy.deepcopy(getattr(version, key)) for key in columns})
+
+
 def list_items(
     session: Session,
     *,
@@ -180,6 +245,11 @@ def list_items(
     if active_only:
         query = query.where(ServiceItem.state == "active")
     return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def last_modified(session: Session, *, kind: str) -> dt.datetime | None:
+    """When an item of this kind was last registered or revised, or None if there is none."""
+    return session.scalar(select(func.max(ServiceItem.modified_at)).where(ServiceItem.kind == kind))
 
 
 def item_versions(session: Session, *, code: str) -> Sequence[ItemVersion]:

@@ -1,21 +1,26 @@
 """Materials: uploads checked by size and by what their content is (magic bytes, and the
 entries of a ZIP container), then kept under ``var_dir`` by their SM3 digest.
 
-A file is first written to a temporary name beside the store and moved into place only when it
-is complete and accepted, so a failed upload leaves nothing behind; a file moved into place by a
-transaction that then rolls back is removed again (unless another case already had it).
+An upload is measured, hashed and sniffed where the web layer left it (a spooled file), so a
+refused one is never written. An accepted one whose content the store already holds is not
+written again; a new one is written to a temporary name beside the store, flushed to disk and
+renamed into place, and the directories that gained a file are flushed once, before the
+transaction commits, so a committed case never names a file a crash could lose. A file moved
+into place by a transaction that then rolls back is removed again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -23,7 +28,9 @@ from sqlalchemy.orm import Session
 from yiwang.core.errors import AppError, InvalidInput
 
 _NEW_FILES = "yiwang.cases.new_files"
+_NEW_DIRS = "yiwang.cases.new_file_dirs"
 _CHUNK = 1 << 16
+_SPOOL_BYTES = 1 << 20
 
 _EXTENSIONS = {
     "pdf": "pdf",
@@ -65,9 +72,10 @@ class StoredFile:
     path: Path
 
 
-def sniff(head: bytes, path: Path) -> str | None:
+def sniff(head: bytes, content: Path | BinaryIO) -> str | None:
     """Return the file type of the content (pdf, jpeg, png, ofd, docx, xlsx, zip), or None
-    when it is none of those."""
+    when it is none of those. ``head`` is its first 16 bytes; ``content`` (a path or a
+    seekable file) is read only for ZIP containers."""
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"\xff\xd8\xff"):
@@ -76,7 +84,7 @@ def sniff(head: bytes, path: Path) -> str | None:
         return "png"
     if head.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(path) as archive:
+            with zipfile.ZipFile(content) as archive:
                 names = set(archive.namelist())
         except (zipfile.BadZipFile, OSError):
             return None
@@ -115,31 +123,11 @@ def store(
 ) -> StoredFile:
     """Check and keep one upload; raise a clear error (and keep nothing) when it is too big,
     not of an accepted type, or not what its name claims."""
-    tmp_dir = _store_dir(root) / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_dir / uuid.uuid4().hex
-    digest = hashlib.new("sm3")
-    size = 0
-    head = b""
-    try:
-        with tmp.open("wb") as out:
-            while chunk := upload.stream.read(_CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise AppError(
-                        "cases.material_too_large",
-                        status_code=413,
-                        material=material_name,
-                        filename=upload.filename,
-                        limit=max_bytes,
-                    )
-                if len(head) < 16:
-                    head += chunk[: 16 - len(head)]
-                digest.update(chunk)
-                out.write(chunk)
+    with _readable(upload.stream) as content:
+        digest, size, head = _measure(content, upload, max_bytes, material_name)
         if size == 0:
             raise InvalidInput("cases.material_empty", material=material_name)
-        actual = sniff(head, tmp)
+        actual = _sniff_at_start(head, content)
         allowed = "、".join(TYPE_LABELS[t] for t in accepted)
         if actual is None or actual not in accepted:
             raise InvalidInput(
@@ -157,25 +145,110 @@ def store(
                 filename=upload.filename,
                 actual=TYPE_LABELS[actual],
             )
-        hexdigest = digest.hexdigest()
-        final = path_of(root, hexdigest)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
-            tmp.unlink()
-        else:
-            os.replace(tmp, final)
-            session.info.setdefault(_NEW_FILES, []).append(final)
-        return StoredFile(upload.key, upload.filename[:300], actual, size, hexdigest, final)
+        final = path_of(root, digest)
+        if not final.exists():  # content-addressed: a file already there is this content
+            _write(session, content, root, final)
+    return StoredFile(upload.key, upload.filename[:300], actual, size, digest, final)
+
+
+class _readable:  # noqa: N801  (used as a context manager, like open())
+    """The upload itself when it can be read again from the start, else a spooled copy."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.copy: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        if self.stream.seekable():
+            self.stream.seek(0)
+            return self.stream
+        copy: BinaryIO = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # type: ignore[assignment]
+        self.copy = copy
+        return copy
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.copy is not None:
+            self.copy.close()
+
+
+def _measure(
+    content: BinaryIO, upload: Upload, max_bytes: int, material_name: str
+) -> tuple[str, int, bytes]:
+    """Read the upload once: its SM3 digest, size and first 16 bytes, refusing it as soon as
+    it passes ``max_bytes``. A spooled copy (``content`` is not the upload) is filled here."""
+    digest = hashlib.new("sm3")
+    size = 0
+    head = b""
+    copying = content is not upload.stream
+    while chunk := upload.stream.read(_CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise AppError(
+                "cases.material_too_large",
+                status_code=413,
+                material=material_name,
+                filename=upload.filename,
+                limit=max_bytes,
+            )
+        if len(head) < 16:
+            head += chunk[: 16 - len(head)]
+        digest.update(chunk)
+        if copying:
+            content.write(chunk)
+    return digest.hexdigest(), size, head
+
+
+def _sniff_at_start(head: bytes, content: BinaryIO) -> str | None:
+    content.seek(0)
+    try:
+        return sniff(head, content)
+    finally:
+        content.seek(0)
+
+
+def _write(session: Session, content: BinaryIO, root: Path, final: Path) -> None:
+    """Write ``content`` to ``final``: a temporary file, flushed to disk, then renamed (so the
+    name never shows a partial file). The directory is flushed before the commit."""
+    tmp_dir = _store_dir(root) / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_dir / uuid.uuid4().hex
+    try:
+        with tmp.open("wb") as out:
+            shutil.copyfileobj(content, out, _CHUNK)
+            out.flush()
+            os.fdatasync(out.fileno())
+        os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+    session.info.setdefault(_NEW_FILES, []).append(final)
+    session.info.setdefault(_NEW_DIRS, set()).add(final.parent)
 
 
-@event.listens_for(Session, "after_rollback")
-def _remove_new_files(session: Session) -> None:
+@event.listens_for(Session, "before_commit")
+def _sync_new_dirs(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the real commit is still to come
+    for directory in session.info.pop(_NEW_DIRS, ()):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remove_new_files(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is not None:
+        return  # a SAVEPOINT: its files may be the very content of the case that won
+    session.info.pop(_NEW_DIRS, None)
     for path in session.info.pop(_NEW_FILES, []):
         path.unlink(missing_ok=True)
 
 
 @event.listens_for(Session, "after_commit")
 def _keep_new_files(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the real commit is still to come
     session.info.pop(_NEW_FILES, None)
+    session.info.pop(_NEW_DIRS, None)

@@ -117,8 +117,13 @@ add_messages(
             EN: "Delivery by courier needs a tracking number.",
         },
         "cases.not_closed": {
-            ZH: "办件归档后才能评价（当前状态：{state}）。",
-            EN: "A case can be rated once it is closed (it is {state}).",
+            ZH: "办件结束（归档、不予受理或撤回）后才能评价（当前状态：{state}）。",
+            EN: "A case can be rated once it has ended: closed, rejected or withdrawn "
+            "(it is {state}).",
+        },
+        "cases.one_decision_document": {
+            ZH: "办结决定只能附一份决定文书。",
+            EN: "A decision takes one decision document file.",
         },
         "cases.already_rated": {
             ZH: "办件 {number} 已评价过，每件只能评价一次。",

@@ -17,25 +17,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    ColumnElement,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import yiwang.cases.messages  # noqa: F401  (registers the engine's messages)
 from yiwang.cases import deadlines, materials
-from yiwang.cases.items import current_version, get_item
+from yiwang.cases.auditing import record_at_commit
+from yiwang.cases.items import FilingTarget, filing_target
 from yiwang.cases.materials import StoredFile, Upload
 from yiwang.cases.models import (
     Case,
     ItemVersion,
     Material,
-    NumberSequence,
     ServiceItem,
     Task,
     Transition,
 )
+from yiwang.cases.numbers import next_number, raise_counters
 from yiwang.cases.schemas import ApplicationCreate, ComplaintCreate
 from yiwang.cases.vocab import (
     FINAL_STATES,
@@ -45,7 +53,7 @@ from yiwang.cases.vocab import (
     State,
     local_date,
 )
-from yiwang.core import audit, events, identity
+from yiwang.core import events, identity
 from yiwang.core.codes import division_name, normalize_ric, normalize_uscc
 from yiwang.core.db import utcnow
 from yiwang.core.errors import InvalidInput, NotFound
@@ -64,11 +72,16 @@ CODE_LENGTH = 8
 @dataclass(frozen=True, slots=True)
 class Filed:
     """A filed case, the query code to show the applicant (None when it cannot be shown
-    again) and whether this call created it (False: an idempotent repeat)."""
+    again) and whether this call created it (False: an idempotent repeat). A case this call
+    created comes with what was written beside it (``target``, ``materials``,
+    ``transitions``), so that it can be shown without reading it back."""
 
     case: Case
     query_code: str | None
     created: bool
+    target: FilingTarget | None = None
+    materials: tuple[Material, ...] = ()
+    transitions: tuple[Transition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,25 +127,6 @@ def _check_key(key: str | None) -> str | None:
 # --- numbers -------------------------------------------------------------------------------------
 
 
-def next_number(session: Session, *, division_code: str, day: dt.date) -> str:
-    """The next case number of a division and day, e.g. ``330100-20251009-000042``. One
-    counter row per division and day, incremented in one statement (row-locked on
-    PostgreSQL, under the write lock on SQLite), so numbers never repeat."""
-    prefix = f"{division_code}-{day:%Y%m%d}"
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(NumberSequence)
-        .values(prefix=prefix, last=1)
-        .on_conflict_do_update(
-            index_elements=[NumberSequence.prefix], set_={"last": NumberSequence.last + 1}
-        )
-        .returning(NumberSequence.last)
-    )
-    last = session.execute(statement).scalar_one()
-    return f"{prefix}-{last:06d}"
-
-
 # --- who is asking -------------------------------------------------------------------------------
 
 
@@ -157,6 +151,11 @@ def handles(session: Session, case: Case, actor: Actor) -> bool:
         department_id=case.department_id,
         step_department_ids=step_departments(session, case),
     )
+
+
+def handles_new(case: Case, actor: Actor) -> bool:
+    """:func:`handles` for a case just filed, which has no review tasks yet."""
+    return can_handle_case(actor, department_id=case.department_id, step_department_ids=frozenset())
 
 
 def find_case(session: Session, *, number: str) -> Case | None:
@@ -265,8 +264,10 @@ def store_materials(
     return stored
 
 
-def attach(session: Session, case: Case, stored: Sequence[StoredFile], purpose: str) -> None:
-    session.add_all(
+def attach(
+    session: Session, case: Case, stored: Sequence[StoredFile], purpose: str
+) -> list[Material]:
+    rows = [
         Material(
             case_id=case.id,
             key=f.key,
@@ -277,7 +278,9 @@ def attach(session: Session, case: Case, stored: Sequence[StoredFile], purpose: 
             digest=f.digest,
         )
         for f in stored
-    )
+    ]
+    session.add_all(rows)
+    return rows
 
 
 def _existing(session: Session, key_digest: str | None) -> Case | None:
@@ -286,12 +289,30 @@ def _existing(session: Session, key_digest: str | None) -> Case | None:
     return session.scalars(select(Case).where(Case.idempotency_key == key_digest)).first()
 
 
+def _insert_case(session: Session, case: Case, key_digest: str | None) -> Case | None:
+    """Insert the case; with an idempotency key, in a savepoint, so that a concurrent twin
+    with the same key is answered with the case that won (returned here)."""
+    if key_digest is None:
+        session.add(case)
+        session.flush()
+        return None
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        twin = _existing(session, key_digest)
+        if twin is None:
+            raise
+        return twin
+    return None
+
+
 def _open_case(
     session: Session,
     *,
     actor: Actor,
-    item: ServiceItem,
-    version: ItemVersion,
+    target: FilingTarget,
     kind: CaseKind,
     department_id: int,
     division_code: str,
@@ -299,9 +320,11 @@ def _open_case(
     code_secret: bytes | None,
     now: dt.datetime | None,
     values: dict[str, Any],
+    stored: Sequence[StoredFile] = (),
 ) -> Filed:
-    """Insert the case (in a savepoint, so a concurrent twin with the same idempotency key is
-    answered with the case that won) with its deadlines, first transition, audit and event."""
+    """Insert the case with its deadlines, materials, first transition and event; its audit
+    entry is appended when the transaction commits (see :mod:`yiwang.cases.auditing`)."""
+    version = target.version
     now = now or utcnow()
     today = local_date(now)
     cal = deadlines.work_calendar(session)
@@ -320,7 +343,7 @@ def _open_case(
     case = Case(
         number=number,
         kind=kind,
-        item_id=item.id,
+        item_id=target.id,
         item_version_id=version.id,
         department_id=department_id,
         division_code=division_code,
@@ -343,49 +366,48 @@ def _open_case(
         applicant_user_id=actor.user_id,
         **values,
     )
-    try:
-        with session.begin_nested():
-            session.add(case)
-            session.flush()
-    except IntegrityError:
-        twin = _existing(session, key_digest)
-        if twin is None:
-            raise
+    twin = _insert_case(session, case, key_digest)
+    if twin is not None:
         return Filed(twin, code if code_secret is not None else None, created=False)
-    session.add(
-        Transition(
-            case_id=case.id,
-            action="submit",
-            from_state=None,
-            to_state=State.SUBMITTED,
-            party="applicant",
-            actor_id=actor.user_id,
-            actor_name=actor.label(),
-            department_id=actor.department_id,
-            details={"version": version.number},
-            at=now,
-        )
+    submitted = Transition(
+        case_id=case.id,
+        action="submit",
+        from_state=None,
+        to_state=State.SUBMITTED,
+        party="applicant",
+        actor_id=actor.user_id,
+        actor_name=actor.label(),
+        department_id=actor.department_id,
+        reason=None,
+        details={"version": version.number},
+        at=now,
     )
-    audit.record(
-        session,
-        actor=actor,
-        action="case.submit",
-        object_type="case",
-        object_id=number,
-        details={"kind": kind.value, "item": item.code, "department_id": department_id},
-    )
+    session.add(submitted)
+    rows = attach(session, case, stored, "application") if stored else []
+    # publish() flushes, so the transition, the materials and the event go in one flush.
     events.publish(
         session,
         "case.submitted",
         {
             "number": number,
             "kind": kind.value,
-            "item": item.code,
+            "item": target.code,
             "department_id": department_id,
             "division_code": division_code,
         },
     )
-    return Filed(case, code, created=True)
+    record_at_commit(
+        session,
+        subject=case,
+        actor=actor,
+        action="case.submit",
+        object_type="case",
+        object_id=number,
+        details={"kind": kind.value, "item": target.code, "department_id": department_id},
+    )
+    return Filed(
+        case, code, created=True, target=target, materials=tuple(rows), transitions=(submitted,)
+    )
 
 
 def submit_application(
@@ -407,10 +429,10 @@ def submit_application(
     (``created`` False); with ``code_secret`` its query code can be shown again."""
     require(can_file_case(actor), "case.submit", object_type="case")
     key = _check_key(idempotency_key)
-    item = get_item(session, code=data.item_code)
-    if item.kind != ItemKind.SERVICE or item.state != "active":
+    target = filing_target(session, code=data.item_code)
+    if target.kind != ItemKind.SERVICE or target.state != "active":
         raise InvalidInput("cases.not_a_service", value=data.item_code)
-    version = current_version(session, item)
+    version = target.version
     id_number = _validate_applicant(
         data.applicant.type, data.applicant.id_number, version.applicant_types
     )
@@ -423,15 +445,13 @@ def submit_application(
     if data.delivery_method and data.delivery_method not in version.delivery_methods:
         raise InvalidInput("cases.delivery_method", method=data.delivery_method)
     stored = store_materials(session, version, uploads, storage, require_mandatory=True)
-    department = identity.get_department(session, item.department_id)
-    filed = _open_case(
+    return _open_case(
         session,
         actor=actor,
-        item=item,
-        version=version,
+        target=target,
         kind=CaseKind.APPLICATION,
-        department_id=department.id,
-        division_code=department.division_code,
+        department_id=target.department_id,
+        division_code=target.division_code,
         key_digest=key_digest,
         code_secret=code_secret,
         now=now,
@@ -446,15 +466,12 @@ def submit_application(
             "extra": {},
             "delivery_method": data.delivery_method,
         },
+        stored=stored,
     )
-    if filed.created:
-        attach(session, filed.case, stored, "application")
-        session.flush()
-    return filed
 
 
 def route_complaint(
-    session: Session, version: ItemVersion, item: ServiceItem, division: str
+    session: Session, version: ItemVersion, item: ServiceItem | FilingTarget, division: str
 ) -> int:
     """The department a complaint goes to: the category's routing for the division (or its
     city), else the routing's default, else the category's own department."""
@@ -485,10 +502,10 @@ def file_complaint(
     key = _check_key(idempotency_key)
     if division_name(data.division_code) is None:
         raise InvalidInput("codes.division_invalid", value=data.division_code)
-    item = get_item(session, code=data.category_code)
-    if item.kind != ItemKind.COMPLAINT_CATEGORY or item.state != "active":
+    target = filing_target(session, code=data.category_code)
+    if target.kind != ItemKind.COMPLAINT_CATEGORY or target.state != "active":
         raise InvalidInput("cases.not_a_category", value=data.category_code)
-    version = current_version(session, item)
+    version = target.version
     scope = f"user:{actor.user_id}" if actor.user_id is not None else "public"
     key_digest = _key_digest("complaint", scope, key) if key else None
     twin = _existing(session, key_digest)
@@ -500,10 +517,9 @@ def file_complaint(
     return _open_case(
         session,
         actor=actor,
-        item=item,
-        version=version,
+        target=target,
         kind=CaseKind.COMPLAINT,
-        department_id=route_complaint(session, version, item, data.division_code),
+        department_id=route_complaint(session, version, target, data.division_code),
         division_code=data.division_code,
         key_digest=key_digest,
         code_secret=code_secret,
@@ -618,6 +634,101 @@ def list_cases(  # noqa: PLR0912  (one branch per optional filter)
     return list(rows), total
 
 
+def list_public_complaints(
+    session: Session,
+    *,
+    item_codes: Sequence[str] = (),
+    division_code: str | None = None,
+    statuses: Sequence[str] = (),
+    submitted_from: dt.datetime,
+    submitted_before: dt.datetime,
+    limit: int,
+    offset: int = 0,
+) -> list[Row[Any]]:
+    """Complaints filed in ``[submitted_from, submitted_before)``, newest first, of these
+    categories (all when none), in this division (all when None), open or closed (both when
+    ``statuses`` is empty or names both): their public part is anyone's to see.
+
+    The search is one index-ordered range per category and status, each cut at
+    ``offset + limit``, merged: ``(item_id, division_code, is_open, submitted_at)`` for a
+    category in a city, ``(item_id, submitted_at)`` for a category in the province,
+    ``(kind, division_code, is_open, submitted_at)`` and ``(kind, is_open, submitted_at)``
+    without one. So no plan sorts every complaint of the window, however many match.
+
+    Rows carry the public columns only (:data:`PUBLIC_COMPLAINT_COLUMNS`, named as on
+    :class:`Case`): never the complainant's contact, and nothing to decode that no one shows."""
+    wanted = {s for s in statuses if s in ("open", "closed")}
+    open_values: list[bool | None]
+    if len(wanted) == 1:
+        open_values = [wanted == {"open"}]
+    elif item_codes and division_code is None:
+        open_values = [None]  # (item_id, submitted_at) serves both statuses at once
+    else:
+        open_values = [True, False]  # the other indexes hold is_open before the time
+    item_ids: list[int | None] = [None]
+    if item_codes:
+        item_ids = list(
+            session.scalars(
+                select(ServiceItem.id)
+                .where(
+                    ServiceItem.code.in_(list(dict.fromkeys(item_codes))),
+                    ServiceItem.kind == ItemKind.COMPLAINT_CATEGORY,
+                )
+                .order_by(ServiceItem.id)
+            )
+        )
+        if not item_ids:
+            return []
+    newest = (Case.submitted_at.desc(), Case.id.desc())
+    parts = []
+    for item_id in item_ids:
+        for is_open in open_values:
+            part = select(*PUBLIC_COMPLAINT_COLUMNS).where(
+                Case.kind == CaseKind.COMPLAINT,
+                Case.submitted_at >= submitted_from,
+                Case.submitted_at < submitted_before,
+            )
+            if item_id is not None:
+                part = part.where(Case.item_id == item_id)
+            if division_code is not None:
+                part = part.where(Case.division_code == division_code)
+            if is_open is not None:
+                part = part.where(Case.is_open.is_(is_open))
+            parts.append(part.order_by(*newest))
+    if len(parts) == 1:
+        return list(session.execute(parts[0].limit(limit).offset(offset)))
+    merged = union_all(*(select(p.limit(offset + limit).subquery()) for p in parts)).subquery()
+    return list(
+        session.execute(
+            select(merged)
+            .order_by(merged.c.submitted_at.desc(), merged.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+# What anyone may see of a complaint (Open311's service requests), and what shows it.
+PUBLIC_COMPLAINT_COLUMNS = (
+    Case.id,
+    Case.number,
+    Case.item_version_id,
+    Case.department_id,
+    Case.division_code,
+    Case.is_open,
+    Case.reply,
+    Case.description,
+    Case.address,
+    Case.extra,
+    Case.latitude,
+    Case.longitude,
+    Case.media_url,
+    Case.submitted_at,
+    Case.updated_at,
+    Case.due_on,
+)
+
+
 def transitions_of(session: Session, case: Case) -> list[Transition]:
     return list(
         session.scalars(
@@ -676,7 +787,9 @@ __all__ = [
     "handles",
     "is_applicant",
     "list_cases",
+    "list_public_complaints",
     "next_number",
+    "raise_counters",
     "route_complaint",
     "submit_application",
 ]

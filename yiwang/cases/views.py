@@ -3,12 +3,22 @@ but the staff handling the case."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from yiwang.cases import service, workflow
-from yiwang.cases.models import Case, ItemVersion, Power, ServiceItem
+from yiwang.cases.models import (
+    Case,
+    ItemVersion,
+    Material,
+    Power,
+    Rating,
+    ServiceItem,
+    Task,
+    Transition,
+)
 from yiwang.cases.vocab import STATE_LABELS, ApplicantType, State, allowed_actions
 from yiwang.catalog.personal import PersonalKind, mask
 
@@ -62,12 +72,55 @@ def item_dict(item: ServiceItem, version: ItemVersion) -> dict[str, Any]:
     }
 
 
+def filed_case_dict(filed: service.Filed, *, full: bool) -> dict[str, Any] | None:
+    """The case just filed, as :func:`case_dict` shows it, from what filing wrote (no query);
+    None when ``filed`` does not carry it (an idempotent repeat)."""
+    if filed.target is None:
+        return None
+    return _case_dict(
+        filed.case,
+        full=full,
+        query_code=filed.query_code,
+        item_code=filed.target.code,
+        version=filed.target.version,
+        materials=filed.materials,
+        tasks=(),
+        transitions=filed.transitions,
+        rating=None,
+    )
+
+
 def case_dict(
     session: Session, case: Case, *, full: bool, query_code: str | None = None
 ) -> dict[str, Any]:
     """A case as its applicant or its handlers see it; ``full`` (the staff handling it) shows
     personal data unmasked. ``query_code`` is shown once, when the case is filed."""
     item, version = service.item_of(session, case)
+    return _case_dict(
+        case,
+        full=full,
+        query_code=query_code,
+        item_code=item.code,
+        version=version,
+        materials=service.materials_of(session, case),
+        tasks=service.tasks_of(session, case),
+        transitions=service.transitions_of(session, case),
+        rating=workflow.rating_of(session, case),
+    )
+
+
+def _case_dict(
+    case: Case,
+    *,
+    full: bool,
+    query_code: str | None,
+    item_code: str,
+    version: ItemVersion,
+    materials: Sequence[Material],
+    tasks: Sequence[Task],
+    transitions: Sequence[Transition],
+    rating: Rating | None,
+) -> dict[str, Any]:
     label = STATE_LABELS.get(State(case.state), (case.state, case.state))
     applicant = {
         "type": case.applicant_type,
@@ -81,7 +134,7 @@ def case_dict(
     data: dict[str, Any] = {
         "number": case.number,
         "kind": case.kind,
-        "item": {"code": item.code, "name": version.name, "version": version.number},
+        "item": {"code": item_code, "name": version.name, "version": version.number},
         "department_id": case.department_id,
         "division_code": case.division_code,
         "state": case.state,
@@ -118,7 +171,7 @@ def case_dict(
                 "size": m.size,
                 "digest": m.digest,
             }
-            for m in service.materials_of(session, case)
+            for m in materials
         ],
         "tasks": [
             {
@@ -131,7 +184,7 @@ def case_dict(
                 "opinion": t.opinion,
                 "comment": t.comment,
             }
-            for t in service.tasks_of(session, case)
+            for t in tasks
         ],
         "history": [
             {
@@ -143,10 +196,9 @@ def case_dict(
                 "reason": t.reason,
                 "at": t.at.isoformat(),
             }
-            for t in service.transitions_of(session, case)
+            for t in transitions
         ],
     }
-    rating = workflow.rating_of(session, case)
     data["rating"] = (
         {"score": rating.score, "comment": rating.comment, "at": rating.rated_at.isoformat()}
         if rating

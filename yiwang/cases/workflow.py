@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from yiwang.cases import deadlines
-from yiwang.cases.materials import Upload
+from yiwang.cases import deadlines, materials
+from yiwang.cases.materials import StoredFile, Upload
 from yiwang.cases.messages import ACTION_LABELS
 from yiwang.cases.models import Case, ItemVersion, Rating, Task, Transition
 from yiwang.cases.schemas import TransitionIn
@@ -185,8 +185,38 @@ def _on_supplement(step: _Step) -> None:
     )
 
 
+DECISION_DOCUMENT = "decision_document"  # the file part of a decision: 决定文书
+DECISION_DOCUMENT_TYPES = ("pdf", "ofd")
+DECISION_DOCUMENT_LABEL = "决定文书"
+
+
 def _on_decide(step: _Step) -> None:
     step.details |= _apply_decision(step.session, step.case, step.data)
+    if step.uploads:
+        stored = _store_decision_document(step)
+        attach(step.session, step.case, [stored], "decision")
+        step.details["document_file"] = {"type": stored.file_type, "digest": stored.digest}
+
+
+def _store_decision_document(step: _Step) -> StoredFile:
+    """The decision document (决定文书) uploaded with the decision: one file, a PDF or an OFD
+    by its content, within the item's and the site's size limits."""
+    unknown = [u.key for u in step.uploads if u.key != DECISION_DOCUMENT]
+    if unknown:
+        raise InvalidInput("cases.unknown_material", key=unknown[0])
+    if len(step.uploads) > 1:
+        raise InvalidInput("cases.one_decision_document")
+    if step.storage is None:  # pragma: no cover  (the web layer always gives storage)
+        raise InvalidInput("cases.unknown_material", key=DECISION_DOCUMENT)
+    limits = [step.storage.max_bytes, step.version.max_material_bytes]
+    return materials.store(
+        step.session,
+        step.uploads[0],
+        root=step.storage.root,
+        max_bytes=min(int(n) for n in limits if n),
+        accepted=DECISION_DOCUMENT_TYPES,
+        material_name=DECISION_DOCUMENT_LABEL,
+    )
 
 
 def _on_deliver(step: _Step) -> None:
@@ -417,7 +447,8 @@ def rate(
     query_code: str | None = None,
     now: dt.datetime | None = None,
 ) -> Rating:
-    """The applicant rates a closed case from 1 to 5, once."""
+    """The applicant rates a case that has ended (closed, rejected or withdrawn: 好差评 covers
+    a refusal too) from 1 to 5, once."""
     case = get_case(session, actor=actor, number=number, query_code=query_code)
     applicant = is_applicant(case, actor, query_code)
     require(
@@ -426,7 +457,7 @@ def rate(
         object_type="case",
         object_id=number,
     )
-    if case.state != State.CLOSED:
+    if case.state not in FINAL_STATES:
         raise Conflict("cases.not_closed", state=_state_label(case.state))
     if not 1 <= score <= 5:
         raise InvalidInput("cases.bad_score")

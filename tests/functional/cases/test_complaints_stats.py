@@ -247,3 +247,71 @@ def service_item(session: Session, code: str):  # type: ignore[no-untyped-def]
     from yiwang.cases import items  # noqa: PLC0415
 
     return items.get_item(session, code=code)
+
+
+def test_public_complaint_search_merges_categories_cities_and_statuses(
+    session: Session, market: Staff
+) -> None:
+    """Every filter combination Open311 asks for gives the complaints a full scan would:
+    newest first, paged, however the search splits into index ranges."""
+    noise, litter, other = (make_category(session, market.department) for _ in range(3))
+    start = dt.datetime(2025, 10, 8, tzinfo=dt.UTC)
+    filed = []
+    for n in range(24):
+        category = (noise, litter, other)[n % 3]
+        city = ("330100", "330200")[n // 3 % 2]
+        case = complain(
+            session, category, division_code=city, now=start + dt.timedelta(hours=n)
+        ).case
+        filed.append((case, category.code))
+    for case, _ in filed[::4]:
+        case.is_open = False  # as a rejection or closing leaves it
+    session.commit()
+    end = start + dt.timedelta(hours=24)
+
+    def expected(codes: set[str], division: str | None, statuses: set[bool]) -> list[str]:
+        hits = [
+            (c.submitted_at, c.id, c.number)
+            for c, code in filed
+            if (not codes or code in codes)
+            and (division is None or c.division_code == division)
+            and c.is_open in statuses
+        ]
+        return [number for _, _, number in sorted(hits, reverse=True)]
+
+    divisions: tuple[str | None, ...] = (None, "330200")
+    for codes in (set(), {noise.code}, {noise.code, litter.code}):
+        for division in divisions:
+            for statuses, wanted in (
+                ([], {True, False}),
+                (["open"], {True}),
+                (["closed"], {False}),
+            ):
+                everything = expected(codes, division, wanted)
+                for limit, offset in ((100, 0), (3, 0), (3, 2), (2, 5)):
+                    rows = service.list_public_complaints(
+                        session,
+                        item_codes=sorted(codes),
+                        division_code=division,
+                        statuses=statuses,
+                        limit=limit,
+                        offset=offset,
+                        submitted_from=start,
+                        submitted_before=end,
+                    )
+                    assert [r.number for r in rows] == everything[offset : offset + limit], (
+                        codes,
+                        division,
+                        statuses,
+                        limit,
+                        offset,
+                    )
+    # Public columns only: the complainant's contact is not even read.
+    (row,) = service.list_public_complaints(
+        session, submitted_from=start, submitted_before=end, limit=1
+    )
+    assert "applicant_phone" not in row._fields
+    unknown = service.list_public_complaints(
+        session, item_codes=["NO-SUCH"], submitted_from=start, submitted_before=end, limit=5
+    )
+    assert unknown == []

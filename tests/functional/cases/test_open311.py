@@ -18,12 +18,12 @@ from tests.factories.cases import apply, make_category, make_item
 from tests.factories.core import actor, make_department, make_token, make_user
 from tests.support.databases import BoundDatabase
 from yiwang.app import create_app
-from yiwang.cases import service
+from yiwang.cases import items, service
 from yiwang.cases.models import Case, ServiceItem
 from yiwang.cases.open311 import PATH_PREFIX, install
-from yiwang.cases.schemas import TransitionIn
+from yiwang.cases.schemas import ItemVersionSpec, TransitionIn
 from yiwang.core.config import Settings
-from yiwang.core.policy import Actor, Role
+from yiwang.core.policy import SYSTEM, Actor, Role
 
 FORM_FIELDS = [
     {
@@ -285,3 +285,31 @@ def test_refusals_by_the_cases_engine_come_in_the_spec_form(client: TestClient, 
     assert root.tag == "errors"
     assert root.findtext("error/code") == "400"
     assert root.findtext("error/description") == "description was not provided"
+
+
+def test_discovery_changeset_moves_when_a_category_changes(
+    client: TestClient, city: City, session: Session
+) -> None:
+    before = client.get("/open311/discovery.json").json()
+    (endpoint,) = before["endpoints"]
+    assert endpoint["url"] == "http://testserver/open311/v2"
+    assert endpoint["changeset"] == before["changeset"]
+    items.revise_item(
+        session,
+        actor=SYSTEM,
+        code=city.road.code,
+        data=ItemVersionSpec.model_validate(
+            {
+                "name": "道路破损",
+                "legal_limit_days": 15,
+                "promised_limit_days": 3,
+                "form_fields": FORM_FIELDS,
+                "routing": {"330100": "hz-cg", "330200": "nb-zf"},
+            }
+        ),
+    )
+    session.commit()
+    after = tree(client.get("/open311/discovery.xml").content)
+    # Sortable: clients compare it with the one they cached to know they must refresh.
+    assert (after.findtext("changeset") or "") > before["changeset"]
+    assert after.findtext("endpoints/endpoint/changeset") == after.findtext("changeset")

@@ -121,6 +121,12 @@ class MemoryDesk:
     def resolve_token(self, session: Session, *, token: str, division_code: str) -> str | None:  # noqa: ARG002  (the desk protocol)
         return "330100-20251001-000007" if token == "T-7" else None
 
+    def changed_at(self, session: Session) -> dt.datetime | None:  # noqa: ARG002  (the desk protocol)
+        return CHANGED
+
+
+CHANGED = dt.datetime(2025, 10, 1, 10, 3, 4, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
 
 @pytest.fixture
 def desk() -> MemoryDesk:
@@ -390,3 +396,68 @@ def test_dataclass_fields_are_all_rendered(client: TestClient) -> None:
     rendered = set(body)
     expected = {f.name for f in dataclasses.fields(Complaint)} - {"division_code", "lon"}
     assert rendered == expected | {"long"}
+
+
+# --- Service Discovery -------------------------------------------------------------------------
+
+
+def test_discovery_in_xml_as_the_spec_shows(client: TestClient) -> None:
+    response = client.get("/open311/discovery.xml")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/xml; charset=utf-8"
+    root = xml(response.content)
+    assert root.tag == "discovery"
+    assert [child.tag for child in root] == ["changeset", "contact", "key_service", "endpoints"]
+    assert root.findtext("changeset") == "2025-10-01T02:03:04.000000Z"
+    assert "数据管理中心" in (root.findtext("contact") or "")
+    assert "api_key" in (root.findtext("key_service") or "")
+    (endpoint,) = root.findall("endpoints/endpoint")
+    assert [child.tag for child in endpoint] == [
+        "specification",
+        "url",
+        "changeset",
+        "type",
+        "formats",
+    ]
+    assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint.findtext("url") == "http://testserver/open311/v2"
+    assert endpoint.findtext("type") == "production"
+    assert [f.text for f in endpoint.findall("formats/format")] == ["text/xml", "application/json"]
+
+
+def test_discovery_in_json_and_in_english(client: TestClient) -> None:
+    body = client.get("/open311/discovery.json", headers={"Accept-Language": "en"}).json()
+    assert body == {
+        "changeset": "2025-10-01T02:03:04.000000Z",
+        "contact": "Please contact the data office that runs this platform.",
+        "key_service": body["key_service"],
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": "http://testserver/open311/v2",
+                "changeset": "2025-10-01T02:03:04.000000Z",
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    assert body["key_service"].startswith("The api_key is an API token")
+    # The endpoint it names answers.
+    assert client.get(body["endpoints"][0]["url"] + "/services.json").status_code == 200
+
+
+def test_discovery_says_what_the_operator_configured(
+    db: BoundDatabase, settings: Settings, desk: MemoryDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YIWANG_OPEN311_CONTACT", "浙江省大数据发展管理局 0571-12345")
+    monkeypatch.setenv("YIWANG_OPEN311_KEY_SERVICE", "https://example.zj.gov.cn/open311/key")
+    app = create_app(settings, db)
+    install(app, desk=desk)
+    with TestClient(app, base_url="https://open311.example.cn") as configured:
+        body = configured.get("/open311/discovery.json").json()
+        unknown = configured.get("/open311/discovery.html")
+    assert body["contact"] == "浙江省大数据发展管理局 0571-12345"
+    assert body["key_service"] == "https://example.zj.gov.cn/open311/key"
+    assert body["endpoints"][0]["url"] == "https://open311.example.cn/open311/v2"
+    assert unknown.status_code == 404
+    assert errors_of(unknown)[0][0] == "404"

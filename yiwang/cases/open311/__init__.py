@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 at ``/open311/v2``: citizens' complaints and suggestions as service
-requests, through any GeoReport client. The cases engine's ``register(app)`` calls
+requests, through any GeoReport client, with the Service Discovery document at
+``/open311/discovery.{xml,json}``. The cases engine's ``register(app)`` calls
 :func:`install`; the layer reaches the engine only through :class:`ComplaintDesk`."""
 
 from __future__ import annotations
@@ -40,10 +41,15 @@ def install(
         from yiwang.cases.open311.adapter import CasesDesk  # noqa: PLC0415
 
         desk = CasesDesk()
+    settings = Open311Settings()
     app.state.open311 = api.Open311(
-        desk=desk, jurisdictions=jurisdictions or Jurisdictions.from_settings()
+        desk=desk,
+        jurisdictions=jurisdictions or Jurisdictions.from_settings(settings),
+        contact=settings.contact,
+        key_service=settings.key_service,
     )
     app.include_router(api.router)
+    app.include_router(api.discovery_router)
     register_renderer(PATH_PREFIX, errors.render_error)
 
 

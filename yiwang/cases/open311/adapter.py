@@ -6,12 +6,14 @@ never the complainant's contact, never an application."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from yiwang.cases import items, service
@@ -91,10 +93,16 @@ def _end_of(day: dt.date | None) -> dt.datetime | None:
     """A due date as the last second of that day in China."""
     if day is None:
         return None
+    return _end_of_day(day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _end_of_day(day: dt.date) -> dt.datetime:
+    # A list repeats a few hundred due dates; each is made once.
     return dt.datetime.combine(day, dt.time(23, 59, 59), CHINA)
 
 
-def _status(case: Case) -> Status:
+def _status(case: Case | Row[Any]) -> Status:
     # The cases engine's own notion, and its index: a complaint is open until it is closed
     # (归档), rejected or withdrawn; a department's answer before that is in status_notes.
     return "open" if case.is_open else "closed"
@@ -222,33 +230,17 @@ class CasesDesk:
         return self._complaints(session, found)
 
     def search(self, session: Session, *, query: ComplaintQuery) -> list[Complaint]:
-        # The cases index runs (kind, is_open, submitted_at): one index-ordered query per
-        # status, merged, instead of one query that would sort every complaint of the window.
-        statuses = list(query.statuses) or ["open", "closed"]
-        cases: list[Case] = []
-        for status in statuses:
-            filters = service.CaseFilters(
-                kind=CaseKind.COMPLAINT,
-                status=status,
-                item_codes=list(query.service_codes),
-                division_code=None if query.division_code == PROVINCE_CODE else query.division_code,
-                submitted_from=query.start,
-                # list_cases takes an exclusive upper bound; the query's end is inclusive.
-                submitted_before=query.end + dt.timedelta(microseconds=1),
-            )
-            found, _ = service.list_cases(
-                session,
-                actor=_PUBLIC,
-                filters=filters,
-                public=True,
-                limit=query.offset + query.limit if len(statuses) > 1 else query.limit,
-                offset=0 if len(statuses) > 1 else query.offset,
-                count=False,
-            )
-            cases += found
-        if len(statuses) > 1:
-            cases.sort(key=lambda c: (c.submitted_at, c.id), reverse=True)
-            cases = cases[query.offset : query.offset + query.limit]
+        cases = service.list_public_complaints(
+            session,
+            item_codes=list(query.service_codes),
+            division_code=None if query.division_code == PROVINCE_CODE else query.division_code,
+            statuses=list(query.statuses),
+            submitted_from=query.start,
+            # The service takes an exclusive upper bound; the query's end is inclusive.
+            submitted_before=query.end + dt.timedelta(microseconds=1),
+            limit=query.limit,
+            offset=query.offset,
+        )
         return self._complaints(session, cases)
 
     def resolve_token(self, session: Session, *, token: str, division_code: str) -> str | None:
@@ -256,6 +248,9 @@ class CasesDesk:
         # asks anyway with a request id gets that id back.
         found = self.by_ids(session, ids=[token], division_code=division_code)
         return found[0].service_request_id if found else None
+
+    def changed_at(self, session: Session) -> dt.datetime | None:
+        return items.last_modified(session, kind=ItemKind.COMPLAINT_CATEGORY)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -269,7 +264,11 @@ class CasesDesk:
         )
         return {row.id: row.name_zh for row in rows}
 
-    def _complaints(self, session: Session, cases: Sequence[Case]) -> list[Complaint]:
+    def _complaints(
+        self, session: Session, cases: Sequence[Case] | Sequence[Row[Any]]
+    ) -> list[Complaint]:
+        """The complaints' public views; ``cases`` are cases or rows of their public columns
+        (:data:`yiwang.cases.service.PUBLIC_COMPLAINT_COLUMNS`), read alike."""
         if not cases:
             return []
         versions = {
@@ -302,6 +301,3 @@ class CasesDesk:
             )
             for case in cases
         ]
-
-
-_PUBLIC = Actor()  # public listings need no one in particular

@@ -30,14 +30,18 @@ PREFIX = "/open311/v2"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+discovery_router = APIRouter(prefix="/open311", include_in_schema=False)
 
 
 @dataclass(frozen=True)
 class Open311:
-    """What the layer is served with: the complaint desk and the jurisdictions."""
+    """What the layer is served with: the complaint desk, the jurisdictions, and what Service
+    Discovery tells people (None: a default message in the caller's language)."""
 
     desk: ComplaintDesk
     jurisdictions: Jurisdictions
+    contact: str | None = None
+    key_service: str | None = None
 
 
 def get_open311(request: Request) -> Open311:
@@ -307,3 +311,17 @@ def get_token(
     if request_id is None:
         raise Open311Error.one("open311.token_not_found", status_code=404, token=token)
     return render.token(chosen, token=token, service_request_id=request_id)
+
+
+@discovery_router.get("/discovery.{fmt}")
+def discovery(fmt: str, request: Request, session: SessionDep, open311: Open311Dep) -> Response:
+    """Service Discovery: where the GeoReport v2 endpoint is, its formats, and whom to ask."""
+    chosen = _format(fmt)
+    language = request_language(request)
+    body = render.discovery_dict(
+        url=str(request.url_for("service_list", fmt="xml")).removesuffix("/services.xml"),
+        changed_at=open311.desk.changed_at(session),
+        contact=open311.contact or translate("open311.discovery_contact", language, {}),
+        key_service=open311.key_service or translate("open311.discovery_key_service", language, {}),
+    )
+    return render.discovery(chosen, body)

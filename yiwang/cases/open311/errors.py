@@ -122,6 +122,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "已交{agency}办理，将于{expected}前答复。",
         EN: "Sent to {agency}, who will answer by {expected}.",
     },
+    "open311.discovery_contact": {
+        ZH: "请联系运行本平台的数据管理中心。",
+        EN: "Please contact the data office that runs this platform.",
+    },
+    "open311.discovery_key_service": {
+        ZH: "api_key 是本平台的 API 令牌：请向平台管理员申请（每个客户端应用一个）。",
+        EN: "The api_key is an API token of this platform: ask its administrators for one "
+        "(one per client application).",
+    },
     "open311.bad_request": {
         ZH: "请求无效或诉求服务暂不可用。",
         EN: "The request is invalid or the Open311 service is not available.",

@@ -55,6 +55,13 @@ class Open311Settings(BaseSettings):
     jurisdictions: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_JURISDICTIONS)
     )
+    contact: str | None = Field(
+        default=None,
+        description="Service Discovery's contact: how to reach the people running the API",
+    )
+    key_service: str | None = Field(
+        default=None, description="Service Discovery's key_service: how to get an api_key"
+    )
 
     @field_validator("jurisdictions", mode="before")
     @classmethod

@@ -168,3 +168,8 @@ class ComplaintDesk(Protocol):
     def resolve_token(self, session: Session, *, token: str, division_code: str) -> str | None:
         """The request id a token stands for, or None if the token is unknown."""
         ...
+
+    def changed_at(self, session: Session) -> dt.datetime | None:
+        """When the service list or a service definition last changed (Service Discovery's
+        ``changeset``), or None if there are no services."""
+        ...

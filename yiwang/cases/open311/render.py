@@ -5,6 +5,7 @@ except the service definition, which is one object)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,7 +25,13 @@ XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 # The element each list item gets in XML, by the list's own element.
-_ITEMS = {"attributes": "attribute", "values": "value"}
+_ITEMS = {
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 
 def w3_datetime(moment: dt.datetime | None) -> str | None:
@@ -34,6 +41,12 @@ def w3_datetime(moment: dt.datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(CHINA).isoformat(timespec="seconds")
+
+
+@functools.lru_cache(maxsize=4096)
+def _w3_repeated(moment: dt.datetime) -> str | None:
+    """:func:`w3_datetime` of a value a list repeats (the end of a due day)."""
+    return w3_datetime(moment)
 
 
 def service_dict(category: Category) -> dict[str, Any]:
@@ -68,6 +81,7 @@ def definition_dict(category: Category) -> dict[str, Any]:
 
 
 def request_dict(complaint: Complaint) -> dict[str, Any]:
+    requested = w3_datetime(complaint.requested_datetime)
     return {
         "service_request_id": complaint.service_request_id,
         "status": complaint.status,
@@ -77,9 +91,13 @@ def request_dict(complaint: Complaint) -> dict[str, Any]:
         "description": complaint.description,
         "agency_responsible": complaint.agency_responsible,
         "service_notice": complaint.service_notice,
-        "requested_datetime": w3_datetime(complaint.requested_datetime),
-        "updated_datetime": w3_datetime(complaint.updated_datetime),
-        "expected_datetime": w3_datetime(complaint.expected_datetime),
+        "requested_datetime": requested,
+        "updated_datetime": requested
+        if complaint.updated_datetime == complaint.requested_datetime
+        else w3_datetime(complaint.updated_datetime),
+        "expected_datetime": None
+        if complaint.expected_datetime is None
+        else _w3_repeated(complaint.expected_datetime),
         "address": complaint.address,
         "address_id": complaint.address_id,
         "zipcode": complaint.zipcode,
@@ -114,7 +132,11 @@ def _append(parent: ET.Element, name: str, value: Any) -> None:
     if isinstance(value, list):
         item = _ITEMS.get(name, "item")
         for entry in value:
-            _fill(ET.SubElement(element, item), entry)
+            child = ET.SubElement(element, item)
+            if isinstance(entry, Mapping):
+                _fill(child, entry)
+            else:
+                child.text = _text(entry)
         return
     text = _text(value)
     if text is not None:
@@ -183,6 +205,41 @@ def filed(fmt: Format, answer: Filed, notice: str | None = None) -> Response:
 def token(fmt: Format, *, token: str, service_request_id: str) -> Response:
     body = [{"service_request_id": service_request_id, "token": token}]
     return document(fmt, "service_requests", "request", body)
+
+
+def changeset(moment: dt.datetime | None) -> str:
+    """Service Discovery's sortable ``changeset``: the time in UTC to the microsecond, in a
+    fixed width (``2011-02-03T14:18:00.000000Z``), so two changes within a second differ."""
+    if moment is None:
+        return "1970-01-01T00:00:00.000000Z"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def discovery_dict(
+    *, url: str, changed_at: dt.datetime | None, contact: str, key_service: str
+) -> dict[str, Any]:
+    """The Service Discovery document: one production GeoReport v2 endpoint, in XML and JSON."""
+    stamp = changeset(changed_at)
+    return {
+        "changeset": stamp,
+        "contact": contact,
+        "key_service": key_service,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": url,
+                "changeset": stamp,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+
+
+def discovery(fmt: Format, body: Mapping[str, Any]) -> Response:
+    return document(fmt, "discovery", None, body)
 
 
 def errors(
