@@ -18,6 +18,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "服务器内部错误，请稍后重试。",
         EN: "Internal server error; please try again later.",
     },
+    "database_busy": {
+        ZH: "数据库正忙（其他写入尚未完成），请稍后重试；未保存任何内容。",
+        EN: "The database is busy with other writes; nothing was stored. Please retry shortly.",
+    },
     "not_found": {ZH: "未找到请求的资源。", EN: "The requested resource was not found."},
     "object_not_found": {ZH: "{object}不存在：{id}", EN: "No {object} with id {id}."},
     "method_not_allowed": {ZH: "不支持该请求方法。", EN: "This method is not allowed here."},

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 import tests.support.jobs  # noqa: F401
 from tests.factories.core import PASSWORD, make_department, make_token, make_user
 from tests.support.databases import BoundDatabase
+from yiwang.app import create_app
 from yiwang.core.audit import AuditEntry
+from yiwang.core.config import Settings
 from yiwang.core.identity import Department
 from yiwang.core.jobs import Worker
 from yiwang.core.policy import Role
@@ -308,3 +310,26 @@ def test_secrets_never_reach_the_logs(
     assert "GET /api/v1/users/me" in text  # the requests were logged
     for secret in (token, PASSWORD, "wrong-password-x", "11010519491231002X"):
         assert secret not in text
+
+
+def test_a_busy_database_answers_503_to_retry_not_500(
+    db: BoundDatabase, settings: Settings
+) -> None:
+    import sqlite3  # noqa: PLC0415
+
+    from sqlalchemy.exc import OperationalError  # noqa: PLC0415
+
+    app = create_app(settings, db)
+
+    @app.post("/api/v1/test-busy")
+    def busy() -> None:
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.post("/api/v1/test-busy")
+        english = client.post("/api/v1/test-busy", headers={"Accept-Language": "en"})
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "1"
+    assert answer.json()["error"]["code"] == "database_busy"
+    assert "稍后重试" in answer.json()["error"]["message"]
+    assert "retry" in english.json()["error"]["message"]

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yiwang.core.errors import AppError
@@ -148,7 +149,27 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render(request, exc.status_code, body, getattr(exc, "headers", None))
 
 
+def _database_busy(exc: Exception) -> bool:
+    """SQLite's single writer lock not obtained within the busy timeout, or PostgreSQL's lock
+    timeout or deadlock: the request may simply be tried again."""
+    if not isinstance(exc, OperationalError | DBAPIError):
+        return False
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "deadlock detected" in text or "lock timeout" in text
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    if _database_busy(exc):
+        log.warning("database busy: %s", exc)
+        language = request_language(request)
+        body = {
+            "error": {
+                "code": "database_busy",
+                "message": translate("database_busy", language),
+                "details": None,
+            }
+        }
+        return render(request, 503, body, {"Retry-After": "1"})
     log.error("unhandled error", exc_info=exc)
     language = request_language(request)
     body = {
