@@ -14,6 +14,8 @@ from yiwang.sensing import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from fastapi import FastAPI
     from sqlalchemy.orm import Session
 
@@ -23,9 +25,29 @@ def register(app: FastAPI) -> None:
     from yiwang.sensing import api, mqtt, sta  # noqa: PLC0415
 
     app.include_router(api.router)
+    _prepare_storage(app)
     alerting.register(app)  # rules, alerts, their live stream and webhooks
     mqtt.install(app)  # rejections API; MQTT notifications and embedded bridge when configured
     sta.install(app)  # SensorThings API 1.1 and its error envelope
+
+
+def _prepare_storage(app: FastAPI) -> None:
+    """When the application starts, create the observation partitions of the coming months."""
+    from contextlib import asynccontextmanager  # noqa: PLC0415
+
+    import anyio  # noqa: PLC0415
+
+    from yiwang.sensing import service  # noqa: PLC0415
+
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: FastAPI) -> AsyncIterator[object]:
+        async with previous(running) as state:
+            await anyio.to_thread.run_sync(service.prepare_partitions, running.state.db.engine)
+            yield state
+
+    app.router.lifespan_context = lifespan  # type: ignore[assignment]
 
 
 def load_demo(session: Session) -> None:

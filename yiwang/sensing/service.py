@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from yiwang.core import policy
@@ -340,9 +341,19 @@ def _features_from_locations(session: Session, thing_ids: set[int]) -> dict[int,
                 max_x=location.max_x,
                 max_y=location.max_y,
             )
-            session.add(feature)
-            session.flush()
-            existing[location.id] = feature.id
+            try:
+                with session.begin_nested():
+                    session.add(feature)
+                    session.flush()
+                existing[location.id] = feature.id
+            except IntegrityError:
+                # Another transaction (another MQTT bridge, say) made it at the same moment.
+                made = session.scalar(
+                    select(FeatureOfInterest.id).where(FeatureOfInterest.location_id == location.id)
+                )
+                if made is None:
+                    raise
+                existing[location.id] = made
     return {thing: existing[loc] for thing, loc in location_of.items() if loc in existing}
 
 
@@ -361,6 +372,9 @@ def create_observations(
     counted as already stored, which makes a redelivered message harmless."""
     raise_first = duplicates == "error"
     outcomes: list[ObservationOutcome | None] = [None] * len(observations)
+    if observations and session.get_bind().dialect.name == "postgresql":
+        # First, before this transaction locks anything a new partition would wait for.
+        _ensure_partitions(session, observations)
 
     def refuse(index: int, error: AppError) -> None:
         if raise_first:
@@ -548,42 +562,89 @@ def _insert_sqlite(session: Session, rows: list[_Row]) -> set[int]:
 
 _known_partitions: set[tuple[str, int, int]] = set()
 _COPY_THRESHOLD = 64
+_PARTITION_LOCK_TIMEOUT = "1s"
 
 
-def _ensure_partitions(session: Session, rows: list[_Row]) -> None:
-    """Create the monthly partitions the rows fall in (once per process and month)."""
-    url = str(session.get_bind().engine.url)
-    months = {(r.item.phenomenon_time.year, r.item.phenomenon_time.month) for r in rows}
-    connection = session.connection()
-    for year, month in sorted(months):
-        key = (url, year, month)
-        if key in _known_partitions:
-            continue
-        name = f"sensing_observations_y{year:04d}m{month:02d}"
-        start = dt.date(year, month, 1)
-        end = dt.date(year + (month == 12), month % 12 + 1, 1)
-        exists = connection.exec_driver_sql(
-            "SELECT 1 FROM pg_class WHERE relname = %s", (name,)
-        ).first()
-        if exists is None:
-            # A month already holding rows in the default partition keeps them there.
-            clash = connection.exec_driver_sql(
-                "SELECT 1 FROM sensing_observations_default "
-                "WHERE phenomenon_time >= %s AND phenomenon_time < %s LIMIT 1",
-                (start, end),
-            ).first()
-            if clash is None:
-                connection.exec_driver_sql(
-                    f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF sensing_observations "
-                    f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
-                )
-            # Remembered only once seen committed: this transaction may still roll back.
-            continue
-        _known_partitions.add(key)
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _ensure_partitions(session: Session, observations: Sequence[NewObservation]) -> None:
+    """Make sure the monthly partitions the rows fall in, and the month after the latest, exist.
+
+    They are created on a connection of their own, in autocommit, and never inside the
+    storing transaction: creating a partition locks the whole table, and two storing
+    transactions doing it at once would deadlock. If the table is busy (for instance because
+    the caller's own transaction already stored into it), the attempt gives up after a second
+    and the rows go to the default partition, which holds any month; the next batch tries again.
+    """
+    engine = session.get_bind().engine
+    url = str(engine.url)
+    months = {(o.phenomenon_time.year, o.phenomenon_time.month) for o in observations}
+    months.add(_next_month(*max(months)))
+    missing = sorted(m for m in months if (url, *m) not in _known_partitions)
+    if not missing:
+        return
+    try:
+        with engine.connect() as raw:
+            connection = raw.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql(f"SET lock_timeout = '{_PARTITION_LOCK_TIMEOUT}'")
+            for year, month in missing:
+                if _create_partition(connection, year, month):
+                    _known_partitions.add((url, year, month))
+    except OperationalError as exc:
+        log.info("observation partitions not created now: %s", exc.orig or exc)
+
+
+def prepare_partitions(engine: Engine, *, months_ahead: int = 3) -> None:
+    """Create the partitions of this month and the next ``months_ahead`` (PostgreSQL), so that
+    storing rarely has to: called when the application starts."""
+    if engine.dialect.name != "postgresql":
+        return
+    today = utcnow()
+    year, month = today.year, today.month
+    url = str(engine.url)
+    try:
+        with engine.connect() as raw:
+            connection = raw.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql("SET lock_timeout = '10s'")
+            for _ in range(months_ahead + 1):
+                if _create_partition(connection, year, month):
+                    _known_partitions.add((url, year, month))
+                year, month = _next_month(year, month)
+    except OperationalError as exc:
+        log.warning("observation partitions not prepared: %s", exc.orig or exc)
+
+
+def _create_partition(connection: Connection, year: int, month: int) -> bool:
+    """Create the partition of one month unless it exists; True once the month is settled."""
+    name = f"sensing_observations_y{year:04d}m{month:02d}"
+    if connection.exec_driver_sql("SELECT 1 FROM pg_class WHERE relname = %s", (name,)).first():
+        return True
+    start = f"{year:04d}-{month:02d}-01 00:00:00+00"
+    end = "{:04d}-{:02d}-01 00:00:00+00".format(*_next_month(year, month))
+    # A month that already has rows in the default partition keeps them there.
+    clash = connection.exec_driver_sql(
+        "SELECT 1 FROM sensing_observations_default "
+        "WHERE phenomenon_time >= %s::timestamptz AND phenomenon_time < %s::timestamptz LIMIT 1",
+        (start, end),
+    ).first()
+    if clash is not None:
+        return True  # settled: the month stays in the default partition
+    try:
+        connection.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF sensing_observations "
+            f"FOR VALUES FROM ('{start}') TO ('{end}')"
+        )
+    except (ProgrammingError, IntegrityError):
+        # Another node created it at the same moment (IF NOT EXISTS does not guard that race).
+        exists = connection.exec_driver_sql("SELECT 1 FROM pg_class WHERE relname = %s", (name,))
+        if exists.first() is None:
+            raise
+    return True
 
 
 def _insert_postgresql(session: Session, rows: list[_Row]) -> set[int]:
-    _ensure_partitions(session, rows)
     connection = session.connection()
     ids = [
         value
@@ -787,6 +848,7 @@ __all__ = [
     "StoredObservation",
     "create_observations",
     "observation_from_json",
+    "prepare_partitions",
     "register_committed_listener",
     "register_ingest_hook",
     "result_of",

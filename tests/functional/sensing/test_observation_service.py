@@ -9,11 +9,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.factories.core import actor, make_department, make_user
 from tests.functional.sensing.stations import T0, Station
+from yiwang.core.db import Database
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.policy import Actor, Role
 from yiwang.sensing import service
@@ -249,3 +250,51 @@ def test_sysadmin_writes_anywhere(session: Session, station: Station) -> None:
     assert service.create_observations(
         session, actor=admin, observations=[_obs(station.pm25, 0, 1.0)]
     )[0].id
+
+
+@pytest.mark.postgres_only
+def test_months_get_partitions_of_their_own_and_the_next_is_ready(
+    committed_database: Database,
+) -> None:
+    if committed_database.dialect != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    with committed_database.session() as session:
+        station = Station(session)
+        stream_id, editor = station.pm25.id, station.editor
+    when = dt.datetime(2031, 3, 15, 8, 0, tzinfo=dt.UTC)
+    with committed_database.session() as session:
+        service.create_observations(
+            session,
+            actor=editor,
+            observations=[NewObservation(stream_id=stream_id, phenomenon_time=when, result=1.0)],
+        )
+    with committed_database.session(write=False) as session:
+        names = set(
+            session.scalars(
+                text(
+                    "SELECT relname FROM pg_class WHERE relname LIKE 'sensing_observations_y2031%'"
+                )
+            )
+        )
+        assert {"sensing_observations_y2031m03", "sensing_observations_y2031m04"} <= names
+        stored = session.execute(
+            text(
+                "SELECT tableoid::regclass::text FROM sensing_observations "
+                "WHERE stream_id = :s AND phenomenon_time = :t"
+            ),
+            {"s": stream_id, "t": when},
+        ).scalar_one()
+    assert stored == "sensing_observations_y2031m03"
+
+
+@pytest.mark.postgres_only
+def test_the_coming_months_are_prepared_when_the_application_starts(
+    committed_database: Database,
+) -> None:
+    if committed_database.dialect != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    service.prepare_partitions(committed_database.engine, months_ahead=2)
+    now = dt.datetime.now(dt.UTC)
+    with committed_database.session(write=False) as session:
+        name = f"sensing_observations_y{now.year:04d}m{now.month:02d}"
+        assert session.scalar(text("SELECT count(*) FROM pg_class WHERE relname = :n"), {"n": name})
