@@ -313,3 +313,31 @@ def test_discovery_changeset_moves_when_a_category_changes(
     # Sortable: clients compare it with the one they cached to know they must refresh.
     assert (after.findtext("changeset") or "") > before["changeset"]
     assert after.findtext("endpoints/endpoint/changeset") == after.findtext("changeset")
+
+
+def test_chinese_text_arrives_intact_however_the_form_is_encoded(
+    client: TestClient, city: City
+) -> None:
+    from urllib.parse import urlencode  # noqa: PLC0415
+
+    text = "北山街路面塌陷，直径约一米"
+    form = spec_post(city, description=text)
+    # What curl -d sends: the text as it is, in UTF-8 (only "+" escaped, which means a space).
+    plain = "&".join(f"{k}={v.replace('+', '%2B')}" for k, v in form.items())
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    raw = client.post("/open311/v2/requests.json", content=plain.encode(), headers=headers)
+    gbk = client.post(
+        "/open311/v2/requests.json",
+        content=urlencode({**form, "device_id": "gbk-client"}, encoding="gbk").encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=GBK"},
+    )
+    for answer in (raw, gbk):
+        assert answer.status_code == 200, answer.text
+        number = answer.json()[0]["service_request_id"]
+        shown = client.get(f"/open311/v2/requests/{number}.json").json()[0]
+        assert shown["description"] == text
+    undeclared = client.post(
+        "/open311/v2/requests.json", content=plain.encode("gbk"), headers=headers
+    )
+    assert undeclared.status_code == 400
+    assert "UTF-8" in undeclared.json()[0]["description"]

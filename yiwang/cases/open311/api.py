@@ -5,10 +5,12 @@ and render; errors go through :mod:`yiwang.cases.open311.errors`."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -57,17 +59,32 @@ def _format(fmt: str) -> render.Format:
     raise Open311Error.one("open311.format_not_found", status_code=404, format=fmt)
 
 
+async def _form_items(request: Request) -> list[tuple[str, str]]:
+    """The POSTed form's text fields in order. A URL-encoded body is decoded in its declared
+    charset (UTF-8 by default) whether its non-ASCII characters are percent-encoded or sent as
+    they are (as curl's ``-d`` does); a body that is not in that charset is refused."""
+    if request.method != "POST":
+        return []
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(FORM_TYPES):
+        return []
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        match = re.search(r"charset=([\w-]+)", content_type, flags=re.IGNORECASE)
+        charset = match.group(1) if match else "utf-8"
+        try:
+            text = (await request.body()).decode(charset)
+            return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="strict")
+        except (UnicodeDecodeError, LookupError):
+            raise Open311Error.one("open311.bad_encoding", charset=charset) from None
+    form = await request.form()
+    return [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+
+
 async def _form(request: Request) -> Mapping[str, str]:
     """The POSTed form's text fields (the first value of each); empty for other requests."""
-    if request.method != "POST":
-        return {}
-    if not request.headers.get("content-type", "").startswith(FORM_TYPES):
-        return {}
-    form = await request.form()
     fields: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            fields.setdefault(key, value)
+    for key, value in await _form_items(request):
+        fields.setdefault(key, value)
     return fields
 
 
@@ -205,9 +222,7 @@ async def post_request(
     form = await _form(request)
     if not request.headers.get("content-type", "").startswith(FORM_TYPES):
         raise Open311Error.one("open311.bad_request")
-    answers = params.attribute_answers(
-        (k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)
-    )
+    answers = params.attribute_answers(await _form_items(request))
     return await run_in_threadpool(
         partial(
             _file,

@@ -135,6 +135,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "请求无效或诉求服务暂不可用。",
         EN: "The request is invalid or the Open311 service is not available.",
     },
+    "open311.bad_encoding": {
+        ZH: "表单内容不是 {charset} 编码；请以 UTF-8 提交（或在 Content-Type 中注明 charset）。",
+        EN: "The form is not encoded in {charset}; send UTF-8 (or name the charset in "
+        "Content-Type).",
+    },
 }
 add_messages(MESSAGES)
 
