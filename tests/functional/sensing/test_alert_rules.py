@@ -424,6 +424,7 @@ def test_a_batch_no_rule_watches_costs_no_query(
     session: Session, station: Station, statements: list[str]
 ) -> None:
     pm25_rule(session, station)
+    session.commit()  # rules are set in one transaction, observations arrive in others
     service.evaluate(session, batch(station, [station.count.id], 10))  # loads the rules
     statements.clear()
     service.evaluate(session, batch(station, list(range(10**6, 10**6 + 500)), 5000))
@@ -434,6 +435,7 @@ def test_a_watched_batch_loads_the_states_in_one_query(
     session: Session, station: Station, statements: list[str]
 ) -> None:
     pm25_rule(session, station)
+    session.commit()
     service.evaluate(session, batch(station, [station.count.id], 1))
     statements.clear()
     service.evaluate(session, batch(station, [station.pm25.id], 5000))
