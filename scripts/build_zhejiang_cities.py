@@ -3,9 +3,9 @@
 How the vendored file was made (run again the same way to regenerate it; nothing is fetched
 when yiwang runs)::
 
-    cd /tmp && npm pack echarts@4.9.0 && tar -xzf echarts-4.9.0.tgz
+    scratch=$(mktemp -d) && (cd "$scratch" && npm pack echarts@4.9.0 && tar -xzf echarts-4.9.0.tgz)
     .venv/bin/python scripts/build_zhejiang_cities.py \\
-        /tmp/package/map/json/province/zhejiang.json yiwang/core/geo/zhejiang-cities.geojson
+        "$scratch/package/map/json/province/zhejiang.json" yiwang/core/geo/zhejiang-cities.geojson
 
 The source is ECharts 4.9.0 (Apache-2.0, https://echarts.apache.org), file
 ``map/json/province/zhejiang.json``: one feature per prefecture-level city, its id the city's
