@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from yiwang.core.db import Database
@@ -44,3 +50,54 @@ def yiwang(
         cwd=var_dir,
         check=False,
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def live_server(db: Database, tmp_path: Path, *options: str) -> Iterator[str]:
+    """Run ``yiwang serve`` (with ``options``, e.g. ``--no-worker``) on ``db`` on a free port
+    and yield its URL once /healthz answers; stop it on the way out. What the server logged is
+    written to standard error, which pytest shows when the test failed."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "yiwang", "serve", "--no-migrate", *options),
+                *("--host", "127.0.0.1", "--port", str(port)),
+            ],
+            env=cli_env(db, tmp_path / "var"),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(server, url, log_path)
+            yield url
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    sys.stderr.write(log_path.read_text())
+
+
+def _wait_until_up(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"yiwang serve did not come up:\n{log.read_text()}")

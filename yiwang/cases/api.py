@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from yiwang.cases import items, service, stats, supervision, tasks, views, workflow
 from yiwang.cases.materials import Upload
@@ -127,6 +127,15 @@ def _filed(
     return body
 
 
+def _uploads(form: FormData) -> list[Upload]:
+    """The files of a multipart form, by field name."""
+    return [
+        Upload(name, value.filename or name, value.file)
+        for name, value in form.multi_items()
+        if isinstance(value, UploadFile)
+    ]
+
+
 @router.post(
     "/applications",
     status_code=status.HTTP_201_CREATED,
@@ -152,9 +161,7 @@ async def submit_application(
         key_field = form.get("idempotency_key")
         if idempotency_key is None and isinstance(key_field, str):
             idempotency_key = key_field
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                uploads.append(Upload(name, value.filename or name, value.file))
+        uploads = _uploads(form)
     else:
         data = _parse(ApplicationCreate, await request.body(), "body")
 
@@ -319,9 +326,7 @@ async def act(
         form = await request.form(max_files=200, max_fields=200)
         raw = form.get("data")
         data = _parse(TransitionIn, raw if isinstance(raw, str) else "{}", "data")
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                uploads.append(Upload(name, value.filename or name, value.file))
+        uploads = _uploads(form)
     else:
         body = await request.body()
         data = _parse(TransitionIn, body or b"{}", "body")

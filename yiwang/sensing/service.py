@@ -579,21 +579,9 @@ def _ensure_partitions(session: Session, observations: Sequence[NewObservation])
     and the rows go to the default partition, which holds any month; the next batch tries again.
     """
     engine = session.get_bind().engine
-    url = str(engine.url)
     months = {(o.phenomenon_time.year, o.phenomenon_time.month) for o in observations}
     months.add(_next_month(*max(months)))
-    missing = sorted(m for m in months if (url, *m) not in _known_partitions)
-    if not missing:
-        return
-    try:
-        with engine.connect() as raw:
-            connection = raw.execution_options(isolation_level="AUTOCOMMIT")
-            connection.exec_driver_sql(f"SET lock_timeout = '{_PARTITION_LOCK_TIMEOUT}'")
-            for year, month in missing:
-                if _create_partition(connection, year, month):
-                    _known_partitions.add((url, year, month))
-    except OperationalError as exc:
-        log.info("observation partitions not created now: %s", exc.orig or exc)
+    _settle_months(engine, months, lock_timeout=_PARTITION_LOCK_TIMEOUT)
 
 
 def prepare_partitions(engine: Engine, *, months_ahead: int = 3) -> None:
@@ -602,18 +590,28 @@ def prepare_partitions(engine: Engine, *, months_ahead: int = 3) -> None:
     if engine.dialect.name != "postgresql":
         return
     today = utcnow()
-    year, month = today.year, today.month
+    months = [(today.year, today.month)]
+    for _ in range(months_ahead):
+        months.append(_next_month(*months[-1]))
+    _settle_months(engine, set(months), lock_timeout="10s")
+
+
+def _settle_months(engine: Engine, months: set[tuple[int, int]], *, lock_timeout: str) -> None:
+    """Create the partitions of ``months`` not yet known to exist, on a connection of their own
+    in autocommit, waiting at most ``lock_timeout`` for the table's lock."""
     url = str(engine.url)
+    missing = sorted(m for m in months if (url, *m) not in _known_partitions)
+    if not missing:
+        return
     try:
         with engine.connect() as raw:
             connection = raw.execution_options(isolation_level="AUTOCOMMIT")
-            connection.exec_driver_sql("SET lock_timeout = '10s'")
-            for _ in range(months_ahead + 1):
+            connection.exec_driver_sql(f"SET lock_timeout = '{lock_timeout}'")
+            for year, month in missing:
                 if _create_partition(connection, year, month):
                     _known_partitions.add((url, year, month))
-                year, month = _next_month(year, month)
     except OperationalError as exc:
-        log.warning("observation partitions not prepared: %s", exc.orig or exc)
+        log.info("observation partitions not created now: %s", exc.orig or exc)
 
 
 def _create_partition(connection: Connection, year: int, month: int) -> bool:

@@ -59,14 +59,19 @@ add_messages(
 )
 
 
-def visible_streams(actor: Actor) -> ColumnElement[bool]:
-    """The streams ``actor`` may read, as a condition on ``Datastream`` (the policy's
-    ``can_see_sensing`` in SQL)."""
+def open_or_own(actor: Actor, is_open: Any, department_id: Any) -> ColumnElement[bool]:
+    """The policy's ``can_see_sensing`` in SQL, for rows with these ``is_open`` and
+    ``department_id`` columns: open rows, and for staff their own department's."""
     if actor.is_sysadmin:
         return true()
     if actor.department_id is not None and actor.role is not None:
-        return or_(Datastream.is_open.is_(True), Datastream.department_id == actor.department_id)
-    return Datastream.is_open.is_(True)
+        return or_(is_open.is_(True), department_id == actor.department_id)
+    return is_open.is_(True)  # type: ignore[no-any-return]
+
+
+def visible_streams(actor: Actor) -> ColumnElement[bool]:
+    """The streams ``actor`` may read, as a condition on ``Datastream``."""
+    return open_or_own(actor, Datastream.is_open, Datastream.department_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,4 +281,4 @@ def aggregate(
     ]
 
 
-__all__ = ["Bucket", "LatestValue", "aggregate", "latest", "visible_streams"]
+__all__ = ["Bucket", "LatestValue", "aggregate", "latest", "open_or_own", "visible_streams"]

@@ -5,11 +5,6 @@ JSON."""
 from __future__ import annotations
 
 import datetime as dt
-import signal
-import socket
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +16,7 @@ import pytest
 
 from tests.factories.cases import make_category
 from tests.factories.core import make_department, make_token, make_user
-from tests.support.processes import cli_env
+from tests.support.processes import live_server
 from yiwang.core.db import Database
 
 pytestmark = pytest.mark.slow
@@ -35,12 +30,6 @@ class Site:
     http: httpx.Client
     service_code: str
     api_key: str
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _seed(db: Database) -> tuple[str, str]:
@@ -75,52 +64,14 @@ def _seed(db: Database) -> tuple[str, str]:
         return road.code, token
 
 
-def _wait_until_up(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail(f"yiwang serve did not come up:\n{log.read_text()}")
-
-
 @pytest.fixture
 def site(committed_database: Database, tmp_path: Path) -> Iterator[Site]:
     service_code, api_key = _seed(committed_database)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "yiwang", "serve", "--no-migrate", "--no-worker"),
-                *("--host", "127.0.0.1", "--port", str(port)),
-            ],
-            env=cli_env(committed_database, tmp_path / "var"),
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_up(server, url, log_path)
-            with httpx.Client(base_url=url, timeout=30) as http:
-                probe = http.get(f"{V2}/services.xml")
-                if probe.status_code == 404 and not probe.text.startswith("<?xml"):
-                    pytest.skip(
-                        "the server does not serve Open311: yiwang.cases.register() must call "
-                        "yiwang.cases.open311.install(app)"
-                    )
-                yield Site(url, http, service_code, api_key)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-    sys.stderr.write(log_path.read_text())
+    with (
+        live_server(committed_database, tmp_path, "--no-worker") as url,
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
+        yield Site(url, http, service_code, api_key)
 
 
 def xml(response: httpx.Response) -> ET.Element:

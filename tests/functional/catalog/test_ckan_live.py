@@ -4,12 +4,9 @@
 from __future__ import annotations
 
 import json
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -19,7 +16,7 @@ from typing import Any
 import ckanapi
 import pytest
 
-from tests.support.processes import cli_env
+from tests.support.processes import live_server
 from yiwang.catalog import service
 from yiwang.catalog.schemas import ResourceCreate
 from yiwang.core import identity
@@ -80,12 +77,6 @@ class Site:
         return self.client()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _seed(db: Database) -> tuple[int, str, str]:
     """Add the two departments and their staff; return the environment department's id, the
     editor's token and the transport member's token."""
@@ -115,47 +106,13 @@ def _seed(db: Database) -> tuple[int, str, str]:
         return env.id, editor_token, member_token
 
 
-def _wait_until_up(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"yiwang serve did not come up:\n{log.read_text()}")
-
-
 @pytest.fixture
 def site(committed_database: Database, tmp_path: Path) -> Iterator[Site]:
     env_department_id, editor_token, outsider_token = _seed(committed_database)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        serve = [sys.executable, "-m", "yiwang", "serve", "--no-migrate"]
-        server = subprocess.Popen(
-            [*serve, "--host", "127.0.0.1", "--port", str(port)],
-            env=cli_env(committed_database, tmp_path / "var"),
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    with live_server(committed_database, tmp_path) as url:
         running = Site(url, committed_database, env_department_id, editor_token, outsider_token)
-        try:
-            _wait_until_up(server, url, log_path)
-            with running.clients:
-                yield running
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-    # Shown by pytest only when the test failed: what the server said.
-    sys.stderr.write(log_path.read_text())
+        with running.clients:
+            yield running
 
 
 def _create_air_package(site: Site, **changes: Any) -> dict[str, Any]:

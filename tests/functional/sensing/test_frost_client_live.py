@@ -6,12 +6,6 @@ send observations as data arrays."""
 from __future__ import annotations
 
 import datetime as dt
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +16,7 @@ import requests
 from frost_sta_client.model.ext.data_array_value import DataArrayValue
 
 from tests.factories.core import PASSWORD
-from tests.support.processes import cli_env
+from tests.support.processes import live_server
 from yiwang.core import identity
 from yiwang.core.db import Database
 from yiwang.core.policy import SYSTEM, Role
@@ -51,12 +45,6 @@ class Site:
         return fsc.SensorThingsService(f"{self.url}/sta/v1.1")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _seed(db: Database) -> str:
     with db.session() as session:
         env = identity.create_department(
@@ -74,44 +62,11 @@ def _seed(db: Database) -> str:
         return token
 
 
-def _wait_until_up(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"yiwang serve did not come up:\n{log.read_text()}")
-
-
 @pytest.fixture
 def site(committed_database: Database, tmp_path: Path) -> Iterator[Site]:
     token = _seed(committed_database)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        command = [sys.executable, "-m", "yiwang", "serve", "--no-migrate", "--no-worker"]
-        server = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
-            env=cli_env(committed_database, tmp_path / "var"),
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_up(server, url, log_path)
-            yield Site(url, "env_editor", token)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-    sys.stderr.write(log_path.read_text())
+    with live_server(committed_database, tmp_path, "--no-worker") as url:
+        yield Site(url, "env_editor", token)
 
 
 def _station(service: fsc.SensorThingsService, name: str, x: float) -> fsc.Datastream:

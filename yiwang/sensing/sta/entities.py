@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Table
 from yiwang.core.policy import Actor
 from yiwang.sensing import models as m
 from yiwang.sensing import service, times
+from yiwang.sensing.timeseries import open_or_own
 
 Row = Mapping[Any, Any]  # a row as a mapping (RowMapping or dict)
 
@@ -379,13 +380,6 @@ def related_to(nav: Nav, parent: Row, target: Table) -> list[ColumnElement[bool]
 # --- visibility ---------------------------------------------------------------------------------
 
 
-def _open_or_own(actor: Actor, is_open: Any, department_id: Any) -> ColumnElement[bool]:
-    # Says in SQL what yiwang.core.policy.can_see_sensing says for one row.
-    if actor.department_id is not None and actor.role is not None:
-        return sa.or_(is_open == sa.true(), department_id == actor.department_id)
-    return is_open == sa.true()  # type: ignore[no-any-return]
-
-
 def visibility(
     entity: EntityType, table: sa.FromClause, actor: Actor
 ) -> ColumnElement[bool] | None:
@@ -395,14 +389,14 @@ def visibility(
     if actor.is_sysadmin:
         return None
     if entity.name in ("Thing", "Datastream", "MultiDatastream"):
-        return _open_or_own(actor, table.c.is_open, table.c.department_id)
+        return open_or_own(actor, table.c.is_open, table.c.department_id)
     if entity.name == "Observation":
         streams = DATASTREAMS.alias("visible_stream")
         return (
             sa.exists()
             .where(
                 streams.c.id == table.c.stream_id,
-                _open_or_own(actor, streams.c.is_open, streams.c.department_id),
+                open_or_own(actor, streams.c.is_open, streams.c.department_id),
             )
             .correlate(table)
         )
@@ -412,7 +406,7 @@ def visibility(
             sa.exists()
             .where(
                 things.c.id == table.c.thing_id,
-                _open_or_own(actor, things.c.is_open, things.c.department_id),
+                open_or_own(actor, things.c.is_open, things.c.department_id),
             )
             .correlate(table)
         )
