@@ -1,0 +1,7 @@
+"""Console pages: admin."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
