@@ -51,11 +51,12 @@ def _env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _yiwang(database_url: str, var_dir: Path, *args: str) -> None:
+def _yiwang(database_url: str, var_dir: Path, *args: str, stdin: str | None = None) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "yiwang", *args],
         env=_env(database_url, var_dir),
         cwd=var_dir,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
@@ -73,6 +74,29 @@ def demo_database(workdir: Path) -> str:
     _yiwang(url, var_dir, "db", "upgrade")
     _yiwang(url, var_dir, "demo")
     return url
+
+
+PASSWORD = "browser-tests-Pa55word"  # a test account on a throwaway database
+
+
+def create_user(database_url: str, username: str, role: str, department: str | None = None) -> str:
+    """Create a user with ``yiwang user create`` (``department``: id, division code or Chinese
+    name) and the password :data:`PASSWORD`; return the username."""
+    var_dir = Path(database_url.removeprefix("sqlite:///")).parent / "var"
+    args = ["user", "create", username, "--role", role, "--password-stdin"]
+    if department is not None:
+        args += ["--department", department]
+    _yiwang(database_url, var_dir, *args, stdin=PASSWORD + "\n")
+    return username
+
+
+def sign_in(page: object, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form of the live server the page points at."""
+    page.goto("/login")  # type: ignore[attr-defined]
+    page.get_by_label("用户名").fill(username)  # type: ignore[attr-defined]
+    page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/account")  # type: ignore[attr-defined]
 
 
 @dataclass

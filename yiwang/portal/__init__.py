@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 def register(app: FastAPI) -> None:
     """Serve the vendored front-end assets (precompressed) and the portal's pages. Call it
     before the general ``/static`` mount and the core pages, which it takes precedence over."""
-    from yiwang.portal import assets, console, pages  # noqa: PLC0415
+    from yiwang.portal import assets, complaints, console, hall, pages  # noqa: PLC0415
 
     assets.mount(app)
     app.include_router(pages.router)
+    app.include_router(hall.router)
+    app.include_router(complaints.router)
     app.include_router(console.router)
 
 

@@ -1,6 +1,6 @@
-"""The portal's pages: home, the search across the network, the monitoring dashboard (and its
-panels for htmx to refresh), and the lists behind 办事服务 and 投诉建议. Handlers parse, call
-the services and render; they hold no SQL."""
+"""The portal's pages: home, the search across the network and the monitoring dashboard (and its
+panels for htmx to refresh). The service hall is in ``hall``, complaints in ``complaints``.
+Handlers parse, call the services and render; they hold no SQL."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from yiwang.cases import items
-from yiwang.cases.vocab import ItemKind
 from yiwang.catalog.packages import package_dict
 from yiwang.core.web.deps import CurrentActor, SessionDep, request_language
 from yiwang.core.web.templating import render_page
@@ -76,23 +74,3 @@ def dashboard(request: Request, session: SessionDep, _actor: CurrentActor) -> Re
 def dashboard_panels(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
     """The dashboard's panels alone, for htmx to swap in every minute."""
     return render_page(request, "portal/_panels.html", _dashboard_context(request, session))
-
-
-def _items_page(request: Request, session: SessionDep, kind: ItemKind, template: str) -> Response:
-    names = service.department_names(session, zh=_zh(request))
-    by_department: dict[str, list[object]] = {}
-    for item, version in items.list_items(session, kind=kind):
-        by_department.setdefault(names.get(item.department_id, ""), []).append(
-            {"item": item, "version": version}
-        )
-    return render_page(request, template, {"groups": sorted(by_department.items())})
-
-
-@router.get("/services", response_class=HTMLResponse)
-def services(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
-    return _items_page(request, session, ItemKind.SERVICE, "portal/services.html")
-
-
-@router.get("/complaints", response_class=HTMLResponse)
-def complaints(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
-    return _items_page(request, session, ItemKind.COMPLAINT_CATEGORY, "portal/complaints.html")
