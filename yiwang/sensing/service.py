@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from yiwang.sensing.models import (
     Datastream,
     FeatureOfInterest,
     Location,
+    Observation,
     ThingLocation,
 )
 from yiwang.sensing.times import format_instant, parse_instant, parse_time_value
@@ -766,6 +767,49 @@ def _update_streams(session: Session, stored: list[_Row]) -> None:
         ),
         params,
     )
+
+
+def refresh_stream_summary(session: Session, stream_id: int) -> None:
+    """Recompute a stream's latest observation and time ranges from its observations, after
+    one of them was changed or deleted (ingest keeps them up to date incrementally; a change
+    to the past can move the latest value or shrink a range, which only a recount sees)."""
+    latest = session.execute(
+        select(
+            Observation.id,
+            Observation.phenomenon_time,
+            Observation.result_number,
+            Observation.result_json,
+        )
+        .where(Observation.stream_id == stream_id)
+        .order_by(Observation.phenomenon_time.desc())
+        .limit(1)
+    ).first()
+    ranges = session.execute(
+        select(
+            func.min(Observation.phenomenon_time),
+            func.max(func.coalesce(Observation.phenomenon_time_end, Observation.phenomenon_time)),
+            func.min(Observation.result_time),
+            func.max(Observation.result_time),
+        ).where(Observation.stream_id == stream_id)
+    ).one()
+    stream = session.get(Datastream, stream_id)
+    if stream is None:
+        return
+    stream.phenomenon_time_start, stream.phenomenon_time_end = ranges[0], ranges[1]
+    stream.result_time_start, stream.result_time_end = ranges[2], ranges[3]
+    if latest is None:
+        stream.last_observation_id = None
+        stream.last_phenomenon_time = None
+        stream.last_result_number = None
+        stream.last_result = None
+    else:
+        stream.last_observation_id = latest.id
+        stream.last_phenomenon_time = latest.phenomenon_time
+        stream.last_result_number = latest.result_number
+        stream.last_result = (
+            latest.result_json if latest.result_json is not None else latest.result_number
+        )
+    session.flush()
 
 
 _UPDATE_STREAMS_POSTGRESQL = """

@@ -376,3 +376,45 @@ def test_reading_closed_data_is_audited_once_per_request(
     reads = session.scalars(select(AuditEntry).where(AuditEntry.action == "sensing.sta.read")).all()
     assert len(reads) == 1
     assert reads[0].object_id == str(thing["@iot.id"])
+
+
+def test_changing_or_deleting_an_observation_moves_the_latest_value_and_the_ranges(
+    app_client: TestClient, net: Network
+) -> None:
+    stream = _stream_of(app_client, _create_station(app_client, net))
+    auth = net.auth("env_editor")
+    ids = []
+    for hour, value in ((8, 30.0), (9, 40.0), (10, 50.0)):
+        created = app_client.post(
+            f"{STA}/Datastreams({stream})/Observations",
+            json={"phenomenonTime": f"2026-11-29T{hour:02d}:00:00+08:00", "result": value},
+            headers=auth,
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["@iot.id"])
+
+    def latest() -> tuple[Any, Any]:
+        item = app_client.get("/api/v1/sensing/latest", params={"datastream": str(stream)})
+        shown = app_client.get(f"{STA}/Datastreams({stream})").json()
+        return item.json()["items"][0]["result"], shown["phenomenonTime"]
+
+    assert latest() == (50.0, "2026-11-29T00:00:00.000Z/2026-11-29T02:00:00.000Z")
+    assert app_client.delete(f"{STA}/Observations({ids[2]})", headers=auth).status_code == 200
+    assert latest() == (40.0, "2026-11-29T00:00:00.000Z/2026-11-29T01:00:00.000Z")
+    corrected = app_client.patch(
+        f"{STA}/Observations({ids[1]})", json={"result": 41.5}, headers=auth
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert latest() == (41.5, "2026-11-29T00:00:00.000Z/2026-11-29T01:00:00.000Z")
+    moved = app_client.patch(
+        f"{STA}/Observations({ids[0]})",
+        json={"phenomenonTime": "2026-11-29T11:00:00+08:00"},
+        headers=auth,
+    )
+    assert moved.status_code == 200, moved.text
+    assert latest() == (30.0, "2026-11-29T01:00:00.000Z/2026-11-29T03:00:00.000Z")
+    for ident in ids[:2]:
+        assert app_client.delete(f"{STA}/Observations({ident})", headers=auth).status_code == 200
+    item = app_client.get("/api/v1/sensing/latest", params={"datastream": str(stream)}).json()
+    assert item["items"] == [] or item["items"][0]["result"] is None
+    assert app_client.get(f"{STA}/Datastreams({stream})").json().get("phenomenonTime") is None

@@ -436,6 +436,7 @@ def update(writer: Writer, target: Target, data: Any, *, replace: bool) -> int:
     entity, ident = target.entity, row["id"]
     if entity.name == "Observation":
         _update_observation(writer, row, data)
+        service.refresh_stream_summary(writer.session, row["stream_id"])
         writer.record("update", entity, ident)
         return int(ident)
     values = column_values(entity, data, partial=not replace)
@@ -646,6 +647,8 @@ def delete(writer: Writer, target: Target) -> None:
     row = _editable_row(writer, target)
     entity = target.entity
     writer.session.execute(sa.delete(entity.table).where(entity.table.c.id == row["id"]))
+    if entity.name == "Observation":
+        service.refresh_stream_summary(writer.session, row["stream_id"])
     writer.record("delete", entity, row["id"])
 
 
