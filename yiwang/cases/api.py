@@ -24,6 +24,7 @@ from yiwang.cases.schemas import (
     TaskDone,
     TransitionIn,
 )
+from yiwang.cases.vocab import LifeEvent, Theme
 from yiwang.core import jobs
 from yiwang.core.config import Settings
 from yiwang.core.errors import InvalidInput
@@ -67,11 +68,13 @@ def list_items(
     session: SessionDep,
     kind: str | None = None,
     department_id: int | None = None,
+    theme: Annotated[Theme | None, Query(description="办事主题")] = None,
+    life_event: Annotated[LifeEvent | None, Query(description="人生事件")] = None,
 ) -> list[dict[str, Any]]:
-    return [
-        views.item_dict(i, v)
-        for i, v in items.list_items(session, kind=kind, department_id=department_id)
-    ]
+    found = items.list_items(
+        session, kind=kind, department_id=department_id, theme=theme, life_event=life_event
+    )
+    return [views.item_dict(i, v) for i, v in found]
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, summary="Register a service item")

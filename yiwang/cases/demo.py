@@ -82,6 +82,19 @@ def _name(rng: random.Random) -> str:
     return rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
 
 
+_DELIVERY_WORDS = {"courier": "快递送达", "pickup": "窗口领取", "online": "网上送达"}
+
+
+def _description(demo: DemoItem) -> str:
+    """What the item's page says of how it is done: online, trips in person, the result."""
+    if demo.trips == 0:
+        how = "网上申请，全程网办，无需到现场"
+    else:
+        how = f"网上申请，办理过程中需到现场 {demo.trips} 次（窗口办理需 {demo.trips_offline} 次）"
+    result = "、".join(_DELIVERY_WORDS[d] for d in demo.delivery)
+    return f"{demo.name}：{how}；办理结果可{result}。"
+
+
 def _load_items(session: Session) -> dict[str, DemoItem]:
     staff: dict[str, Actor] = {}
     powers: dict[tuple[str, str], str] = {}
@@ -131,7 +144,9 @@ def _load_items(session: Session) -> dict[str, DemoItem]:
                         {"key": k, "name": n, "departments": list(d)} for k, n, d in demo.steps
                     ],
                     "delivery_methods": list(demo.delivery),
-                    "description": f"{demo.name}：网上申请，全程网办，结果可快递送达。",
+                    "description": _description(demo),
+                    "themes": list(demo.themes),
+                    "life_events": list(demo.life_events),
                 }
             ),
         )

@@ -39,6 +39,8 @@ class DemoItem:
     form: tuple[tuple[str, str, str, bool], ...] = (("purpose", "申请事项说明", "textarea", True),)
     delivery: tuple[str, ...] = ("courier", "pickup", "online")
     weight: int = 10  # how often the demo's applicants apply for it
+    themes: tuple[str, ...] = ()  # vocab.Theme values
+    life_events: tuple[str, ...] = ()  # vocab.LifeEvent values
 
 
 ITEMS: tuple[DemoItem, ...] = (
@@ -59,6 +61,8 @@ ITEMS: tuple[DemoItem, ...] = (
         ),
         delivery=("courier", "pickup", "online"),
         weight=40,
+        themes=("business", "employment"),
+        life_events=("starting_out", "setup"),
     ),
     DemoItem(
         "330106-SCJG-002",
@@ -70,6 +74,8 @@ ITEMS: tuple[DemoItem, ...] = (
         1,
         materials=(M_FORM, M_LICENSE, ("resolution", "变更决议或决定", _DOC, True, True)),
         weight=20,
+        themes=("business",),
+        life_events=("change",),
     ),
     DemoItem(
         "330400-SCJG-003",
@@ -81,6 +87,8 @@ ITEMS: tuple[DemoItem, ...] = (
         1,
         materials=(M_FORM, M_LICENSE, ("liquidation", "清算报告", _DOC, True, True)),
         weight=8,
+        themes=("business",),
+        life_events=("closure",),
     ),
     DemoItem(
         "331000-SCJG-004",
@@ -93,6 +101,8 @@ ITEMS: tuple[DemoItem, ...] = (
         applicants=("citizen",),
         materials=(M_FORM, M_ID, M_PREMISES),
         weight=25,
+        themes=("business", "employment"),
+        life_events=("starting_out", "employment"),
     ),
     DemoItem(
         "330100-SCJG-005",
@@ -111,6 +121,8 @@ ITEMS: tuple[DemoItem, ...] = (
             ("area", "经营面积（平方米）", "number", True),
         ),
         weight=35,
+        themes=("operating_licence",),
+        life_events=("permits", "starting_out"),
     ),
     DemoItem(
         "330000-SCJG-006",
@@ -123,6 +135,8 @@ ITEMS: tuple[DemoItem, ...] = (
         trips_offline=2,
         materials=(M_FORM, M_LICENSE, ("inspection", "监督检验证明", ["pdf", "ofd"], True, False)),
         weight=12,
+        themes=("operating_licence",),
+        life_events=("operations",),
     ),
     DemoItem(
         "330000-SCJG-007",
@@ -137,6 +151,8 @@ ITEMS: tuple[DemoItem, ...] = (
         materials=(M_FORM, M_LICENSE, M_REPORT, M_RULES),
         steps=(("check", "材料审查", ()), ("site", "实地核查", ("zjmarket",))),
         weight=4,
+        themes=("operating_licence",),
+        life_events=("permits",),
     ),
     DemoItem(
         "330100-SCJG-008",
@@ -152,6 +168,8 @@ ITEMS: tuple[DemoItem, ...] = (
         materials=(M_FORM, M_ID, M_PREMISES, M_LAYOUT),
         steps=(("register", "营业执照与食品经营许可联合审查", ("hzmarket", "xhmarket")),),
         weight=15,
+        themes=("business", "operating_licence", "employment"),
+        life_events=("starting_out", "setup", "permits"),
     ),
     DemoItem(
         "330000-STHJ-001",
@@ -166,6 +184,8 @@ ITEMS: tuple[DemoItem, ...] = (
         materials=(M_FORM, M_LICENSE, M_REPORT, ("opinion", "公众参与说明", _DOC, True, False)),
         steps=(("review", "技术评估", ()), ("joint", "联合审查", ("zjenv", "zjwater"))),
         weight=5,
+        themes=("environment", "construction"),
+        life_events=("projects",),
     ),
     DemoItem(
         "330300-STHJ-002",
@@ -178,6 +198,8 @@ ITEMS: tuple[DemoItem, ...] = (
         trips_offline=2,
         materials=(M_FORM, M_LICENSE, M_REPORT),
         weight=10,
+        themes=("environment", "construction"),
+        life_events=("projects",),
     ),
     DemoItem(
         "331100-STHJ-003",
@@ -190,6 +212,8 @@ ITEMS: tuple[DemoItem, ...] = (
         trips_offline=2,
         materials=(M_FORM, M_LICENSE, M_REPORT),
         weight=10,
+        themes=("environment", "operating_licence"),
+        life_events=("permits", "operations"),
     ),
     DemoItem(
         "330000-STHJ-004",
@@ -203,6 +227,8 @@ ITEMS: tuple[DemoItem, ...] = (
         trips_offline=3,
         materials=(M_FORM, M_LICENSE, M_REPORT, M_RULES),
         weight=3,
+        themes=("environment", "operating_licence"),
+        life_events=("permits",),
     ),
     DemoItem(
         "330600-JTYS-001",
@@ -214,6 +240,8 @@ ITEMS: tuple[DemoItem, ...] = (
         5,
         materials=(M_FORM, M_LICENSE, ("vehicles", "车辆情况说明", _DOC, True, False)),
         weight=15,
+        themes=("transport", "operating_licence"),
+        life_events=("permits",),
     ),
     DemoItem(
         "330000-JTYS-002",
@@ -226,6 +254,8 @@ ITEMS: tuple[DemoItem, ...] = (
         trips_offline=3,
         materials=(M_FORM, M_LICENSE, M_RULES),
         weight=4,
+        themes=("transport", "operating_licence"),
+        life_events=("permits",),
     ),
     DemoItem(
         "330000-JTYS-003",
@@ -237,6 +267,8 @@ ITEMS: tuple[DemoItem, ...] = (
         2,
         materials=(M_FORM, ("route", "运输方案及路线", _DOC, True, False)),
         weight=12,
+        themes=("transport",),
+        life_events=("operations",),
     ),
     DemoItem(
         "330600-JTYS-004",
@@ -252,6 +284,8 @@ ITEMS: tuple[DemoItem, ...] = (
         materials=(M_FORM, M_ID, M_PHOTO, M_CERT),
         fees=(("考试费", 0.0, "浙价费〔2019〕实行免费"),),
         weight=10,
+        themes=("transport", "qualification"),
+        life_events=("employment",),
     ),
     DemoItem(
         "330000-WHLY-001",
@@ -268,6 +302,8 @@ ITEMS: tuple[DemoItem, ...] = (
             ("deposit", "质量保证金存缴证明", _PDF_IMG, True, False),
         ),
         weight=5,
+        themes=("culture_tourism", "operating_licence"),
+        life_events=("setup", "permits"),
     ),
     DemoItem(
         "330500-WHLY-002",
@@ -280,6 +316,8 @@ ITEMS: tuple[DemoItem, ...] = (
         applicants=("citizen",),
         materials=(M_ID, M_PHOTO, M_CERT),
         weight=10,
+        themes=("culture_tourism", "qualification"),
+        life_events=("employment",),
     ),
     DemoItem(
         "330500-WHLY-003",
@@ -291,6 +329,8 @@ ITEMS: tuple[DemoItem, ...] = (
         5,
         materials=(M_FORM, M_LICENSE, ("programme", "演出节目内容材料", _DOC, True, False)),
         weight=8,
+        themes=("culture_tourism", "operating_licence"),
+        life_events=("operations",),
     ),
     DemoItem(
         "330500-WHLY-004",
@@ -304,6 +344,8 @@ ITEMS: tuple[DemoItem, ...] = (
         trips_offline=3,
         materials=(M_FORM, M_LICENSE, M_PREMISES),
         weight=4,
+        themes=("culture_tourism", "operating_licence"),
+        life_events=("permits",),
     ),
     DemoItem(
         "330800-SL-001",
@@ -321,6 +363,8 @@ ITEMS: tuple[DemoItem, ...] = (
         ),
         fees=(("水资源费", 0.0, "按实际取水量另行征收"),),
         weight=6,
+        themes=("agriculture", "environment"),
+        life_events=("projects", "operations"),
     ),
     DemoItem(
         "330000-SL-002",
@@ -333,6 +377,8 @@ ITEMS: tuple[DemoItem, ...] = (
         trips_offline=3,
         materials=(M_FORM, M_LICENSE, M_REPORT),
         weight=4,
+        themes=("agriculture", "construction"),
+        life_events=("projects",),
     ),
     DemoItem(
         "330800-SL-003",
@@ -344,6 +390,8 @@ ITEMS: tuple[DemoItem, ...] = (
         10,
         materials=(M_FORM, M_LICENSE, M_REPORT),
         weight=6,
+        themes=("agriculture", "environment", "construction"),
+        life_events=("projects",),
     ),
     DemoItem(
         "330700-WJ-001",
@@ -360,6 +408,8 @@ ITEMS: tuple[DemoItem, ...] = (
         form=(("child_name", "新生儿姓名", "text", True), ("birth_date", "出生日期", "date", True)),
         delivery=("courier", "pickup"),
         weight=30,
+        themes=("marriage_birth", "health", "household"),
+        life_events=("birth", "childbirth"),
     ),
     DemoItem(
         "330700-WJ-002",
@@ -374,6 +424,8 @@ ITEMS: tuple[DemoItem, ...] = (
         materials=(M_FORM, M_LICENSE, M_PREMISES, M_RULES),
         steps=(("check", "材料审查", ()), ("site", "现场审核", ("jhhealth",))),
         weight=4,
+        themes=("health", "operating_licence"),
+        life_events=("setup", "permits"),
     ),
     DemoItem(
         "330700-WJ-003",
@@ -385,6 +437,8 @@ ITEMS: tuple[DemoItem, ...] = (
         5,
         materials=(M_FORM, M_LICENSE, M_LAYOUT),
         weight=12,
+        themes=("health", "operating_licence"),
+        life_events=("permits",),
     ),
     DemoItem(
         "330000-WJ-004",
@@ -397,6 +451,8 @@ ITEMS: tuple[DemoItem, ...] = (
         applicants=("citizen",),
         materials=(M_ID, M_PHOTO, M_CERT, ("health", "健康证明", _PDF_IMG, True, False)),
         weight=10,
+        themes=("health", "qualification"),
+        life_events=("employment",),
     ),
     DemoItem(
         "330700-WJ-005",
@@ -410,6 +466,8 @@ ITEMS: tuple[DemoItem, ...] = (
         materials=(M_ID,),
         delivery=("online",),
         weight=20,
+        themes=("marriage_birth", "health"),
+        life_events=("marriage", "childbirth"),
     ),
     DemoItem(
         "330000-NY-001",
@@ -421,6 +479,8 @@ ITEMS: tuple[DemoItem, ...] = (
         10,
         materials=(M_FORM, M_LICENSE, M_PREMISES, M_RULES),
         weight=5,
+        themes=("agriculture", "operating_licence"),
+        life_events=("permits",),
     ),
     DemoItem(
         "330000-NY-002",
@@ -432,6 +492,8 @@ ITEMS: tuple[DemoItem, ...] = (
         15,
         materials=(M_FORM, M_LICENSE, M_PREMISES),
         weight=3,
+        themes=("agriculture", "operating_licence"),
+        life_events=("permits",),
     ),
     DemoItem(
         "330900-HY-001",
@@ -444,6 +506,8 @@ ITEMS: tuple[DemoItem, ...] = (
         applicants=("citizen", "enterprise"),
         materials=(M_FORM, M_ID, ("vessel", "渔业船舶证书", _PDF_IMG, True, False)),
         weight=8,
+        themes=("agriculture", "operating_licence"),
+        life_events=("employment", "permits"),
     ),
     DemoItem(
         "330900-HY-002",
@@ -455,6 +519,8 @@ ITEMS: tuple[DemoItem, ...] = (
         10,
         materials=(M_FORM, M_LICENSE, M_PREMISES),
         weight=3,
+        themes=("agriculture", "operating_licence"),
+        life_events=("permits",),
     ),
     DemoItem(
         "330100-SJ-001",
@@ -470,6 +536,8 @@ ITEMS: tuple[DemoItem, ...] = (
         materials=(M_ID, M_PHOTO, ("residence", "居住证明", _PDF_IMG, True, False)),
         delivery=("courier", "pickup"),
         weight=30,
+        themes=("household", "social_security", "education"),
+        life_events=("relocation", "schooling", "employment"),
     ),
     DemoItem(
         "330100-SJ-002",
@@ -488,6 +556,8 @@ ITEMS: tuple[DemoItem, ...] = (
             ("contract", "施工合同", _DOC, True, False),
         ),
         weight=10,
+        themes=("construction",),
+        life_events=("projects",),
     ),
     DemoItem(
         "330200-SJ-003",
@@ -501,6 +571,8 @@ ITEMS: tuple[DemoItem, ...] = (
         materials=(M_FORM, ("plan", "数据利用方案", _DOC, True, False)),
         delivery=("online",),
         weight=5,
+        themes=("education",),
+        life_events=("operations",),
     ),
 )
 

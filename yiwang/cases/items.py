@@ -230,9 +230,12 @@ def list_items(
     *,
     kind: str | None = None,
     department_id: int | None = None,
+    theme: str | None = None,
+    life_event: str | None = None,
     active_only: bool = True,
 ) -> list[tuple[ServiceItem, ItemVersion]]:
-    """Items with their current versions, by code."""
+    """Items with their current versions, by code; with ``theme`` or ``life_event``, those
+    whose current version lists it."""
     query = (
         select(ServiceItem, ItemVersion)
         .join(ItemVersion, ItemVersion.id == ServiceItem.current_version_id)
@@ -244,7 +247,14 @@ def list_items(
         query = query.where(ServiceItem.department_id == department_id)
     if active_only:
         query = query.where(ServiceItem.state == "active")
-    return [(row[0], row[1]) for row in session.execute(query)]
+    rows = [(row[0], row[1]) for row in session.execute(query)]
+    # Items are a few hundred at most: matching a JSON list here reads the same on SQLite
+    # and PostgreSQL, where a containment test would not.
+    if theme is not None:
+        rows = [(i, v) for i, v in rows if theme in (v.themes or [])]
+    if life_event is not None:
+        rows = [(i, v) for i, v in rows if life_event in (v.life_events or [])]
+    return rows
 
 
 def last_modified(session: Session, *, kind: str) -> dt.datetime | None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -107,6 +108,12 @@ class ItemVersion(Base):
     )
     delivery_methods: Mapped[list[str]] = mapped_column(JSONType)
     max_material_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    themes: Mapped[list[str]] = mapped_column(
+        JSONType, server_default=text("'[]'"), comment="办事主题 (vocab.Theme)"
+    )
+    life_events: Mapped[list[str]] = mapped_column(
+        JSONType, server_default=text("'[]'"), comment="人生事件 (vocab.LifeEvent)"
+    )
     created_at: Mapped[CreatedAt]
     created_by_id: Mapped[int | None] = mapped_column(Integer)
 

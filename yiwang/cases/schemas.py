@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from yiwang.cases.vocab import ApplicantType, ItemKind, PowerCategory
+from yiwang.cases.vocab import ApplicantType, ItemKind, LifeEvent, PowerCategory, Theme
 
 FileType = Literal["pdf", "jpeg", "png", "ofd", "docx", "xlsx", "zip"]  # vocab.FILE_TYPES
 
@@ -91,6 +91,16 @@ class ItemVersionSpec(BaseModel):
     routing: dict[str, str] = Field(default_factory=dict)
     delivery_methods: list[DeliveryMethod] = Field(default_factory=_default_delivery)
     max_material_bytes: int | None = Field(default=None, ge=1)
+    themes: list[Theme] = Field(
+        default_factory=list,
+        max_length=len(Theme),
+        description="办事主题 the service hall lists the item under",
+    )
+    life_events: list[LifeEvent] = Field(
+        default_factory=list,
+        max_length=len(LifeEvent),
+        description="人生事件 (citizens) and enterprise life events the item belongs to",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ItemVersionSpec:
@@ -100,6 +110,8 @@ class ItemVersionSpec(BaseModel):
             ("materials", [m.key for m in self.materials]),
             ("form_fields", [f.key for f in self.form_fields]),
             ("steps", [s.key for s in self.steps]),
+            ("themes", list(self.themes)),
+            ("life_events", list(self.life_events)),
         ):
             if len(keys) != len(set(keys)):
                 raise ValueError(f"{name} keys repeat")

@@ -69,6 +69,8 @@ def item_dict(item: ServiceItem, version: ItemVersion) -> dict[str, Any]:
         "routing": version.routing,
         "delivery_methods": version.delivery_methods,
         "max_material_bytes": version.max_material_bytes,
+        "themes": version.themes,
+        "life_events": version.life_events,
     }
 
 

@@ -58,6 +58,86 @@ class ApplicantType(StrEnum):
     ENTERPRISE = "enterprise"  # unified social credit code (GB 32100)
 
 
+class Theme(StrEnum):
+    """办事主题: what a service item is about, as the service hall groups items."""
+
+    SOCIAL_SECURITY = "social_security"
+    HOUSEHOLD = "household"
+    MARRIAGE_BIRTH = "marriage_birth"
+    EDUCATION = "education"
+    EMPLOYMENT = "employment"
+    QUALIFICATION = "qualification"
+    HEALTH = "health"
+    TRANSPORT = "transport"
+    BUSINESS = "business"
+    OPERATING_LICENCE = "operating_licence"
+    ENVIRONMENT = "environment"
+    CULTURE_TOURISM = "culture_tourism"
+    CONSTRUCTION = "construction"
+    AGRICULTURE = "agriculture"
+
+
+THEME_LABELS: dict[Theme, tuple[str, str]] = {
+    Theme.SOCIAL_SECURITY: ("社会保障", "Social security"),
+    Theme.HOUSEHOLD: ("户籍办理", "Household registration and residence"),
+    Theme.MARRIAGE_BIRTH: ("婚育收养", "Marriage, births and adoption"),
+    Theme.EDUCATION: ("教育科研", "Education and research"),
+    Theme.EMPLOYMENT: ("就业创业", "Jobs and starting out"),
+    Theme.QUALIFICATION: ("职业资格", "Professional qualifications"),
+    Theme.HEALTH: ("医疗卫生", "Health care"),
+    Theme.TRANSPORT: ("交通出行", "Transport"),
+    Theme.BUSINESS: ("设立变更", "Setting up and changing a business"),
+    Theme.OPERATING_LICENCE: ("准营准办", "Operating licences"),
+    Theme.ENVIRONMENT: ("生态环境", "Ecology and environment"),
+    Theme.CULTURE_TOURISM: ("文化旅游", "Culture and tourism"),
+    Theme.CONSTRUCTION: ("规划建设", "Planning and construction"),
+    Theme.AGRICULTURE: ("农林水利", "Farming, forestry, fisheries and water"),
+}
+
+
+class LifeEvent(StrEnum):
+    """人生事件 of a citizen and 生命周期 events of an enterprise: the moments of life for which
+    people look for services, as the service hall groups items."""
+
+    BIRTH = "birth"
+    SCHOOLING = "schooling"
+    EMPLOYMENT = "employment"
+    STARTING_OUT = "starting_out"
+    MARRIAGE = "marriage"
+    CHILDBIRTH = "childbirth"
+    HOME = "home"
+    RELOCATION = "relocation"
+    RETIREMENT = "retirement"
+    DEATH = "death"
+    SETUP = "setup"
+    PERMITS = "permits"
+    PROJECTS = "projects"
+    OPERATIONS = "operations"
+    CHANGE = "change"
+    CLOSURE = "closure"
+
+
+# Each life event: (Chinese, English, whose life it is).
+LIFE_EVENT_LABELS: dict[LifeEvent, tuple[str, str, ApplicantType]] = {
+    LifeEvent.BIRTH: ("出生", "Birth", ApplicantType.CITIZEN),
+    LifeEvent.SCHOOLING: ("上学", "Going to school", ApplicantType.CITIZEN),
+    LifeEvent.EMPLOYMENT: ("就业", "Working", ApplicantType.CITIZEN),
+    LifeEvent.STARTING_OUT: ("创业", "Starting a business", ApplicantType.CITIZEN),
+    LifeEvent.MARRIAGE: ("结婚", "Marriage", ApplicantType.CITIZEN),
+    LifeEvent.CHILDBIRTH: ("生育", "Having a child", ApplicantType.CITIZEN),
+    LifeEvent.HOME: ("购房", "Buying a home", ApplicantType.CITIZEN),
+    LifeEvent.RELOCATION: ("迁居", "Moving to a new city", ApplicantType.CITIZEN),
+    LifeEvent.RETIREMENT: ("退休", "Retirement", ApplicantType.CITIZEN),
+    LifeEvent.DEATH: ("身后", "After a death", ApplicantType.CITIZEN),
+    LifeEvent.SETUP: ("开办企业", "Opening a business", ApplicantType.ENTERPRISE),
+    LifeEvent.PERMITS: ("经营许可", "Operating permits", ApplicantType.ENTERPRISE),
+    LifeEvent.PROJECTS: ("投资建设", "Building projects", ApplicantType.ENTERPRISE),
+    LifeEvent.OPERATIONS: ("生产经营", "Running the business", ApplicantType.ENTERPRISE),
+    LifeEvent.CHANGE: ("变更", "Changes", ApplicantType.ENTERPRISE),
+    LifeEvent.CLOSURE: ("注销", "Closing down", ApplicantType.ENTERPRISE),
+}
+
+
 class State(StrEnum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"

@@ -1,8 +1,784 @@
 """The service hall (办事服务): items by department, theme and life event, an item's page,
-applying online, tracking a case by its number and query code, and rating it."""
+applying online with a form generated from the item, tracking a case by its number and query
+code, and rating it once it has ended.
+
+Handlers call the cases engine's public services, the same ones its JSON API calls: the query
+code travels only in POST bodies, never in a URL."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from yiwang.cases import items, service, views, workflow
+from yiwang.cases.materials import TYPE_LABELS, Upload
+from yiwang.cases.messages import ACTION_LABELS
+from yiwang.cases.models import ItemVersion, ServiceItem
+from yiwang.cases.schemas import ApplicationCreate, RatingIn
+from yiwang.cases.vocab import (
+    CST,
+    FINAL_STATES,
+    LIFE_EVENT_LABELS,
+    STATE_LABELS,
+    THEME_LABELS,
+    ApplicantType,
+    ItemKind,
+    State,
+)
+from yiwang.core import identity
+from yiwang.core.config import Settings
+from yiwang.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.identity import Department
+from yiwang.core.policy import ANONYMOUS, Actor
+from yiwang.core.web.csrf import check_csrf
+from yiwang.core.web.deps import (
+    CurrentActor,
+    SessionDep,
+    SettingsDep,
+    register_read_only,
+    request_language,
+)
+from yiwang.core.web.errors import validation_details
+from yiwang.core.web.templating import render_page
 
 router = APIRouter(include_in_schema=False)
+
+BROWSE = ("department", "theme", "life_event")
+APPLICANT_LABELS = {
+    ApplicantType.CITIZEN: ("个人", "Citizens"),
+    ApplicantType.ENTERPRISE: ("法人", "Enterprises and organisations"),
+}
+ID_LABELS = {
+    ApplicantType.CITIZEN: ("身份证号", "Resident ID number"),
+    ApplicantType.ENTERPRISE: ("统一社会信用代码", "Unified social credit code"),
+}
+NAME_LABELS = {
+    ApplicantType.CITIZEN: ("姓名", "Name"),
+    ApplicantType.ENTERPRISE: ("单位名称", "Name of the organisation"),
+}
+DELIVERY_LABELS = {
+    "courier": ("快递送达", "By courier"),
+    "pickup": ("窗口领取", "Pick up at the counter"),
+    "online": ("网上送达（电子证照）", "Online (electronic licence)"),
+}
+DECISION_LABELS = {
+    "approved": ("准予许可", "Approved"),
+    "denied": ("不予许可", "Denied"),
+    "resolved": ("已办理", "Resolved"),
+    "unsubstantiated": ("经核查不属实", "Not substantiated"),
+}
+PARTY_LABELS = {
+    "applicant": ("申请人", "Applicant"),
+    "responsible": ("承办部门", "Responsible department"),
+    "step": ("协办部门", "Reviewing department"),
+    "sysadmin": ("系统管理员", "System administrator"),
+    "system": ("系统", "System"),
+}
+ACTION_NAMES_EN = {
+    "submit": "Submitted",
+    "accept": "Accepted",
+    "reject": "Not accepted",
+    "start_review": "Review started",
+    "request_supplement": "Supplement requested",
+    "supplement": "Supplemented",
+    "review": "Review opinion",
+    "decide": "Decision",
+    "deliver": "Delivered",
+    "close": "Closed",
+    "withdraw": "Withdrawn",
+}
+SCORE_LABELS = (
+    (1, "非常不满意", "Very poor"),
+    (2, "不满意", "Poor"),
+    (3, "基本满意", "Fair"),
+    (4, "满意", "Good"),
+    (5, "非常满意", "Very good"),
+)
+# What a file input accepts, by the engine's file types (extensions and media types).
+ACCEPT = {
+    "pdf": ".pdf,application/pdf",
+    "jpeg": ".jpg,.jpeg,image/jpeg",
+    "png": ".png,image/png",
+    "ofd": ".ofd",
+    "docx": ".docx",
+    "xlsx": ".xlsx",
+    "zip": ".zip",
+}
+DEFAULT_TYPES = ("pdf", "jpeg", "png", "ofd")
+_NUMBER_MAX = 64  # longer than any case number
+_CODE_MAX = 32
+
+
+def _zh(request: Request) -> bool:
+    return request_language(request).startswith("zh")
+
+
+def _reads_only(request: Request) -> bool:
+    """Looking a case up by its number and code is a POST (the code stays out of URLs) that
+    only reads."""
+    return request.method == "POST" and request.url.path == "/track"
+
+
+register_read_only(_reads_only)
+
+
+# --- the hall ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HallItem:
+    """One service item as the hall lists it."""
+
+    code: str
+    name: str
+    name_en: str | None
+    department: str
+    promised_limit_days: int
+    trips: int
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    anchor: str
+    title: str
+    items: list[HallItem]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """Groups under one heading (the life events of citizens, those of enterprises)."""
+
+    title: str | None
+    groups: list[Group]
+
+
+def _departments(session: Session) -> dict[int, Department]:
+    """The departments on the network, in division order."""
+    found, _ = identity.list_departments(session, actor=ANONYMOUS, limit=10_000)
+    return {d.id: d for d in found}
+
+
+def _department_name(department: Department | None, zh: bool) -> str:
+    if department is None:
+        return ""
+    return department.name_zh if zh else (department.name_en or department.name_zh)
+
+
+def _hall_item(item: ServiceItem, version: ItemVersion, department: str) -> HallItem:
+    return HallItem(
+        code=item.code,
+        name=version.name,
+        name_en=version.name_en,
+        department=department,
+        promised_limit_days=version.promised_limit_days,
+        trips=version.trips,
+    )
+
+
+def hall_sections(
+    session: Session, *, by: str, applicant: str | None, zh: bool
+) -> tuple[list[Section], int]:
+    """The service items grouped for browsing ``by`` department, theme or life event, only
+    those open to ``applicant`` (a type) when given; and how many items that is. A group with
+    no item is left out; an item belongs to as many themes and life events as it lists."""
+    departments = _departments(session)
+    rows = [
+        (item, version)
+        for item, version in items.list_items(session, kind=ItemKind.SERVICE)
+        if applicant is None or applicant in version.applicant_types
+    ]
+    listed = {
+        item.code: _hall_item(
+            item, version, _department_name(departments.get(item.department_id), zh)
+        )
+        for item, version in rows
+    }
+    if by == "theme":
+        groups = [
+            Group(
+                f"theme-{theme.value}",
+                labels[0] if zh else labels[1],
+                [listed[i.code] for i, v in rows if theme in v.themes],
+            )
+            for theme, labels in THEME_LABELS.items()
+        ]
+        return [Section(None, [g for g in groups if g.items])], len(rows)
+    if by == "life_event":
+        sections = []
+        for audience, (title_zh, title_en) in (
+            (ApplicantType.CITIZEN, ("个人办事 · 人生事件", "Citizens: life events")),
+            (ApplicantType.ENTERPRISE, ("法人办事 · 企业生命周期", "Enterprises: life cycle")),
+        ):
+            if applicant is not None and applicant != audience:
+                continue
+            groups = [
+                Group(
+                    f"event-{event.value}",
+                    labels[0] if zh else labels[1],
+                    [listed[i.code] for i, v in rows if event in v.life_events],
+                )
+                for event, labels in LIFE_EVENT_LABELS.items()
+                if labels[2] == audience
+            ]
+            sections.append(Section(title_zh if zh else title_en, [g for g in groups if g.items]))
+        return sections, len(rows)
+    by_department: dict[int, list[HallItem]] = {}
+    for item, _version in rows:
+        by_department.setdefault(item.department_id, []).append(listed[item.code])
+    order = [d for d in departments if d in by_department]
+    order += sorted(set(by_department) - set(order))
+    groups = [
+        Group(
+            f"department-{department_id}",
+            _department_name(departments.get(department_id), zh) or ("其他" if zh else "Other"),
+            by_department[department_id],
+        )
+        for department_id in order
+    ]
+    return [Section(None, groups)], len(rows)
+
+
+@router.get("/services", response_class=HTMLResponse)
+def hall(
+    request: Request,
+    session: SessionDep,
+    _actor: CurrentActor,
+    by: str = "department",
+    applicant: str = "",
+) -> Response:
+    by = by if by in BROWSE else "department"
+    chosen = applicant if applicant in {t.value for t in ApplicantType} else None
+    zh = _zh(request)
+    sections, count = hall_sections(session, by=by, applicant=chosen, zh=zh)
+    return render_page(
+        request,
+        "portal/hall/index.html",
+        {
+            "by": by,
+            "applicant": chosen or "",
+            "sections": sections,
+            "count": count,
+            "applicant_labels": APPLICANT_LABELS,
+        },
+    )
+
+
+# --- an item -------------------------------------------------------------------------------------
+
+
+def _size(n: int) -> str:
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.3g} MB"
+    if n >= 1 << 10:
+        return f"{n / (1 << 10):.3g} KB"
+    return f"{n} B"
+
+
+def _active_service(session: Session, code: str) -> tuple[ServiceItem, ItemVersion] | None:
+    """The service item with this code and its current version, or None if there is no such
+    item citizens can apply for (unknown, retired, or a complaint category)."""
+    try:
+        item = items.get_item(session, code=code)
+    except NotFound:
+        return None
+    if item.kind != ItemKind.SERVICE or item.state != "active":
+        return None
+    return item, items.current_version(session, item)
+
+
+def _item_context(
+    session: Session, item: ServiceItem, version: ItemVersion, settings: Settings, zh: bool
+) -> dict[str, Any]:
+    """What the item's page and its application form show, as plain values (so that they can
+    still be shown after the request's transaction was rolled back)."""
+    departments = _departments(session)
+    data = views.item_dict(item, version)
+    site_limit = settings.max_upload_bytes
+    materials = []
+    for spec in version.materials:
+        types = list(spec.get("types") or DEFAULT_TYPES)
+        limit = min(n for n in (site_limit, version.max_material_bytes, spec.get("max_bytes")) if n)
+        materials.append(
+            {
+                "key": spec["key"],
+                "name": spec["name"],
+                "mandatory": bool(spec.get("mandatory", True)),
+                "original": bool(spec.get("original", False)),
+                "types": "、".join(TYPE_LABELS.get(t, t) for t in types),
+                "accept": ",".join(ACCEPT[t] for t in types if t in ACCEPT),
+                "limit": _size(int(limit)),
+            }
+        )
+    slugs = {d.slug: d for d in departments.values()}
+    responsible = _department_name(departments.get(item.department_id), zh)
+    steps = [
+        {
+            "name": step["name"],
+            "departments": [
+                _department_name(slugs.get(slug), zh) or slug for slug in step["departments"]
+            ]
+            or [responsible],
+        }
+        for step in version.steps
+    ]
+    return {
+        "item": data,
+        "department": responsible,
+        "materials": materials,
+        "steps": steps,
+        "fees": version.fees,
+        "themes": [(t, THEME_LABELS[t]) for t in THEME_LABELS if t in version.themes],
+        "life_events": [
+            (e, LIFE_EVENT_LABELS[e]) for e in LIFE_EVENT_LABELS if e in version.life_events
+        ],
+        "applicant_labels": APPLICANT_LABELS,
+        "delivery_labels": DELIVERY_LABELS,
+        "id_labels": ID_LABELS,
+        "name_labels": NAME_LABELS,
+    }
+
+
+def _missing(request: Request, code: str) -> Response:
+    return render_page(request, "portal/hall/missing.html", {"code": code}, status_code=404)
+
+
+@router.get("/services/{code}", response_class=HTMLResponse)
+def item_page(
+    code: str, request: Request, session: SessionDep, _actor: CurrentActor, settings: SettingsDep
+) -> Response:
+    found = _active_service(session, code)
+    if found is None:
+        return _missing(request, code)
+    context = _item_context(session, *found, settings, _zh(request))
+    return render_page(request, "portal/hall/item.html", context)
+
+
+# --- applying ------------------------------------------------------------------------------------
+
+
+def _blank_values(version: ItemVersion) -> dict[str, Any]:
+    return {
+        "applicant_type": version.applicant_types[0] if version.applicant_types else "",
+        "applicant_name": "",
+        "applicant_id_number": "",
+        "applicant_phone": "",
+        "applicant_email": "",
+        "delivery_method": version.delivery_methods[0] if version.delivery_methods else "",
+        "fields": {},
+        "idempotency_key": secrets.token_urlsafe(18),
+    }
+
+
+@router.get("/services/{code}/apply", response_class=HTMLResponse)
+def apply_form(
+    code: str, request: Request, session: SessionDep, _actor: CurrentActor, settings: SettingsDep
+) -> Response:
+    found = _active_service(session, code)
+    if found is None:
+        return _missing(request, code)
+    context = _item_context(session, *found, settings, _zh(request))
+    context |= {"values": _blank_values(found[1]), "error": None, "error_target": None}
+    return render_page(request, "portal/hall/apply.html", context)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _submitted_values(form: FormData, version: ItemVersion) -> dict[str, Any]:
+    """What the applicant typed, to fill the form in again if it is refused."""
+    fields: dict[str, Any] = {}
+    for spec in version.form_fields:
+        raw = form.get(f"field_{spec['key']}")
+        fields[spec["key"]] = raw if isinstance(raw, str) else ""
+    return {
+        "applicant_type": _text(form, "applicant_type"),
+        "applicant_name": _text(form, "applicant_name"),
+        "applicant_id_number": _text(form, "applicant_id_number"),
+        "applicant_phone": _text(form, "applicant_phone"),
+        "applicant_email": _text(form, "applicant_email"),
+        "delivery_method": _text(form, "delivery_method"),
+        "fields": fields,
+        "idempotency_key": _text(form, "idempotency_key")[:200],
+    }
+
+
+def _form_values(version: ItemVersion, fields: Mapping[str, str]) -> dict[str, Any]:
+    """The item's form as the engine takes it. A checkbox left unticked answers "no"; a
+    required yes/no question is asked with two radio buttons, so unanswered stays missing."""
+    values: dict[str, Any] = {}
+    for spec in version.form_fields:
+        raw = fields.get(spec["key"], "")
+        if spec.get("type") == "boolean" and not spec.get("required"):
+            values[spec["key"]] = raw == "true"
+        elif raw.strip():
+            values[spec["key"]] = raw
+    return values
+
+
+def _application(code: str, version: ItemVersion, values: Mapping[str, Any]) -> ApplicationCreate:
+    return ApplicationCreate.model_validate(
+        {
+            "item_code": code,
+            "applicant": {
+                "type": values["applicant_type"],
+                "name": values["applicant_name"],
+                "id_number": values["applicant_id_number"],
+                "phone": values["applicant_phone"] or None,
+                "email": values["applicant_email"] or None,
+            },
+            "form": _form_values(version, values["fields"]),
+            "delivery_method": values["delivery_method"] or None,
+        }
+    )
+
+
+def _uploads(form: FormData, version: ItemVersion) -> list[Upload]:
+    """The files chosen for the item's materials (an input left empty sends no file)."""
+    keys = {m["key"] for m in version.materials}
+    uploads = []
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile) and value.filename and name.startswith("file_"):
+            key = name.removeprefix("file_")
+            if key in keys:
+                uploads.append(Upload(key, value.filename, value.file))
+    return uploads
+
+
+_APPLICANT_TARGETS = {
+    "type": "applicant-type",
+    "name": "applicant-name",
+    "id_number": "applicant-id-number",
+    "phone": "applicant-phone",
+    "email": "applicant-email",
+}
+_FIELD_LABELS = {
+    "type": ("申请人类型", "Applicant type"),
+    "name": ("申请人名称", "Applicant's name"),
+    "id_number": ("证件号码", "Identity number"),
+    "phone": ("联系电话", "Phone"),
+    "email": ("电子邮箱", "E-mail"),
+    "delivery_method": ("送达方式", "Delivery"),
+    "comment": ("评价内容", "Comment"),
+}
+
+
+def _refusal(exc: ValidationError, language: str) -> tuple[InvalidInput, str | None]:
+    """The first problem pydantic found with the applicant's answers, named as the form names
+    the field, and the id of that field."""
+    problem = exc.errors()[0]
+    loc = tuple(str(p) for p in problem.get("loc", ()))
+    field = loc[-1] if loc else ""
+    label = _FIELD_LABELS.get(field)
+    named = label[0 if language.startswith("zh") else 1] if label else ".".join(loc)
+    (detail,) = validation_details([{**problem, "loc": (named,)}], language)
+    target = _APPLICANT_TARGETS.get(field) if loc[:1] == ("applicant",) else None
+    if field == "delivery_method":
+        target = "delivery-method"
+    return InvalidInput("field_invalid", field=named, reason=detail["message"]), target
+
+
+def _error_target(exc: AppError, version: ItemVersion) -> str | None:
+    """The id of the form field an error of the engine is about, if it names one."""
+    if exc.code in ("codes.ric_invalid", "codes.uscc_invalid"):
+        return "applicant-id-number"
+    if exc.code == "cases.applicant_type":
+        return "applicant-type"
+    if exc.code == "cases.delivery_method":
+        return "delivery-method"
+    label = exc.params.get("field")
+    for spec in version.form_fields:
+        if label is not None and spec["label"] == label:
+            return f"field-{spec['key']}"
+    material = exc.params.get("material")
+    for spec in version.materials:
+        if material is not None and spec["name"] == material:
+            return f"file-{spec['key']}"
+    return None
+
+
+def _storage(settings: Settings) -> service.Storage:
+    return service.Storage(root=Path(settings.var_dir), max_bytes=settings.max_upload_bytes)
+
+
+@router.post("/services/{code}/apply", response_class=HTMLResponse)
+async def apply(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
+) -> Response:
+    form = await request.form(max_files=150, max_fields=300)
+    try:
+        csrf = form.get("csrf")
+        check_csrf(request, csrf if isinstance(csrf, str) else None)
+        language = request_language(request)
+        zh = language.startswith("zh")
+
+        def run() -> Response:
+            found = _active_service(session, code)
+            if found is None:
+                return _missing(request, code)
+            item, version = found
+            context = _item_context(session, item, version, settings, zh)
+            values = _submitted_values(form, version)
+            context["values"] = values
+            try:
+                data = _application(item.code, version, values)
+            except ValidationError as exc:
+                error, target = _refusal(exc, language)
+                return _refused(request, context, error, target)
+            try:
+                filed = service.submit_application(
+                    session,
+                    actor=actor,
+                    data=data,
+                    uploads=_uploads(form, version),
+                    storage=_storage(settings),
+                    idempotency_key=values["idempotency_key"] or None,
+                    code_secret=settings.secret().encode(),
+                    source="web",
+                )
+            except PermissionDenied:
+                raise
+            except AppError as exc:
+                # Nothing of a refused application is kept: files written are removed too.
+                session.rollback()
+                return _refused(request, context, exc, _error_target(exc, version))
+            return _receipt(request, session, filed, context)
+
+        return await run_in_threadpool(run)
+    finally:
+        await form.close()
+
+
+def _refused(
+    request: Request, context: dict[str, Any], error: AppError, target: str | None
+) -> Response:
+    context |= {"error": error, "error_target": target}
+    return render_page(request, "portal/hall/apply.html", context, status_code=error.status_code)
+
+
+def _receipt(
+    request: Request, session: Session, filed: service.Filed, context: dict[str, Any]
+) -> Response:
+    """The receipt: the case number and the query code (shown here once), the deadline and a
+    way to track the case."""
+    body = views.filed_case_dict(filed, full=False) if filed.created else None
+    if body is None:
+        body = views.case_dict(session, filed.case, full=False, query_code=filed.query_code)
+    context |= {
+        "case": body,
+        "created": filed.created,
+        "state": STATE_LABELS[State(body["state"])],
+        "submitted": _local(body["submitted_at"]),
+        "delivery_labels": DELIVERY_LABELS,
+    }
+    return render_page(
+        request,
+        "portal/hall/receipt.html",
+        context,
+        status_code=201 if filed.created else 200,
+    )
+
+
+# --- tracking and rating -------------------------------------------------------------------------
+
+
+def _local(moment: str | None) -> str:
+    """An ISO time as people in Zhejiang read it (China Standard Time), to the minute."""
+    if not moment:
+        return ""
+    return dt.datetime.fromisoformat(moment).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def _timeline(history: Sequence[Mapping[str, Any]], zh: bool) -> list[dict[str, str | None]]:
+    return [
+        {
+            "at": _local(step["at"]),
+            "action": ACTION_LABELS.get(step["action"], step["action"])
+            if zh
+            else ACTION_NAMES_EN.get(step["action"], step["action"]),
+            "by": PARTY_LABELS.get(step["party"], (step["party"], step["party"]))[0 if zh else 1],
+            "state": STATE_LABELS[State(step["to"])][0 if zh else 1],
+            "reason": step["reason"],
+        }
+        for step in history
+    ]
+
+
+def _shown(value: Any) -> Any:
+    """A form value as typed: a whole number without its ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+PURPOSE_LABELS = {
+    "supplement": ("补正材料", "supplement"),
+    "decision": ("决定文书", "decision document"),
+}
+
+
+def _case_materials(
+    files: Sequence[Mapping[str, Any]], version: ItemVersion, zh: bool
+) -> list[dict[str, str]]:
+    """The case's files, each under the name of the material it is."""
+    names = {m["key"]: m["name"] for m in version.materials}
+    shown = []
+    for f in files:
+        purpose = PURPOSE_LABELS.get(f["purpose"])
+        name = names.get(f["key"]) or (purpose[0 if zh else 1] if purpose else f["key"])
+        note = purpose[0 if zh else 1] if purpose and f["purpose"] != "decision" else ""
+        shown.append(
+            {
+                "name": name,
+                "filename": f["filename"],
+                "about": " · ".join(
+                    p for p in (TYPE_LABELS.get(f["type"], f["type"]), _size(f["size"]), note) if p
+                ),
+            }
+        )
+    return shown
+
+
+def _not_found(request: Request, number: str) -> Response:
+    """One message whether the number or the code was wrong, and nothing of any case."""
+    return render_page(
+        request,
+        "portal/hall/track.html",
+        {"case": None, "number": number, "not_found": True},
+        status_code=404,
+    )
+
+
+def _track_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    number: str,
+    code: str,
+    *,
+    rating_error: AppError | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The case as its applicant sees it (personal data masked), or the lookup form with one
+    message when the number and the code do not match a case."""
+    zh = _zh(request)
+    try:
+        case = service.get_case(session, actor=actor, number=number, query_code=code)
+    except NotFound:
+        return _not_found(request, number)
+    body = views.case_dict(session, case, full=False)
+    department = identity.get_department(session, case.department_id)
+    _, version = service.item_of(session, case)
+    labels = {f["key"]: f["label"] for f in version.form_fields}
+    context = {
+        "case": body,
+        "number": number,
+        "code": code,
+        "not_found": False,
+        "department": _department_name(department, zh),
+        "state": STATE_LABELS[State(body["state"])],
+        "submitted": _local(body["submitted_at"]),
+        "timeline": _timeline(body["history"], zh),
+        "form": [(labels.get(key, key), _shown(value)) for key, value in body["form"].items()],
+        "materials": _case_materials(body["materials"], version, zh),
+        "decision": DECISION_LABELS.get(body["decision"] or ""),
+        "delivery_labels": DELIVERY_LABELS,
+        "can_rate": body["state"] in FINAL_STATES and body["rating"] is None,
+        "scores": SCORE_LABELS,
+        "rating_error": rating_error,
+    }
+    return render_page(request, "portal/hall/track.html", context, status_code=status_code)
+
+
+@router.get("/track", response_class=HTMLResponse)
+def track_form(request: Request, _actor: CurrentActor, number: str = "") -> Response:
+    """The lookup form; a number in the link fills its field in (the code is never in one)."""
+    return render_page(
+        request,
+        "portal/hall/track.html",
+        {"case": None, "number": number[:_NUMBER_MAX], "not_found": False},
+    )
+
+
+@router.post("/track", response_class=HTMLResponse)
+def track(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    csrf: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    number, code = number.strip()[:_NUMBER_MAX], code.strip()[:_CODE_MAX]
+    return _track_page(request, session, actor, number, code)
+
+
+@router.post("/track/rate", response_class=HTMLResponse)
+def rate(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    csrf: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    score: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    number, code = number.strip()[:_NUMBER_MAX], code.strip()[:_CODE_MAX]
+    try:
+        body = RatingIn.model_validate(
+            {
+                "score": int(score) if score.strip().isdigit() else 0,
+                "comment": comment.strip() or None,
+                "query_code": code,
+            }
+        )
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        error: AppError = (
+            InvalidInput("cases.bad_score")
+            if problem.get("loc") == ("score",)
+            else _refusal(exc, request_language(request))[0]
+        )
+        return _track_page(
+            request, session, actor, number, code, rating_error=error, status_code=error.status_code
+        )
+    try:
+        workflow.rate(
+            session,
+            actor=actor,
+            number=number,
+            score=body.score,
+            comment=body.comment,
+            query_code=code,
+        )
+    except NotFound:
+        return _not_found(request, number)
+    except PermissionDenied:
+        raise
+    except AppError as exc:
+        return _track_page(
+            request, session, actor, number, code, rating_error=exc, status_code=exc.status_code
+        )
+    return _track_page(request, session, actor, number, code, status_code=201)
+
+
+__all__ = ["hall_sections", "router"]
