@@ -1,7 +1,536 @@
-"""Console pages: queue."""
+"""Console pages: the case queue (办件队列). The cases a member of staff handles, with their
+deadlines and yellow and red cards; one case as its handlers see it, with a form for each
+action its state allows them now, and its review tasks. Every read and every action goes
+through the cases engine's services (``service``, ``workflow``, ``supervision``), the same
+calls as the JSON API under ``/api/v1/cases``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from yiwang.cases import deadlines, items, materials, service, supervision, views, workflow
+from yiwang.cases.materials import Upload
+from yiwang.cases.messages import ACTION_LABELS
+from yiwang.cases.models import Case
+from yiwang.cases.schemas import TaskDone, TransitionIn
+from yiwang.cases.vocab import (
+    STATE_LABELS,
+    TRANSITIONS,
+    CaseKind,
+    State,
+    allowed_actions,
+    local_date,
+)
+from yiwang.core import identity, policy
+from yiwang.core.calendar import WorkCalendar
+from yiwang.core.config import Settings
+from yiwang.core.db import utcnow
+from yiwang.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.policy import Actor
+from yiwang.core.web.csrf import check_csrf
+from yiwang.core.web.deps import SessionDep, SettingsDep, SignedInActor, request_language
+from yiwang.core.web.templating import render_page
 
 router = APIRouter()
+
+PAGE_SIZE = 50
+CST = dt.timezone(dt.timedelta(hours=8))
+
+# The actions staff take from the console, in the order of the state machine; "supplement" and
+# "withdraw" are the applicant's.
+STAFF_ACTIONS = (
+    "accept",
+    "reject",
+    "start_review",
+    "request_supplement",
+    "decide",
+    "deliver",
+    "close",
+)
+ACTION_LABELS_EN = {
+    "submit": "Submitted",
+    "accept": "Accept",
+    "reject": "Reject",
+    "start_review": "Start review",
+    "request_supplement": "Request a supplement",
+    "supplement": "Supplement",
+    "review": "Review opinion",
+    "decide": "Decide",
+    "deliver": "Deliver",
+    "close": "Close",
+    "withdraw": "Withdraw",
+}
+KIND_LABELS = {
+    CaseKind.APPLICATION.value: ("申请", "Application"),
+    CaseKind.COMPLAINT.value: ("投诉建议", "Complaint"),
+}
+CARD_LABELS = {"yellow": ("黄牌", "Yellow card"), "red": ("红牌", "Red card")}
+DECISION_LABELS = {
+    "approved": ("准予", "Approved"),
+    "denied": ("不予", "Denied"),
+    "resolved": ("已解决", "Resolved"),
+    "unsubstantiated": ("经核查不属实", "Unsubstantiated"),
+}
+DELIVERY_LABELS = {
+    "courier": ("快递送达", "By courier"),
+    "pickup": ("窗口自取", "Pick-up at the counter"),
+    "online": ("网上送达", "Online"),
+}
+OPINION_LABELS = {"agree": ("同意", "Agree"), "disagree": ("不同意", "Disagree")}
+PARTY_LABELS = {
+    "applicant": ("申请人", "Applicant"),
+    "responsible": ("承办部门", "Responsible department"),
+    "step": ("协办部门", "Reviewing department"),
+    "sysadmin": ("系统管理员", "System administrator"),
+    "system": ("系统", "System"),
+}
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "ofd": "application/ofd",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+}
+STATE_OPTIONS = [(s.value, STATE_LABELS[s]) for s in State]
+
+
+def local_time(value: dt.datetime | str | None) -> str:
+    """A moment as people in Zhejiang read it (China Standard Time), to the minute."""
+    if value is None:
+        return ""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def _storage(settings: Settings) -> service.Storage:
+    return service.Storage(root=Path(settings.var_dir), max_bytes=settings.max_upload_bytes)
+
+
+def _zh(request: Request) -> bool:
+    return request_language(request).startswith("zh")
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Where a case stands against its promised deadline."""
+
+    due_on: dt.date
+    workdays_left: int | None  # None: finished or paused
+    paused: bool
+    finished: bool
+    on_time: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    number: str
+    item_name: str
+    kind: str
+    applicant: str | None
+    state: str
+    submitted_at: dt.datetime
+    clock: Clock
+    card: str | None
+
+
+def _clock(case: Case, cal: WorkCalendar, today: dt.date) -> Clock:
+    finished = case.finished_on is not None
+    paused = case.paused_on is not None
+    left = None
+    if not finished and not paused:
+        left = deadlines.workdays_left(cal, today, case.due_on)
+    return Clock(case.due_on, left, paused, finished, case.on_time)
+
+
+def _item_names(session: Session, *, zh: bool) -> dict[int, tuple[str, str]]:
+    """Every item's code and current name in the page's language, by id."""
+    return {
+        item.id: (item.code, version.name if zh else (version.name_en or version.name))
+        for item, version in items.list_items(session)
+    }
+
+
+def _card_summary(session: Session, actor: Actor) -> dict[str, Any]:
+    """Open cases carrying a yellow or a red card now: the supervision view of the actor's
+    department (the province for a sysadmin) where the policy allows it, else counted from
+    the actor's own queue."""
+    department_id = None if actor.is_sysadmin else actor.department_id
+    if actor.is_sysadmin or (
+        department_id is not None
+        and policy.can_view_supervision(
+            actor, department_id=department_id, is_data_office_staff=False
+        )
+    ):
+        view = supervision.supervision_view(
+            session, actor=actor, department_id=department_id, limit=1
+        )
+        return {
+            "scope": view["scope"],
+            "yellow": view["open_with_card"]["yellow"],
+            "red": view["open_with_card"]["red"],
+            "issued": view["cards"],
+        }
+    counts = {}
+    for card in ("yellow", "red"):
+        _, total = service.list_cases(
+            session,
+            actor=actor,
+            filters=service.CaseFilters(status="open", card=card),
+            limit=1,
+        )
+        counts[card] = total or 0
+    return {"scope": "queue", **counts, "issued": None}
+
+
+@router.get("/console/cases", response_class=HTMLResponse)
+def case_queue(
+    request: Request,
+    session: SessionDep,
+    actor: SignedInActor,
+    status: Annotated[str, Query(pattern="^(|open|closed)$")] = "",
+    state: Annotated[str, Query(max_length=32)] = "",
+    kind: Annotated[str, Query(pattern="^(|application|complaint)$")] = "",
+    item: Annotated[str, Query(max_length=64)] = "",
+    card: Annotated[str, Query(pattern="^(|yellow|red)$")] = "",
+    number: Annotated[str, Query(max_length=64)] = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
+) -> Response:
+    filters = service.CaseFilters(
+        status=status or None,
+        states=[state] if state else (),
+        kind=kind or None,
+        item_codes=[item.strip()] if item.strip() else (),
+        card=card or None,
+        numbers=[number.strip()] if number.strip() else (),
+    )
+    cases, total = service.list_cases(
+        session, actor=actor, filters=filters, limit=limit, offset=offset
+    )
+    names = _item_names(session, zh=_zh(request))
+    cal = deadlines.work_calendar(session)
+    today = local_date(utcnow())
+    rows = []
+    for case in cases:
+        summary = views.case_summary(case, full=service.handles(session, case, actor))
+        rows.append(
+            QueueRow(
+                number=case.number,
+                item_name=names.get(case.item_id, ("", ""))[1],
+                kind=case.kind,
+                applicant=summary["applicant_name"],
+                state=case.state,
+                submitted_at=case.submitted_at,
+                clock=_clock(case, cal, today),
+                card=case.card,
+            )
+        )
+    total = total or 0
+    return render_page(
+        request,
+        "console/cases/queue.html",
+        {
+            "rows": rows,
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "previous": (
+                str(request.url.include_query_params(offset=max(0, offset - limit)))
+                if offset > 0
+                else None
+            ),
+            "next": (
+                str(request.url.include_query_params(offset=offset + limit))
+                if offset + limit < total
+                else None
+            ),
+            "filters": {
+                "status": status,
+                "state": state,
+                "kind": kind,
+                "item": item.strip(),
+                "card": card,
+                "number": number.strip(),
+            },
+            "summary": _card_summary(session, actor),
+            "item_options": sorted(
+                ((code, name) for code, name in names.values()), key=lambda pair: pair[0]
+            ),
+            "state_options": STATE_OPTIONS,
+            "state_labels": {s.value: label for s, label in STATE_LABELS.items()},
+            "kind_labels": KIND_LABELS,
+            "card_labels": CARD_LABELS,
+            "local_time": local_time,
+        },
+    )
+
+
+# --- one case ------------------------------------------------------------------------------------
+
+
+def _staff_actions(session: Session, case: Case, actor: Actor) -> list[str]:
+    """The actions the state machine allows from the case's state that the policy lets this
+    member of staff take."""
+    steps = service.step_departments(session, case)
+    return [
+        action
+        for action in allowed_actions(case.state)
+        if action in STAFF_ACTIONS
+        and policy.can_transition_case(
+            actor,
+            parties=TRANSITIONS[action].who,
+            department_id=case.department_id,
+            step_department_ids=steps,
+            is_applicant=False,
+        )
+    ]
+
+
+def _department_names(session: Session, actor: Actor, *, zh: bool) -> dict[int, str]:
+    departments, _ = identity.list_departments(session, actor=actor, limit=1000)
+    return {d.id: d.name_zh if zh else (d.name_en or d.name_zh) for d in departments}
+
+
+def _case_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    number: str,
+    *,
+    done: str | None = None,
+    error: AppError | None = None,
+    error_form: str | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    case = service.get_case(session, actor=actor, number=number)
+    full = service.handles(session, case, actor)
+    data = views.case_dict(session, case, full=full)
+    _, version = service.item_of(session, case)
+    zh = _zh(request)
+    cal = deadlines.work_calendar(session)
+    today = local_date(utcnow())
+    pending = [t for t in data["tasks"] if t["state"] == "pending"]
+    my_tasks = [
+        t["id"]
+        for t in pending
+        if case.state == State.IN_REVIEW
+        and (
+            actor.is_sysadmin
+            or (actor.role is not None and actor.department_id == t["department_id"])
+        )
+    ]
+    field_labels = {f["key"]: f.get("label", f["key"]) for f in version.form_fields}
+    material_names = {m["key"]: m.get("name", m["key"]) for m in version.materials}
+    return render_page(
+        request,
+        "console/cases/case.html",
+        {
+            "case": data,
+            "item_name": version.name if zh else (version.name_en or version.name),
+            "full": full,
+            "clock": _clock(case, cal, today),
+            "actions": _staff_actions(session, case, actor),
+            "pending": len(pending),
+            "my_tasks": my_tasks,
+            "delivery_methods": version.delivery_methods,
+            "field_labels": field_labels,
+            "material_names": material_names
+            | {workflow.DECISION_DOCUMENT: workflow.DECISION_DOCUMENT_LABEL},
+            "departments": _department_names(session, actor, zh=zh),
+            "done": done if done in ACTION_LABELS else None,
+            "error": error,
+            "error_form": error_form,
+            "values": values or {},
+            "action_labels": ACTION_LABELS,
+            "action_labels_en": ACTION_LABELS_EN,
+            "state_labels": {s.value: label for s, label in STATE_LABELS.items()},
+            "kind_labels": KIND_LABELS,
+            "card_labels": CARD_LABELS,
+            "decision_labels": DECISION_LABELS,
+            "delivery_labels": DELIVERY_LABELS,
+            "opinion_labels": OPINION_LABELS,
+            "party_labels": PARTY_LABELS,
+            "local_time": local_time,
+            "safe_url": lambda url: bool(url) and str(url).startswith(("https://", "http://")),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/console/cases/{number}", response_class=HTMLResponse)
+def case_page(
+    request: Request,
+    number: str,
+    session: SessionDep,
+    actor: SignedInActor,
+    done: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    return _case_page(request, session, actor, number, done=done or None)
+
+
+def _transition_data(
+    *,
+    reason: str,
+    decision: str,
+    document_number: str,
+    reply: str,
+    delivery_method: str,
+    tracking_number: str,
+) -> TransitionIn:
+    try:
+        return TransitionIn.model_validate(
+            {
+                "reason": reason.strip() or None,
+                "decision": decision.strip() or None,
+                "document_number": document_number.strip() or None,
+                "reply": reply.strip() or None,
+                "delivery_method": delivery_method.strip() or None,
+                "tracking_number": tracking_number.strip() or None,
+            }
+        )
+    except ValidationError:
+        # The only field a form can get wrong past its lengths: a method not on offer.
+        raise InvalidInput("cases.delivery_method", method=delivery_method) from None
+
+
+@router.post("/console/cases/{number}/actions/{action}", response_class=HTMLResponse)
+def case_action(
+    request: Request,
+    number: str,
+    action: str,
+    session: SessionDep,
+    actor: SignedInActor,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=5000)] = "",
+    decision: Annotated[str, Form(max_length=16)] = "",
+    document_number: Annotated[str, Form(max_length=200)] = "",
+    reply: Annotated[str, Form(max_length=10000)] = "",
+    delivery_method: Annotated[str, Form(max_length=16)] = "",
+    tracking_number: Annotated[str, Form(max_length=64)] = "",
+    decision_document: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Take ``action`` on the case (``workflow.transition``, as the API's act does); back to
+    the case page with a notice, or the page again with the error on the action's form."""
+    check_csrf(request, csrf)
+    values = {
+        "reason": reason,
+        "decision": decision,
+        "document_number": document_number,
+        "reply": reply,
+        "delivery_method": delivery_method,
+        "tracking_number": tracking_number,
+    }
+    uploads = []
+    if decision_document is not None and decision_document.filename:
+        uploads.append(
+            Upload(workflow.DECISION_DOCUMENT, decision_document.filename, decision_document.file)
+        )
+    try:
+        data = _transition_data(**values)
+        with session.begin_nested():  # a refused action leaves nothing behind
+            workflow.transition(
+                session,
+                actor=actor,
+                number=number,
+                action=action,
+                data=data,
+                uploads=uploads,
+                storage=_storage(settings),
+            )
+    except (PermissionDenied, NotFound):
+        raise  # the error page; a refusal is audited
+    except AppError as exc:
+        return _case_page(
+            request,
+            session,
+            actor,
+            number,
+            error=exc,
+            error_form=action,
+            values=values,
+            status_code=exc.status_code,
+        )
+    return RedirectResponse(f"/console/cases/{number}?done={action}", status_code=303)
+
+
+@router.post("/console/cases/{number}/tasks/{task_id}", response_class=HTMLResponse)
+def case_task(
+    request: Request,
+    number: str,
+    task_id: int,
+    session: SessionDep,
+    actor: SignedInActor,
+    csrf: Annotated[str, Form()] = "",
+    opinion: Annotated[str, Form(max_length=16)] = "",
+    comment: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Give the department's review opinion on one task (``workflow.complete_task``)."""
+    check_csrf(request, csrf)
+    values = {"opinion": opinion, "comment": comment}
+    try:
+        try:
+            body = TaskDone.model_validate({"opinion": opinion, "comment": comment.strip() or None})
+        except ValidationError:
+            raise InvalidInput(
+                "field_missing", field="审查意见" if _zh(request) else "opinion"
+            ) from None
+        with session.begin_nested():
+            workflow.complete_task(
+                session,
+                actor=actor,
+                number=number,
+                task_id=task_id,
+                opinion=body.opinion,
+                comment=body.comment,
+            )
+    except (PermissionDenied, NotFound):
+        raise
+    except AppError as exc:
+        return _case_page(
+            request,
+            session,
+            actor,
+            number,
+            error=exc,
+            error_form=f"task-{task_id}",
+            values=values,
+            status_code=exc.status_code,
+        )
+    return RedirectResponse(f"/console/cases/{number}?done=review", status_code=303)
+
+
+@router.get("/console/cases/{number}/materials/{digest}")
+def case_material(
+    number: str, digest: str, session: SessionDep, actor: SignedInActor, settings: SettingsDep
+) -> Response:
+    """One material of a case the actor may see (``service.get_case`` decides), as a download
+    under the name it was uploaded with."""
+    case = service.get_case(session, actor=actor, number=number)
+    material = next((m for m in service.materials_of(session, case) if m.digest == digest), None)
+    if material is None:
+        raise NotFound("material", digest)
+    path = materials.path_of(Path(settings.var_dir), material.digest)
+    if not path.is_file():
+        raise NotFound("material", digest)
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES.get(material.file_type, "application/octet-stream"),
+        filename=material.filename,
+    )
