@@ -41,7 +41,13 @@ from yiwang.core import audit, events, identity
 from yiwang.core.calendar import WorkCalendar
 from yiwang.core.db import utcnow
 from yiwang.core.errors import Conflict, InvalidInput, NotFound
-from yiwang.core.policy import Actor, can_rate_case, can_transition_case, require
+from yiwang.core.policy import (
+    Actor,
+    can_rate_case,
+    can_review_task,
+    can_transition_case,
+    require,
+)
 
 # --- transitions ---------------------------------------------------------------------------------
 
@@ -378,7 +384,7 @@ def complete_task(
     if task is None or task.case_id != case.id:
         raise NotFound("task", task_id)
     require(
-        actor.is_sysadmin or (actor.department_id == task.department_id and actor.role is not None),
+        can_review_task(actor, department_id=task.department_id),
         "case.review",
         object_type="case",
         object_id=number,

@@ -321,6 +321,13 @@ def can_transition_case(
     return "step" in parties and staff and actor.department_id in step_department_ids
 
 
+def can_review_task(actor: Actor, *, department_id: int) -> bool:
+    """A review task (会签) is answered by staff of the department it was given to."""
+    if actor.is_sysadmin:
+        return True
+    return actor.role is not None and actor.department_id == department_id
+
+
 def can_rate_case(actor: Actor, *, is_applicant: bool) -> bool:
     """好差评 is the applicant's alone, never the staff's."""
     return is_applicant

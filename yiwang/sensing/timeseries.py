@@ -87,6 +87,7 @@ class LatestValue:
     time: dt.datetime | None
     result: Any
     observation_id: int | None
+    is_open: bool = True  # the stream's data is open to the public
 
 
 def latest(
@@ -170,6 +171,7 @@ def latest(
                 else (row[10] if row[9] is None else result_of(row[9], None, row[11]))
             ),
             observation_id=row[12],
+            is_open=bool(row[13]),
         )
         for row in rows
     ]

@@ -247,6 +247,14 @@ MATRIX: dict[str, tuple[Check, set[str]]] = {
         ),
         set(),
     ),
+    "answer own department's review task": (
+        lambda a: policy.can_review_task(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "answer another department's review task": (
+        lambda a: policy.can_review_task(a, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
     "rate a case one applied for": (
         lambda a: policy.can_rate_case(a, is_applicant=True),
         set(ROLES),

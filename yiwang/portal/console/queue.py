@@ -330,10 +330,7 @@ def _case_page(
         t["id"]
         for t in pending
         if case.state == State.IN_REVIEW
-        and (
-            actor.is_sysadmin
-            or (actor.role is not None and actor.department_id == t["department_id"])
-        )
+        and policy.can_review_task(actor, department_id=t["department_id"])
     ]
     field_labels = {f["key"]: f.get("label", f["key"]) for f in version.form_fields}
     material_names = {m["key"]: m.get("name", m["key"]) for m in version.materials}

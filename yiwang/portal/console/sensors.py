@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.core import identity
 from yiwang.core.errors import AppError, NotFound, PermissionDenied
-from yiwang.core.policy import ANONYMOUS, Actor, can_handle_alert
+from yiwang.core.policy import Actor, can_handle_alert
 from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import SessionDep, SignedInActor, request_language
 from yiwang.core.web.templating import render_page
@@ -294,16 +294,7 @@ def _sensing_page(
         )
     rules = alerting.list_rules(session, actor=actor, department_id=department_id)
     latest = timeseries.latest(session, actor=actor, department_id=department_id) if staff else []
-    open_ids = (
-        {
-            v.datastream_id
-            for v in timeseries.latest(
-                session, actor=ANONYMOUS, datastream_ids=[v.datastream_id for v in latest]
-            )
-        }
-        if latest
-        else set()
-    )
+    open_ids = {v.datastream_id for v in latest if v.is_open}
     streams = {v.datastream_id: v for v in latest}
     names = pack_names()
     departments = (
