@@ -4,6 +4,7 @@ chain (intact, then broken by an intruder with SQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -290,6 +291,27 @@ def test_the_audit_log_is_filtered_and_its_details_escaped(
     assert "&#34;/console/audit&#34;" in page  # the refused request's path, in its details
     page = app_client.get("/console/audit", params={"actor": "b_member"}, headers=HTML).text
     assert "没有符合条件的记录" in page
+
+    by_object = {"object_type": "note", "object_id": "n-1"}
+    page = app_client.get("/console/audit", params=by_object, headers=HTML).text
+    assert "共 1 条记录" in page
+    assert 'value="n-1"' in page  # the filter is kept in the form
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    days = {"from": today.isoformat(), "to": today.isoformat()}
+    page = app_client.get("/console/audit", params={**by_object, **days}, headers=HTML).text
+    assert "共 1 条记录" in page
+    assert f'value="{today.isoformat()}"' in page
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    page = app_client.get(
+        "/console/audit", params={**by_object, "from": tomorrow}, headers=HTML
+    ).text
+    assert "没有符合条件的记录" in page
+    listed = app_client.get(
+        "/api/v1/audit",
+        params={**by_object, "since": f"{today.isoformat()}T00:00:00+08:00"},
+        headers=HTML | {"Accept": "application/json"},
+    ).json()
+    assert [e["object_id"] for e in listed["items"]] == ["n-1"]
 
 
 def _drop_guard(session: Session, dialect: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -223,25 +224,52 @@ def verify(session: Session, *, actor: Actor) -> VerifyResult:
     return VerifyResult(True, checked)
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilters:
+    """What to look for in the log; ``since`` is inclusive, ``until`` exclusive (aware)."""
+
+    action: str | None = None
+    actor_name: str | None = None
+    outcome: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def given(self) -> dict[str, str]:
+        """The filters that are set, as text (for the log entry of the read and for links)."""
+        return {
+            name: value.isoformat() if isinstance(value, dt.datetime) else str(value)
+            for name in self.__slots__
+            if (value := getattr(self, name)) not in (None, "")
+        }
+
+
 def list_entries(
     session: Session,
     *,
     actor: Actor,
+    filters: AuditFilters | None = None,
     limit: int = 50,
     offset: int = 0,
-    action: str | None = None,
-    actor_name: str | None = None,
-    outcome: str | None = None,
 ) -> tuple[list[AuditEntry], int]:
     """Return entries, newest first, and how many match. Reading the log is itself audited."""
     require(can_view_audit(actor), "audit.read", object_type="audit_log")
+    filters = filters or AuditFilters()
     query = select(AuditEntry)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    if actor_name:
-        query = query.where(AuditEntry.actor_name == actor_name)
-    if outcome:
-        query = query.where(AuditEntry.outcome == outcome)
+    for column, value in (
+        (AuditEntry.action, filters.action),
+        (AuditEntry.actor_name, filters.actor_name),
+        (AuditEntry.outcome, filters.outcome),
+        (AuditEntry.object_type, filters.object_type),
+        (AuditEntry.object_id, filters.object_id),
+    ):
+        if value:
+            query = query.where(column == value)
+    if filters.since is not None:
+        query = query.where(AuditEntry.at >= filters.since)
+    if filters.until is not None:
+        query = query.where(AuditEntry.at < filters.until)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)).all()
     record(
@@ -249,6 +277,6 @@ def list_entries(
         actor=actor,
         action="audit.read",
         object_type="audit_log",
-        details={"limit": limit, "offset": offset, "action": action, "actor_name": actor_name},
+        details={"limit": limit, "offset": offset, **filters.given()},
     )
     return list(rows), int(total)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import text
 
 from yiwang import __version__
@@ -319,15 +319,22 @@ def list_audit(
     action: str | None = None,
     actor_name: str | None = None,
     outcome: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: Annotated[AwareDatetime | None, Query(description="inclusive")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
 ) -> Page[AuditEntryPublic]:
-    rows, total = audit.list_entries(
-        session,
-        actor=actor,
-        limit=limit,
-        offset=offset,
+    filters = audit.AuditFilters(
         action=action,
         actor_name=actor_name,
         outcome=outcome,
+        object_type=object_type,
+        object_id=object_id,
+        since=since,
+        until=until,
+    )
+    rows, total = audit.list_entries(
+        session, actor=actor, filters=filters, limit=limit, offset=offset
     )
     return Page(
         items=[AuditEntryPublic.model_validate(r, from_attributes=True) for r in rows],

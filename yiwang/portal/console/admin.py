@@ -316,6 +316,8 @@ def users_revoke_token(
 
 # --- audit log -----------------------------------------------------------------------------------
 
+_CHINA = dt.timezone(dt.timedelta(hours=8))
+
 
 def _verdict(result: audit.VerifyResult, language: str) -> str:
     if result.ok:
@@ -336,36 +338,35 @@ def _audit_page(
     session: Session,
     actor: Actor,
     *,
-    actor_name: str | None,
-    action: str | None,
-    outcome: str | None,
+    filters: audit.AuditFilters,
     page: int,
     verified: audit.VerifyResult | None = None,
 ) -> Response:
     language = request_language(request)
     entries, total = audit.list_entries(
-        session,
-        actor=actor,
-        limit=_PAGE,
-        offset=(page - 1) * _PAGE,
-        action=action,
-        actor_name=actor_name,
-        outcome=outcome,
+        session, actor=actor, filters=filters, limit=_PAGE, offset=(page - 1) * _PAGE
     )
-    filters = {
-        k: v for k, v in (("actor", actor_name), ("action", action), ("outcome", outcome)) if v
+    shown = {
+        "actor": filters.actor_name,
+        "action": filters.action,
+        "outcome": filters.outcome,
+        "object_type": filters.object_type,
+        "object_id": filters.object_id,
+        "from": _day_of(filters.since),
+        "to": _day_of(filters.until, last=True),
     }
+    filters_shown = {k: v for k, v in shown.items() if v}
     return render_page(
         request,
         "console/admin/audit.html",
         {
             "entries": entries,
             "total": total,
-            "filters": filters,
+            "filters": filters_shown,
             "outcomes": OUTCOMES,
             "page": page,
             "pages": max(1, (total + _PAGE - 1) // _PAGE),
-            "page_link": lambda n: "/console/audit?" + urlencode({**filters, "page": n}),
+            "page_link": lambda n: "/console/audit?" + urlencode({**filters_shown, "page": n}),
             "details_text": lambda d: json.dumps(d, ensure_ascii=False, indent=1, sort_keys=True),
             "verified": verified,
             "verdict": _verdict(verified, language) if verified else None,
@@ -382,18 +383,37 @@ def audit_list(
     actor_name: Annotated[str | None, Query(alias="actor", max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     outcome: Annotated[str | None, Query(max_length=16)] = None,
+    object_type: Annotated[str | None, Query(max_length=64)] = None,
+    object_id: Annotated[str | None, Query(max_length=128)] = None,
+    day_from: Annotated[dt.date | None, Query(alias="from")] = None,
+    day_to: Annotated[dt.date | None, Query(alias="to")] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> Response:
-    """The audit log, newest first, by actor, action and outcome (reading it is audited)."""
-    return _audit_page(
-        request,
-        session,
-        actor,
+    """The audit log, newest first, by actor, action, outcome, object and days (China time,
+    both days included); reading it is audited."""
+    filters = audit.AuditFilters(
         actor_name=(actor_name or "").strip() or None,
         action=(action or "").strip() or None,
         outcome=outcome if outcome in OUTCOMES else None,
-        page=page,
+        object_type=(object_type or "").strip() or None,
+        object_id=(object_id or "").strip() or None,
+        since=_start_of(day_from),
+        until=_start_of(day_to + dt.timedelta(days=1)) if day_to else None,
     )
+    return _audit_page(request, session, actor, filters=filters, page=page)
+
+
+def _start_of(day: dt.date | None) -> dt.datetime | None:
+    """Midnight of ``day`` in China Standard Time."""
+    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=_CHINA)
+
+
+def _day_of(moment: dt.datetime | None, *, last: bool = False) -> str | None:
+    """The day a filter bound stands for (the day before an exclusive upper bound)."""
+    if moment is None:
+        return None
+    day = moment.astimezone(_CHINA).date() - dt.timedelta(days=1 if last else 0)
+    return day.isoformat()
 
 
 @router.post("/console/audit/verify", response_class=HTMLResponse)
@@ -418,9 +438,7 @@ def audit_verify(
         request,
         session,
         actor,
-        actor_name=None,
-        action=None,
-        outcome=None,
+        filters=audit.AuditFilters(),
         page=1,
         verified=result,
     )
