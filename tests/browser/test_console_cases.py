@@ -1,7 +1,8 @@
-"""The staff console in a real browser: a complaint filed through the API is accepted by a
-member of staff of the department it was routed to, and the citizen, in a browser of their own,
-sees the new state on the tracking page; a member of staff of the environment department
-acknowledges and resolves an alert; the console's pages fit a 375 px phone."""
+"""The staff console in a real browser: a complaint a citizen filed with a pin on the map is
+accepted by a member of staff of the department it was routed to, and the citizen, in a
+browser of their own, sees the new state on the tracking page; a member of staff of the
+environment department acknowledges and resolves an alert; the console's pages fit a 375 px
+phone."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ import datetime as dt
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import live
+from tests.browser import citizen, live
 
 PM25 = "urn:yiwang:def:environment:pm25"
 RULE = "控制台演练：PM2.5 超标"
+FOOD = "食品安全"
 
 
 def _file_complaint(server: live.Server) -> dict[str, object]:
+    """A complaint filed through the JSON API, for the tests that start from one."""
     answer = httpx.post(
         f"{server.url}/api/v1/cases/complaints",
         json={
@@ -25,7 +28,7 @@ def _file_complaint(server: live.Server) -> dict[str, object]:
             "latitude": 30.2596,
             "longitude": 120.1693,
             "address": "杭州市上城区解放路",
-            "description": "路边摊贩售卖无标签散装熟食",
+            "description": "超市销售过期食品",
         },
         timeout=30,
     )
@@ -37,10 +40,20 @@ def _file_complaint(server: live.Server) -> dict[str, object]:
 def test_a_staff_member_accepts_the_case_and_the_citizen_sees_the_new_state(
     page: Page, browser: Browser, server: live.Server, demo_url: str
 ) -> None:
-    filed = _file_complaint(server)
-    number, code = str(filed["number"]), str(filed["query_code"])
-    assert filed["state"] == "submitted"
-    live.create_user(demo_url, "console_cases_clerk", "editor", str(filed["department_id"]))
+    # The citizen, not signed in, files a complaint with a pin on the map, in a browser of
+    # their own.
+    citizen_context = browser.new_context(base_url=server.url, locale="zh-CN")
+    description = "路边摊贩售卖无标签散装熟食"
+    try:
+        mine = citizen_context.new_page()
+        mine.set_default_timeout(15_000)
+        receipt = citizen.file_complaint_with_pin(
+            mine, category=FOOD, code="TS-FOOD", description=description
+        )
+    finally:
+        citizen_context.close()
+    number, code = receipt.number, receipt.code
+    live.create_user(demo_url, "console_cases_clerk", "editor", receipt.department)
 
     live.sign_in(page, "console_cases_clerk")
     page.goto("/console/cases")
@@ -51,7 +64,7 @@ def test_a_staff_member_accepts_the_case_and_the_citizen_sees_the_new_state(
     page.wait_for_url(f"**/console/cases/{number}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
     expect(page.locator(".state")).to_have_text("已提交")
-    expect(page.get_by_text("路边摊贩售卖无标签散装熟食")).to_be_visible()
+    expect(page.get_by_text(description)).to_be_visible()
 
     page.get_by_role("button", name="受理", exact=True).click()
     page.wait_for_url(f"**/console/cases/{number}?done=accept")
@@ -60,10 +73,10 @@ def test_a_staff_member_accepts_the_case_and_the_citizen_sees_the_new_state(
     expect(page.get_by_role("button", name="开始审查", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="受理", exact=True)).to_have_count(0)
 
-    # The citizen, not signed in, in a browser of their own.
-    citizen = browser.new_context(base_url=server.url, locale="zh-CN")
+    # The citizen, back in a browser of their own, tracks it.
+    citizen_context = browser.new_context(base_url=server.url, locale="zh-CN")
     try:
-        track = citizen.new_page()
+        track = citizen_context.new_page()
         track.goto("/track")
         track.get_by_label("办件编号").fill(number)
         track.get_by_label("查询码").fill(code)
@@ -71,7 +84,7 @@ def test_a_staff_member_accepts_the_case_and_the_citizen_sees_the_new_state(
         expect(track.locator("#case-state")).to_contain_text("已受理")
         expect(track.locator("#case-timeline")).to_contain_text("受理")
     finally:
-        citizen.close()
+        citizen_context.close()
 
 
 def _raise_alert(server: live.Server, editor: str) -> int:
