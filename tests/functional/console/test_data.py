@@ -114,6 +114,17 @@ def _upload_form(client: TestClient, org: Org, content: bytes, filename: str) ->
     )
 
 
+def test_the_public_dataset_page_leads_staff_to_the_console(
+    app_client: TestClient, org: Org
+) -> None:
+    link = f'href="/console/data/{org.air}"'
+    assert link not in app_client.get(f"/dataset/{org.air}", headers=HTML).text
+    sign_in(app_client, "env_editor")
+    page = app_client.get(f"/dataset/{org.air}", headers=HTML).text
+    assert link in page
+    assert app_client.get(f"/console/data/{org.air}", headers=HTML).status_code == 200
+
+
 def test_the_department_sees_its_resources_and_not_another_departments_closed_ones(
     app_client: TestClient, org: Org
 ) -> None:
