@@ -54,6 +54,10 @@ _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 _FIRMS = ("科技", "贸易", "餐饮管理", "建设工程", "物流", "文化传媒", "生物医药", "新材料")
 
 
+# Scanned certificates and forms: a government hall takes a few megabytes a file, not the
+# site's upload limit.
+MATERIAL_LIMIT = 20 * 1024 * 1024
+
 def _staff(session: Session, slug: str, cache: dict[str, Actor]) -> Actor:
     if slug not in cache:
         user = identity.get_user_by_username(session, f"{slug}_editor")
@@ -144,6 +148,7 @@ def _load_items(session: Session) -> dict[str, DemoItem]:
                         {"key": k, "name": n, "departments": list(d)} for k, n, d in demo.steps
                     ],
                     "delivery_methods": list(demo.delivery),
+                    "max_material_bytes": MATERIAL_LIMIT,
                     "description": _description(demo),
                     "themes": list(demo.themes),
                     "life_events": list(demo.life_events),

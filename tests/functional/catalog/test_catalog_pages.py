@@ -54,6 +54,7 @@ def test_search_and_dataset_pages(
     detail = app_client.get(f"/dataset/{air_name}", headers=HTML)
     assert detail.status_code == 200
     assert "朝晖五区" in detail.text  # the preview table
+    assert "个人信息已脱敏" not in detail.text  # nothing personal in it, so nothing masked
     assert f"/datastore/dump/{distribution_id}?format=csv" in detail.text
     assert "datastore_search" in detail.text  # API examples
     assert app_client.get("/dataset/no-such-thing", headers=HTML).status_code == 404
@@ -82,3 +83,4 @@ def test_the_preview_masks_personal_data_for_the_public(
     assert "张伟" not in text
     assert id1 not in text
     assert "138****5678" in text
+    assert "个人信息已脱敏（标 * 的列）" in text
