@@ -58,6 +58,7 @@ _FIRMS = ("科技", "贸易", "餐饮管理", "建设工程", "物流", "文化�
 # site's upload limit.
 MATERIAL_LIMIT = 20 * 1024 * 1024
 
+
 def _staff(session: Session, slug: str, cache: dict[str, Actor]) -> Actor:
     if slug not in cache:
         user = identity.get_user_by_username(session, f"{slug}_editor")

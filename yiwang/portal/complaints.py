@@ -34,6 +34,7 @@ from yiwang.core.policy import Actor
 from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import CurrentActor, SessionDep, SettingsDep
 from yiwang.core.web.templating import render_page
+from yiwang.portal.hall import NO_STORE
 
 router = APIRouter(include_in_schema=False)
 
@@ -378,4 +379,5 @@ def _receipt(request: Request, session: Session, filed: service.Filed) -> Respon
             "city": city.name if city is not None else case.division_code,
         },
         status_code=201 if filed.created else 200,
+        headers=NO_STORE,
     )

@@ -118,6 +118,10 @@ ACCEPT = {
 DEFAULT_TYPES = ("pdf", "jpeg", "png", "ofd")
 _NUMBER_MAX = 64  # longer than any case number
 _CODE_MAX = 32
+# Pages that show a secret (a query code, a new token or password) or an applicant's case are
+# kept out of the browser's caches, so that the next person at a shared computer cannot bring
+# them back.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _zh(request: Request) -> bool:
@@ -592,6 +596,7 @@ def _receipt(
         "portal/hall/receipt.html",
         context,
         status_code=201 if filed.created else 200,
+        headers=NO_STORE,
     )
 
 
@@ -673,10 +678,12 @@ def _track_page(
     code: str,
     *,
     rating_error: AppError | None = None,
+    rating: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     """The case as its applicant sees it (personal data masked), or the lookup form with one
-    message when the number and the code do not match a case."""
+    message when the number and the code do not match a case. ``rating`` is what was given in
+    a rating refused, to fill its form in again."""
     zh = _zh(request)
     try:
         case = service.get_case(session, actor=actor, number=number, query_code=code)
@@ -688,6 +695,7 @@ def _track_page(
     labels = {f["key"]: f["label"] for f in version.form_fields}
     context = {
         "case": body,
+        "item_name": version.name if zh else (version.name_en or version.name),
         "number": number,
         "code": code,
         "not_found": False,
@@ -702,8 +710,11 @@ def _track_page(
         "can_rate": body["state"] in FINAL_STATES and body["rating"] is None,
         "scores": SCORE_LABELS,
         "rating_error": rating_error,
+        "rating": rating or {"score": "", "comment": ""},
     }
-    return render_page(request, "portal/hall/track.html", context, status_code=status_code)
+    return render_page(
+        request, "portal/hall/track.html", context, status_code=status_code, headers=NO_STORE
+    )
 
 
 @router.get("/track", response_class=HTMLResponse)
@@ -743,6 +754,7 @@ def rate(
 ) -> Response:
     check_csrf(request, csrf)
     number, code = number.strip()[:_NUMBER_MAX], code.strip()[:_CODE_MAX]
+    given = {"score": score.strip(), "comment": comment}
     try:
         body = RatingIn.model_validate(
             {
@@ -759,7 +771,14 @@ def rate(
             else _refusal(exc, request_language(request))[0]
         )
         return _track_page(
-            request, session, actor, number, code, rating_error=error, status_code=error.status_code
+            request,
+            session,
+            actor,
+            number,
+            code,
+            rating_error=error,
+            rating=given,
+            status_code=error.status_code,
         )
     try:
         workflow.rate(
@@ -776,7 +795,14 @@ def rate(
         raise
     except AppError as exc:
         return _track_page(
-            request, session, actor, number, code, rating_error=exc, status_code=exc.status_code
+            request,
+            session,
+            actor,
+            number,
+            code,
+            rating_error=exc,
+            rating=given,
+            status_code=exc.status_code,
         )
     return _track_page(request, session, actor, number, code, status_code=201)
 

@@ -199,6 +199,7 @@ def test_a_token_is_shown_once_listed_by_its_prefix_and_revoked(
         headers=HTML,
     )
     assert created.status_code == 201
+    assert created.headers["cache-control"] == "no-store"  # not brought back from a cache
     raw = re.search(r'<code class="token" id="new-token">([^<]+)</code>', created.text)
     assert raw is not None
     me = app_client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {raw[1]}"})
@@ -221,6 +222,24 @@ def test_a_token_is_shown_once_listed_by_its_prefix_and_revoked(
     assert "已吊销" in revoked.text
     refused = app_client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {raw[1]}"})
     assert refused.status_code == 401
+
+
+def test_a_refused_token_form_keeps_what_was_typed(
+    app_client: TestClient, session: Session, staff: Staff
+) -> None:
+    sign_in(app_client, "root")
+    page = app_client.get(f"/console/users/{staff.root}", headers=HTML).text
+    refused = app_client.post(
+        f"/console/users/{staff.root}/tokens",
+        data={"csrf": csrf_of(page), "name": "数据同步<b>", "expires_days": "99999"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    assert 'id="token-error" role="alert"' in refused.text
+    assert 'value="数据同步&lt;b&gt;" aria-describedby="token-error"' in refused.text
+    assert 'name="expires_days" type="number" min="1" max="3650" value="99999"' in refused.text
+    assert 'id="new-token"' not in refused.text
+    assert identity.list_tokens(session, actor=SYSTEM, user_id=staff.root) == []
 
 
 def test_tokens_of_others_are_for_the_owner_and_sysadmins(
@@ -288,6 +307,7 @@ def test_the_audit_log_is_filtered_and_its_details_escaped(
     ).text
     assert "共 1 条记录" in page
     assert "audit.read" in page
+    assert "<td>被拒绝</td>" in page  # the outcome in the page's language
     assert "&#34;/console/audit&#34;" in page  # the refused request's path, in its details
     page = app_client.get("/console/audit", params={"actor": "b_member"}, headers=HTML).text
     assert "没有符合条件的记录" in page

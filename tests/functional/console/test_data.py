@@ -178,6 +178,8 @@ def test_an_upload_without_javascript_loads_a_new_version(
     assert location.startswith(f"/console/data/{org.air}?uploaded=2")
     queued = app_client.get(location, headers=HTML).text
     assert "第 2 版正在排队载入" in queued
+    made_up = app_client.get(f"/console/data/{org.air}?uploaded=<i>9</i>", headers=HTML).text
+    assert "正在排队载入" not in made_up  # a link cannot make the page announce an upload
     assert "载入中" in queued
 
     Worker(db).run_one()
@@ -212,6 +214,26 @@ def test_a_bad_file_fails_its_version_in_chinese_and_the_old_one_stays(
     assert "文件无法载入" in page
     assert named in page
     assert "当前版本：第 1 版，3 行" in page
+
+
+def test_a_failed_loads_message_is_for_the_department_that_loads_the_data(
+    app_client: TestClient, db: BoundDatabase, session: Session, org: Org
+) -> None:
+    # The loader quotes the file's cells in its message (here a ragged row's); staff of another
+    # department may see the resource's versions, but not what the file held.
+    sign_in(app_client, "env_editor")
+    ragged = (STATIONS + "3001,鹿城,温州市\n").encode()
+    assert _upload_form(app_client, org, ragged, "stations.csv").status_code == 303  # type: ignore[attr-defined]
+    Worker(db).run_one()
+    assert "第 5 行有 3 列，表头有 4 列" in app_client.get(f"/console/data/{org.air}").text
+
+    app_client.cookies.clear()
+    sign_in(app_client, "tr_member")
+    page = app_client.get(f"/console/data/{org.air}", headers=HTML)
+    assert page.status_code == 200
+    assert "最近一次载入失败" in page.text  # that the load failed is no secret
+    assert "文件无法载入" not in page.text
+    assert "第 5 行" not in page.text
 
 
 def test_an_oversized_upload_is_refused_on_the_form(

@@ -165,6 +165,7 @@ def test_a_pin_in_hangzhou_is_filed_there_and_routed_to_hangzhou(
     }
     response = post(app_client, fields)
     assert response.status_code == 201, response.text
+    assert response.headers["cache-control"] == "no-store"  # the code stays out of caches
     number, code = receipt_of(response.text)
     case = filed_case(session, number)
     assert (case.latitude, case.longitude) == (30.27, 120.16)

@@ -116,6 +116,7 @@ def birth_certificate(session: Session, market: Department) -> ServiceItem:
         session,
         market,
         name="出生医学证明首次签发",
+        name_en="First issue of a birth certificate",
         applicant_types=["citizen"],
         trips=0,
         themes=["marriage_birth", "health"],
@@ -378,6 +379,7 @@ def test_applying_files_a_case_and_shows_its_number_and_code_once(
     data = _form(page)
     answer = _apply(app_client, food_licence, data)
     assert answer.status_code == 201, answer.text
+    assert answer.headers["cache-control"] == "no-store"  # the code stays out of caches
     receipt = answer.text
     number = re.search(r'<dd id="case-number" class="code">([\d-]+)</dd>', receipt)
     code = re.search(r'<dd id="query-code" class="code">(\w{8})</dd>', receipt)
@@ -551,6 +553,7 @@ def test_a_case_is_tracked_with_its_number_and_query_code(
 
     answer = _track(app_client, number, code.lower())  # typed in lower case
     assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"  # not brought back from a cache
     page = answer.text
     assert '<h2 id="case-title">出生医学证明首次签发</h2>' in page
     assert '<dd id="case-state"><strong>已提交</strong></dd>' in page
@@ -570,6 +573,7 @@ def test_a_case_is_tracked_with_its_number_and_query_code(
         assert 'id="case-state"' not in refused.text
 
     english = _track(app_client, number, code, lang="en").text
+    assert '<h2 id="case-title">First issue of a birth certificate</h2>' in english
     assert '<dd id="case-state"><strong>Submitted</strong></dd>' in english
     assert '<strong>Submitted</strong> <span class="meta">Applicant · submitted</span>' in english
     no_csrf = app_client.post("/track", data={"number": number, "code": code}, headers=HTML)
@@ -700,10 +704,20 @@ def test_an_open_case_cannot_be_rated_and_a_bad_score_is_refused(
     )
     session.commit()
     for score in ("", "9"):
-        bad = app_client.post("/track/rate", data={**rating, "score": score}, headers=HTML)
+        bad = app_client.post(
+            "/track/rate", data={**rating, "score": score, "comment": "窗口<b>"}, headers=HTML
+        )
         assert bad.status_code == 422
         assert "评分应为 1 到 5。" in bad.text
         assert 'action="/track/rate"' in bad.text  # the form is still there
+        assert 'maxlength="2000">窗口&lt;b&gt;</textarea>' in bad.text  # the comment is kept
+    too_long = app_client.post(
+        "/track/rate", data={**rating, "score": "2", "comment": "长" * 2001}, headers=HTML
+    )
+    assert too_long.status_code == 422
+    assert 'id="rating-error"' in too_long.text
+    assert 'name="score" value="2" required checked>' in too_long.text  # the score is kept
+    assert "长" * 2001 in too_long.text
     tracked = _track(app_client, number, code).text
     assert '<dd id="case-state"><strong>不予受理</strong></dd>' in tracked
     assert "不属于本机关受理范围" in tracked  # the reason, as the applicant sees it

@@ -28,6 +28,7 @@ from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import SessionDep, SignedInActor, request_language
 from yiwang.core.web.errors import validation_details
 from yiwang.core.web.templating import render_page
+from yiwang.portal.hall import NO_STORE
 
 router = APIRouter()
 
@@ -117,6 +118,7 @@ def _users_page(
             "when": when,
         },
         status_code=status_code,
+        headers=NO_STORE if created and created[1] else None,
     )
 
 
@@ -235,6 +237,7 @@ def _user_page(
     *,
     new_token: str | None = None,
     error: AppError | None = None,
+    token_values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     user = identity.view_user(session, actor=actor, user_id=user_id)
@@ -256,10 +259,12 @@ def _user_page(
             ),
             "new_token": new_token,
             "error": error,
+            "token_values": token_values or {"name": "api", "expires_days": "90"},
             "now": utcnow(),
             "when": when,
         },
         status_code=status_code,
+        headers=NO_STORE if new_token else None,
     )
 
 
@@ -296,7 +301,15 @@ def users_create_token(
     except PermissionDenied:
         raise
     except AppError as exc:
-        return _user_page(request, session, actor, user_id, error=exc, status_code=exc.status_code)
+        return _user_page(
+            request,
+            session,
+            actor,
+            user_id,
+            error=exc,
+            token_values={"name": name, "expires_days": expires_days},
+            status_code=exc.status_code,
+        )
     return _user_page(request, session, actor, user_id, new_token=raw, status_code=201)
 
 
@@ -315,8 +328,6 @@ def users_revoke_token(
 
 
 # --- audit log -----------------------------------------------------------------------------------
-
-_CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def _verdict(result: audit.VerifyResult, language: str) -> str:
@@ -405,14 +416,14 @@ def audit_list(
 
 def _start_of(day: dt.date | None) -> dt.datetime | None:
     """Midnight of ``day`` in China Standard Time."""
-    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=_CHINA)
+    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=CHINA)
 
 
 def _day_of(moment: dt.datetime | None, *, last: bool = False) -> str | None:
     """The day a filter bound stands for (the day before an exclusive upper bound)."""
     if moment is None:
         return None
-    day = moment.astimezone(_CHINA).date() - dt.timedelta(days=1 if last else 0)
+    day = moment.astimezone(CHINA).date() - dt.timedelta(days=1 if last else 0)
     return day.isoformat()
 
 

@@ -163,6 +163,7 @@ def _resource_page(
     status_code: int = 200,
 ) -> Response:
     language = request_language(request)
+    uploaded = request.query_params.get("uploaded", "")
     level, granted_fields = sharing.access_for(session, actor=actor, resource=resource)
     grant = sharing.active_grant(
         session, department_id=actor.department_id, resource_id=resource.id
@@ -194,7 +195,7 @@ def _resource_page(
             "upload_error": upload_error,
             "share_error": share_error,
             "share_values": share_values or {"purpose": "", "duration_days": 90, "fields": []},
-            "uploaded": request.query_params.get("uploaded"),
+            "uploaded": uploaded if uploaded.isdigit() else None,
             "uploaded_to": request.query_params.get("distribution"),
             "label": lambda kind, value: label(kind, value, language),
             "effective_status": sharing.effective_status,
@@ -235,7 +236,8 @@ def data_upload(
     stored: Path | None = None
     try:
         if file is None or not file.filename:
-            raise InvalidInput("field_missing", field="file")
+            zh = request_language(request).startswith("zh")
+            raise InvalidInput("field_missing", field="文件" if zh else "file")
         stored, size = loader.store_upload(
             file.file,
             upload_dir=Path(settings.var_dir) / "uploads",

@@ -22,6 +22,7 @@ from yiwang.cases.messages import ACTION_LABELS
 from yiwang.cases.models import Case
 from yiwang.cases.schemas import TaskDone, TransitionIn
 from yiwang.cases.vocab import (
+    CST,
     STATE_LABELS,
     TRANSITIONS,
     CaseKind,
@@ -42,7 +43,6 @@ from yiwang.core.web.templating import render_page
 router = APIRouter()
 
 PAGE_SIZE = 50
-CST = dt.timezone(dt.timedelta(hours=8))
 
 # The actions staff take from the console, in the order of the state machine; "supplement" and
 # "withdraw" are the applicant's.
