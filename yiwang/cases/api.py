@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
@@ -26,7 +25,6 @@ from yiwang.cases.schemas import (
 )
 from yiwang.cases.vocab import LifeEvent, Theme
 from yiwang.core import jobs
-from yiwang.core.config import Settings
 from yiwang.core.errors import InvalidInput
 from yiwang.core.policy import Actor
 from yiwang.core.web.api import job_public
@@ -40,14 +38,6 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", description="a repeated submission returns the same case"),
 ]
 QueryCode = Annotated[str | None, Header(alias="X-Query-Code", description="查询码")]
-
-
-def _storage(settings: Settings) -> service.Storage:
-    return service.Storage(root=Path(settings.var_dir), max_bytes=settings.max_upload_bytes)
-
-
-def _secret(settings: Settings) -> bytes:
-    return settings.secret().encode()
 
 
 # --- powers and items ----------------------------------------------------------------------------
@@ -174,9 +164,9 @@ async def submit_application(
             actor=actor,
             data=data,
             uploads=uploads,
-            storage=_storage(settings),
+            storage=service.Storage.of(settings),
             idempotency_key=idempotency_key,
-            code_secret=_secret(settings),
+            code_secret=service.code_secret(settings),
         )
         return _filed(session, filed, response, actor)
 
@@ -206,7 +196,7 @@ def file_complaint(
         actor=actor,
         data=body,
         idempotency_key=idempotency_key,
-        code_secret=_secret(settings),
+        code_secret=service.code_secret(settings),
     )
     return _filed(session, filed, response, actor)
 
@@ -344,7 +334,7 @@ async def act(
             action=action,
             data=data,
             uploads=uploads,
-            storage=_storage(settings),
+            storage=service.Storage.of(settings),
         )
         return views.case_dict(session, case, full=service.handles(session, case, actor))
 

@@ -55,6 +55,7 @@ from yiwang.cases.vocab import (
 )
 from yiwang.core import events, identity
 from yiwang.core.codes import division_name, normalize_ric, normalize_uscc
+from yiwang.core.config import Settings
 from yiwang.core.db import utcnow
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.policy import (
@@ -90,6 +91,15 @@ class Storage:
 
     root: Path
     max_bytes: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Storage:
+        return cls(root=Path(settings.var_dir), max_bytes=settings.max_upload_bytes)
+
+
+def code_secret(settings: Settings) -> bytes:
+    """The key query codes derived from an idempotency key are made with."""
+    return settings.secret().encode()
 
 
 # --- secrets -------------------------------------------------------------------------------------

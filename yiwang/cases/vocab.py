@@ -174,6 +174,32 @@ DELIVERY_METHODS = ("courier", "pickup", "online")
 
 APPLICANT, RESPONSIBLE, STEP, SYSADMIN = "applicant", "responsible", "step", "sysadmin"
 
+# Words for the values above, as pages and documents show them: (Chinese, English).
+KIND_LABELS = {
+    "application": ("申请", "Application"),
+    "complaint": ("投诉建议", "Complaint"),
+}
+DECISION_LABELS = {
+    "approved": ("准予许可", "Approved"),
+    "denied": ("不予许可", "Denied"),
+    "resolved": ("已办理", "Resolved"),
+    "unsubstantiated": ("经核查不属实", "Not substantiated"),
+}
+DELIVERY_LABELS = {
+    "courier": ("快递送达", "By courier"),
+    "pickup": ("窗口领取", "Pick up at the counter"),
+    "online": ("网上送达（电子证照）", "Online (electronic licence)"),
+}
+PARTY_LABELS = {
+    APPLICANT: ("申请人", "Applicant"),
+    RESPONSIBLE: ("承办部门", "Responsible department"),
+    STEP: ("协办部门", "Reviewing department"),
+    SYSADMIN: ("系统管理员", "System administrator"),
+    "system": ("系统", "System"),
+}
+CARD_LABELS = {"yellow": ("黄牌", "Yellow card"), "red": ("红牌", "Red card")}
+OPINION_LABELS = {"agree": ("同意", "Agree"), "disagree": ("不同意", "Disagree")}
+
 
 @dataclass(frozen=True, slots=True)
 class Transition:

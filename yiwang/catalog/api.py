@@ -16,6 +16,7 @@ from yiwang.catalog.packages import package_dict
 from yiwang.catalog.params import SearchFilters
 from yiwang.catalog.schemas import ResourceCreate
 from yiwang.core.errors import InvalidInput
+from yiwang.core.policy import can_edit_resource
 from yiwang.core.web.api import JobPublic, job_public
 from yiwang.core.web.deps import CurrentActor, SessionDep, SettingsDep, SignedInActor
 from yiwang.core.web.pagination import Limit, Offset, next_link
@@ -212,12 +213,16 @@ def list_versions(
     distribution_id: str, session: SessionDep, actor: SignedInActor
 ) -> list[VersionPublic]:
     rows = datastore.versions(session, actor=actor, distribution_id=distribution_id)
-    distribution, _ = datastore.get_distribution(session, actor=actor, ref=distribution_id)
+    distribution, resource = datastore.get_distribution(session, actor=actor, ref=distribution_id)
+    # A failed load's message and problems quote the file's cells: they are for those who load
+    # the data; others see that the load failed.
+    may_edit = can_edit_resource(actor, department_id=resource.department_id)
     return [
         VersionPublic.model_validate(
             {
                 **{k: getattr(v, k) for k in VersionPublic.model_fields if k != "current"},
                 "current": v.id == distribution.current_version_id,
+                "error": v.error if may_edit else None,
             }
         )
         for v in rows

@@ -35,6 +35,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# China Standard Time, the time people read (China keeps one offset all year). Times are
+# stored in UTC and turned into this only to be shown or to find a local date.
+CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timestamp stored in UTC and always returned timezone-aware (SQLite keeps no zone)."""
 

@@ -34,7 +34,7 @@ from yiwang.core.policy import Actor
 from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import CurrentActor, SessionDep, SettingsDep
 from yiwang.core.web.templating import render_page
-from yiwang.portal.hall import NO_STORE
+from yiwang.portal.common import NO_STORE
 
 router = APIRouter(include_in_schema=False)
 
@@ -349,7 +349,7 @@ def _file(
             actor=actor,
             data=complaint_of(draft, rows),
             idempotency_key=draft.idempotency_key or None,
-            code_secret=settings.secret().encode(),
+            code_secret=service.code_secret(settings),
             source=SOURCE,
         )
     except AppError as exc:

@@ -7,11 +7,9 @@ code travels only in POST bodies, never in a URL."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -27,9 +25,11 @@ from yiwang.cases.messages import ACTION_LABELS
 from yiwang.cases.models import ItemVersion, ServiceItem
 from yiwang.cases.schemas import ApplicationCreate, RatingIn
 from yiwang.cases.vocab import (
-    CST,
+    DECISION_LABELS,
+    DELIVERY_LABELS,
     FINAL_STATES,
     LIFE_EVENT_LABELS,
+    PARTY_LABELS,
     STATE_LABELS,
     THEME_LABELS,
     ApplicantType,
@@ -51,6 +51,7 @@ from yiwang.core.web.deps import (
 )
 from yiwang.core.web.errors import validation_details
 from yiwang.core.web.templating import render_page
+from yiwang.portal.common import NO_STORE, departments_by_id, is_zh, local_time
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,24 +67,6 @@ ID_LABELS = {
 NAME_LABELS = {
     ApplicantType.CITIZEN: ("姓名", "Name"),
     ApplicantType.ENTERPRISE: ("单位名称", "Name of the organisation"),
-}
-DELIVERY_LABELS = {
-    "courier": ("快递送达", "By courier"),
-    "pickup": ("窗口领取", "Pick up at the counter"),
-    "online": ("网上送达（电子证照）", "Online (electronic licence)"),
-}
-DECISION_LABELS = {
-    "approved": ("准予许可", "Approved"),
-    "denied": ("不予许可", "Denied"),
-    "resolved": ("已办理", "Resolved"),
-    "unsubstantiated": ("经核查不属实", "Not substantiated"),
-}
-PARTY_LABELS = {
-    "applicant": ("申请人", "Applicant"),
-    "responsible": ("承办部门", "Responsible department"),
-    "step": ("协办部门", "Reviewing department"),
-    "sysadmin": ("系统管理员", "System administrator"),
-    "system": ("系统", "System"),
 }
 ACTION_NAMES_EN = {
     "submit": "Submitted",
@@ -118,14 +101,6 @@ ACCEPT = {
 DEFAULT_TYPES = ("pdf", "jpeg", "png", "ofd")
 _NUMBER_MAX = 64  # longer than any case number
 _CODE_MAX = 32
-# Pages that show a secret (a query code, a new token or password) or an applicant's case are
-# kept out of the browser's caches, so that the next person at a shared computer cannot bring
-# them back.
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _zh(request: Request) -> bool:
-    return request_language(request).startswith("zh")
 
 
 def _reads_only(request: Request) -> bool:
@@ -169,8 +144,7 @@ class Section:
 
 def _departments(session: Session) -> dict[int, Department]:
     """The departments on the network, in division order."""
-    found, _ = identity.list_departments(session, actor=ANONYMOUS, limit=10_000)
-    return {d.id: d for d in found}
+    return departments_by_id(session, ANONYMOUS)
 
 
 def _department_name(department: Department | None, zh: bool) -> str:
@@ -263,7 +237,7 @@ def hall(
 ) -> Response:
     by = by if by in BROWSE else "department"
     chosen = applicant if applicant in {t.value for t in ApplicantType} else None
-    zh = _zh(request)
+    zh = is_zh(request)
     sections, count = hall_sections(session, by=by, applicant=chosen, zh=zh)
     return render_page(
         request,
@@ -364,7 +338,7 @@ def item_page(
     found = _active_service(session, code)
     if found is None:
         return _missing(request, code)
-    context = _item_context(session, *found, settings, _zh(request))
+    context = _item_context(session, *found, settings, is_zh(request))
     return render_page(request, "portal/hall/item.html", context)
 
 
@@ -391,7 +365,7 @@ def apply_form(
     found = _active_service(session, code)
     if found is None:
         return _missing(request, code)
-    context = _item_context(session, *found, settings, _zh(request))
+    context = _item_context(session, *found, settings, is_zh(request))
     context |= {"values": _blank_values(found[1]), "error": None, "error_target": None}
     return render_page(request, "portal/hall/apply.html", context)
 
@@ -513,10 +487,6 @@ def _error_target(exc: AppError, version: ItemVersion) -> str | None:
     return None
 
 
-def _storage(settings: Settings) -> service.Storage:
-    return service.Storage(root=Path(settings.var_dir), max_bytes=settings.max_upload_bytes)
-
-
 @router.post("/services/{code}/apply", response_class=HTMLResponse)
 async def apply(
     code: str,
@@ -551,9 +521,9 @@ async def apply(
                     actor=actor,
                     data=data,
                     uploads=_uploads(form, version),
-                    storage=_storage(settings),
+                    storage=service.Storage.of(settings),
                     idempotency_key=values["idempotency_key"] or None,
-                    code_secret=settings.secret().encode(),
+                    code_secret=service.code_secret(settings),
                     source="web",
                 )
             except PermissionDenied:
@@ -588,7 +558,7 @@ def _receipt(
         "case": body,
         "created": filed.created,
         "state": STATE_LABELS[State(body["state"])],
-        "submitted": _local(body["submitted_at"]),
+        "submitted": local_time(body["submitted_at"]),
         "delivery_labels": DELIVERY_LABELS,
     }
     return render_page(
@@ -603,17 +573,10 @@ def _receipt(
 # --- tracking and rating -------------------------------------------------------------------------
 
 
-def _local(moment: str | None) -> str:
-    """An ISO time as people in Zhejiang read it (China Standard Time), to the minute."""
-    if not moment:
-        return ""
-    return dt.datetime.fromisoformat(moment).astimezone(CST).strftime("%Y-%m-%d %H:%M")
-
-
 def _timeline(history: Sequence[Mapping[str, Any]], zh: bool) -> list[dict[str, str | None]]:
     return [
         {
-            "at": _local(step["at"]),
+            "at": local_time(step["at"]),
             "action": ACTION_LABELS.get(step["action"], step["action"])
             if zh
             else ACTION_NAMES_EN.get(step["action"], step["action"]),
@@ -684,7 +647,7 @@ def _track_page(
     """The case as its applicant sees it (personal data masked), or the lookup form with one
     message when the number and the code do not match a case. ``rating`` is what was given in
     a rating refused, to fill its form in again."""
-    zh = _zh(request)
+    zh = is_zh(request)
     try:
         case = service.get_case(session, actor=actor, number=number, query_code=code)
     except NotFound:
@@ -701,7 +664,7 @@ def _track_page(
         "not_found": False,
         "department": _department_name(department, zh),
         "state": STATE_LABELS[State(body["state"])],
-        "submitted": _local(body["submitted_at"]),
+        "submitted": local_time(body["submitted_at"]),
         "timeline": _timeline(body["history"], zh),
         "form": [(labels.get(key, key), _shown(value)) for key, value in body["form"].items()],
         "materials": _case_materials(body["materials"], version, zh),

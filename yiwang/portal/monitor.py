@@ -20,11 +20,11 @@ from yiwang.core.geo import cities
 from yiwang.core.policy import ANONYMOUS
 from yiwang.packs.environment.formulas import AQI_CATEGORIES, AqiCategory, aqi_category
 from yiwang.packs.transport.formulas import CongestionLevel, congestion_level
+from yiwang.portal import common
 from yiwang.sensing import packs, timeseries
 from yiwang.sensing.alerting import service as alerting
 from yiwang.sensing.timeseries import LatestValue
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 ALERTS_SHOWN = 20
 # Tourism pack: 0 normal, 1 yellow, 2 orange, 3 red (stop ticket sales).
 SATURATION_COLOURS = ("#2e7d32", "#b8860b", "#e65100", "#c62828")
@@ -59,8 +59,8 @@ def _number(value: Any) -> float | None:
 
 
 def local_time(value: dt.datetime | None) -> str:
-    """A time as people in Zhejiang read it (China Standard Time), to the minute."""
-    return value.astimezone(CHINA).strftime("%m-%d %H:%M") if value else ""
+    """A time as people in Zhejiang read it (China Standard Time): month, day and minute."""
+    return common.local_time(value, fmt="%m-%d %H:%M")
 
 
 def city_of_division(code: str | None) -> str | None:

@@ -10,20 +10,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from yiwang.catalog.packages import package_dict
-from yiwang.core.web.deps import CurrentActor, SessionDep, request_language
+from yiwang.core.web.deps import CurrentActor, SessionDep
 from yiwang.core.web.templating import render_page
 from yiwang.portal import monitor, service
+from yiwang.portal.common import is_zh
 
 router = APIRouter(include_in_schema=False)
 
 
-def _zh(request: Request) -> bool:
-    return request_language(request).startswith("zh")
-
-
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
-    zh = _zh(request)
+    zh = is_zh(request)
     names = service.department_names(session, zh=zh)
     return render_page(
         request,
@@ -51,7 +48,7 @@ def search(
                 package_dict(session, r, base_url=base)
                 for r in (results.datasets if results else [])
             ],
-            "departments": service.department_names(session, zh=_zh(request)),
+            "departments": service.department_names(session, zh=is_zh(request)),
         },
     )
 
@@ -60,7 +57,7 @@ def _dashboard_context(request: Request, session: SessionDep) -> dict[str, objec
     board = monitor.dashboard(session)
     return {
         "board": board,
-        "map_data": monitor.map_option_data(board.air, zh=_zh(request)),
+        "map_data": monitor.map_option_data(board.air, zh=is_zh(request)),
         "local_time": monitor.local_time,
     }
 

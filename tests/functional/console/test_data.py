@@ -234,6 +234,12 @@ def test_a_failed_loads_message_is_for_the_department_that_loads_the_data(
     assert "最近一次载入失败" in page.text  # that the load failed is no secret
     assert "文件无法载入" not in page.text
     assert "第 5 行" not in page.text
+    versions = app_client.get(
+        f"/api/v1/catalog/distributions/{org.air_table}/versions",
+        headers={"Accept": "application/json", "X-CSRF-Token": ""},
+    ).json()
+    assert versions[0]["status"] == "failed"
+    assert versions[0]["error"] is None
 
 
 def test_an_oversized_upload_is_refused_on_the_form(

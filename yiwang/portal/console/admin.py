@@ -19,21 +19,20 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from yiwang.core import audit, identity, policy
-from yiwang.core.db import utcnow
+from yiwang.core.db import CHINA, utcnow
 from yiwang.core.errors import AppError, InvalidInput, PermissionDenied
-from yiwang.core.identity import Department, User
+from yiwang.core.identity import User
 from yiwang.core.identity.schemas import TokenCreate, UserCreate
 from yiwang.core.policy import Actor, Role
 from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import SessionDep, SignedInActor, request_language
 from yiwang.core.web.errors import validation_details
 from yiwang.core.web.templating import render_page
-from yiwang.portal.hall import NO_STORE
+from yiwang.portal.common import NO_STORE, departments_by_id, local_time
 
 router = APIRouter()
 
 _PAGE = 50
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 OUTCOMES = ("success", "denied", "failed")
 _PROBLEMS = {
     "altered": ("被篡改", "altered"),
@@ -42,14 +41,9 @@ _PROBLEMS = {
 }
 
 
-def when(value: dt.datetime | None) -> str:
-    """A time as people in Zhejiang read it (China Standard Time), to the second."""
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
-
-def _departments(session: Session, actor: Actor) -> dict[int, Department]:
-    departments, _ = identity.list_departments(session, actor=actor, limit=1000)
-    return {d.id: d for d in departments}
+def seconds(value: dt.datetime | None) -> str:
+    """A time in China Standard Time, to the second (the audit log's precision)."""
+    return local_time(value, fmt="%Y-%m-%d %H:%M:%S")
 
 
 class _FormInvalid(InvalidInput):
@@ -94,7 +88,7 @@ def _users_page(
     users, total = identity.list_users(
         session, actor=actor, department_id=chosen, limit=_PAGE, offset=(page - 1) * _PAGE
     )
-    departments = _departments(session, actor)
+    departments = departments_by_id(session, actor)
     base = {"department": chosen} if chosen and actor.is_sysadmin else {}
     return render_page(
         request,
@@ -115,7 +109,7 @@ def _users_page(
             "page": page,
             "pages": max(1, (total + _PAGE - 1) // _PAGE),
             "page_link": lambda n: "/console/users?" + urlencode({**base, "page": n}),
-            "when": when,
+            "when": seconds,
         },
         status_code=status_code,
         headers=NO_STORE if created and created[1] else None,
@@ -261,7 +255,7 @@ def _user_page(
             "error": error,
             "token_values": token_values or {"name": "api", "expires_days": "90"},
             "now": utcnow(),
-            "when": when,
+            "when": seconds,
         },
         status_code=status_code,
         headers=NO_STORE if new_token else None,
@@ -381,7 +375,7 @@ def _audit_page(
             "details_text": lambda d: json.dumps(d, ensure_ascii=False, indent=1, sort_keys=True),
             "verified": verified,
             "verdict": _verdict(verified, language) if verified else None,
-            "when": when,
+            "when": seconds,
         },
     )
 

@@ -10,7 +10,6 @@ conditionally shared resource are made from that resource's console page."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,25 +30,15 @@ from yiwang.core.policy import Actor, DataAccess
 from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import SessionDep, SettingsDep, SignedInActor, request_language
 from yiwang.core.web.templating import render_page
+from yiwang.portal.common import departments_by_id, local_time
 
 router = APIRouter()
 
 _PAGE = 20
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 UPLOAD_TYPES = ".csv,.tsv,.txt,.xlsx,.json,.ndjson,.jsonl"  # what the catalog's loader reads
 SHARE_STATES = ("pending", "approved", "rejected", "revoked")
 PURPOSE_LENGTH = (5, 5000)  # as the catalog's API asks of a share request
 DURATION_DAYS = (1, 1095)
-
-
-def when(value: dt.datetime | None) -> str:
-    """A time as people in Zhejiang read it (China Standard Time), to the minute."""
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _department_names(session: Session, actor: Actor) -> dict[int, Department]:
-    departments, _ = identity.list_departments(session, actor=actor, limit=1000)
-    return {d.id: d for d in departments}
 
 
 # --- the department's resources ----------------------------------------------------------------
@@ -105,7 +94,7 @@ def data_list(
 ) -> Response:
     """The resources of the actor's department (a sysadmin's: every department's, or one's);
     with ``q``, the whole catalogue the actor may see, to find another department's data."""
-    departments = _department_names(session, actor)
+    departments = departments_by_id(session, actor)
     searching = bool(q and q.strip())
     chosen = department if (actor.is_sysadmin or searching) else actor.department_id
     filters: dict[str, Sequence[str]] = {"organization": [str(chosen)]} if chosen else {}
@@ -142,7 +131,7 @@ def data_list(
             "pages": max(1, (result.count + _PAGE - 1) // _PAGE),
             "page_link": lambda n: "/console/data?" + urlencode({**base, "page": n}),
             "label": lambda kind, value: label(kind, value, request_language(request)),
-            "when": when,
+            "when": local_time,
         },
     )
 
@@ -199,7 +188,7 @@ def _resource_page(
             "uploaded_to": request.query_params.get("distribution"),
             "label": lambda kind, value: label(kind, value, language),
             "effective_status": sharing.effective_status,
-            "when": when,
+            "when": local_time,
         },
         status_code=status_code,
     )
@@ -353,7 +342,7 @@ class RequestRow:
 def _request_rows(
     session: Session, actor: Actor, requests: Sequence[ShareRequest]
 ) -> list[RequestRow]:
-    departments = _department_names(session, actor)
+    departments = departments_by_id(session, actor)
     rows = []
     for item in requests:
         resource = None
@@ -417,7 +406,7 @@ def _sharing_page(
             "effective_status": sharing.effective_status,
             "error": error,
             "reason": reason,
-            "when": when,
+            "when": local_time,
         },
         status_code=status_code,
     )

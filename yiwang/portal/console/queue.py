@@ -22,23 +22,27 @@ from yiwang.cases.messages import ACTION_LABELS
 from yiwang.cases.models import Case
 from yiwang.cases.schemas import TaskDone, TransitionIn
 from yiwang.cases.vocab import (
-    CST,
+    CARD_LABELS,
+    DECISION_LABELS,
+    DELIVERY_LABELS,
+    KIND_LABELS,
+    OPINION_LABELS,
+    PARTY_LABELS,
     STATE_LABELS,
     TRANSITIONS,
-    CaseKind,
     State,
     allowed_actions,
     local_date,
 )
-from yiwang.core import identity, policy
+from yiwang.core import policy
 from yiwang.core.calendar import WorkCalendar
-from yiwang.core.config import Settings
 from yiwang.core.db import utcnow
 from yiwang.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.policy import Actor
 from yiwang.core.web.csrf import check_csrf
-from yiwang.core.web.deps import SessionDep, SettingsDep, SignedInActor, request_language
+from yiwang.core.web.deps import SessionDep, SettingsDep, SignedInActor
 from yiwang.core.web.templating import render_page
+from yiwang.portal.common import departments_by_id, is_zh, local_time
 
 router = APIRouter()
 
@@ -68,30 +72,6 @@ ACTION_LABELS_EN = {
     "close": "Close",
     "withdraw": "Withdraw",
 }
-KIND_LABELS = {
-    CaseKind.APPLICATION.value: ("申请", "Application"),
-    CaseKind.COMPLAINT.value: ("投诉建议", "Complaint"),
-}
-CARD_LABELS = {"yellow": ("黄牌", "Yellow card"), "red": ("红牌", "Red card")}
-DECISION_LABELS = {
-    "approved": ("准予", "Approved"),
-    "denied": ("不予", "Denied"),
-    "resolved": ("已解决", "Resolved"),
-    "unsubstantiated": ("经核查不属实", "Unsubstantiated"),
-}
-DELIVERY_LABELS = {
-    "courier": ("快递送达", "By courier"),
-    "pickup": ("窗口自取", "Pick-up at the counter"),
-    "online": ("网上送达", "Online"),
-}
-OPINION_LABELS = {"agree": ("同意", "Agree"), "disagree": ("不同意", "Disagree")}
-PARTY_LABELS = {
-    "applicant": ("申请人", "Applicant"),
-    "responsible": ("承办部门", "Responsible department"),
-    "step": ("协办部门", "Reviewing department"),
-    "sysadmin": ("系统管理员", "System administrator"),
-    "system": ("系统", "System"),
-}
 MEDIA_TYPES = {
     "pdf": "application/pdf",
     "jpeg": "image/jpeg",
@@ -102,24 +82,6 @@ MEDIA_TYPES = {
     "zip": "application/zip",
 }
 STATE_OPTIONS = [(s.value, STATE_LABELS[s]) for s in State]
-
-
-def local_time(value: dt.datetime | str | None) -> str:
-    """A moment as people in Zhejiang read it (China Standard Time), to the minute."""
-    if value is None:
-        return ""
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M")
-
-
-def _storage(settings: Settings) -> service.Storage:
-    return service.Storage(root=Path(settings.var_dir), max_bytes=settings.max_upload_bytes)
-
-
-def _zh(request: Request) -> bool:
-    return request_language(request).startswith("zh")
 
 
 # --- the queue -----------------------------------------------------------------------------------
@@ -222,7 +184,7 @@ def case_queue(
     cases, total = service.list_cases(
         session, actor=actor, filters=filters, limit=limit, offset=offset
     )
-    names = _item_names(session, zh=_zh(request))
+    names = _item_names(session, zh=is_zh(request))
     cal = deadlines.work_calendar(session)
     today = local_date(utcnow())
     rows = []
@@ -302,8 +264,10 @@ def _staff_actions(session: Session, case: Case, actor: Actor) -> list[str]:
 
 
 def _department_names(session: Session, actor: Actor, *, zh: bool) -> dict[int, str]:
-    departments, _ = identity.list_departments(session, actor=actor, limit=1000)
-    return {d.id: d.name_zh if zh else (d.name_en or d.name_zh) for d in departments}
+    return {
+        i: d.name_zh if zh else (d.name_en or d.name_zh)
+        for i, d in departments_by_id(session, actor).items()
+    }
 
 
 def _case_page(
@@ -322,7 +286,7 @@ def _case_page(
     full = service.handles(session, case, actor)
     data = views.case_dict(session, case, full=full)
     _, version = service.item_of(session, case)
-    zh = _zh(request)
+    zh = is_zh(request)
     cal = deadlines.work_calendar(session)
     today = local_date(utcnow())
     pending = [t for t in data["tasks"] if t["state"] == "pending"]
@@ -449,7 +413,7 @@ def case_action(
                 action=action,
                 data=data,
                 uploads=uploads,
-                storage=_storage(settings),
+                storage=service.Storage.of(settings),
             )
     except (PermissionDenied, NotFound):
         raise  # the error page; a refusal is audited
@@ -486,7 +450,7 @@ def case_task(
             body = TaskDone.model_validate({"opinion": opinion, "comment": comment.strip() or None})
         except ValidationError:
             raise InvalidInput(
-                "field_missing", field="审查意见" if _zh(request) else "opinion"
+                "field_missing", field="审查意见" if is_zh(request) else "opinion"
             ) from None
         with session.begin_nested():
             workflow.complete_task(

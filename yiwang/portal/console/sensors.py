@@ -22,6 +22,7 @@ from yiwang.core.policy import Actor, can_handle_alert
 from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import SessionDep, SignedInActor, request_language
 from yiwang.core.web.templating import render_page
+from yiwang.portal.common import local_time
 from yiwang.sensing import packs, timeseries
 from yiwang.sensing.alerting import service as alerting
 from yiwang.sensing.alerting.models import RAISED, RATE, RESOLVED, STALE, Alert, AlertRule
@@ -30,7 +31,6 @@ from yiwang.sensing.timeseries import LatestValue
 router = APIRouter()
 
 PAGE_SIZE = 50
-CST = dt.timezone(dt.timedelta(hours=8))
 STATE_FILTERS = ("open", "raised", "acknowledged", "resolved", "all")
 ALERT_STATES = {
     "raised": ("待确认", "Raised"),
@@ -53,15 +53,6 @@ DONE = {
     "acknowledge": ("预警已确认。", "Alert acknowledged."),
     "resolve": ("预警已解除。", "Alert resolved."),
 }
-
-
-def local_time(value: dt.datetime | None) -> str:
-    """A moment in China Standard Time, to the minute."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
 
 def number(value: float | None) -> str:
