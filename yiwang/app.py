@@ -21,7 +21,7 @@ from yiwang.core.jobs import Worker
 from yiwang.core.web import errors
 from yiwang.core.web.api import health
 from yiwang.core.web.api import router as core_api
-from yiwang.core.web.middleware import RequestContext
+from yiwang.core.web.middleware import BodyLimit, RequestContext
 from yiwang.core.web.pages import router as core_pages
 from yiwang.core.web.templating import STATIC_DIR
 
@@ -71,6 +71,8 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     errors.install(app)
+    # Bodies up to the largest upload and a megabyte for the form fields around it.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(RequestContext)
     portal.register(app)  # the public portal; its precompressed assets before /static
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from yiwang.core.errors import AppError
 from yiwang.core.i18n import EN, MESSAGES, ZH, translate
 from yiwang.core.web.deps import request_language
+from yiwang.core.web.middleware import BodyTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,12 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     return render(request, exc.status_code, exc.envelope(language), headers)
 
 
+async def _body_too_large(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BodyTooLarge)  # noqa: S101
+    error = AppError("upload.too_large", status_code=413, limit=exc.limit)
+    return render(request, 413, error.envelope(request_language(request)))
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)  # noqa: S101
     language = request_language(request)
@@ -184,6 +191,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

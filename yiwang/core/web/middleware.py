@@ -1,5 +1,5 @@
-"""A pure ASGI middleware that gives each request an id (``X-Request-ID``), logs one line per
-request and times it."""
+"""Pure ASGI middleware: each request gets an id (``X-Request-ID``), one log line and its time;
+request bodies are limited in size."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yiwang.core.requestctx import reset_request_id, set_request_id
@@ -60,3 +61,49 @@ class RequestContext:
                     },
                 )
             reset_request_id(token)
+
+
+class BodyTooLarge(HTTPException):
+    """A request body over the limit; answered as ``upload.too_large`` (413) in the user's
+    language by ``yiwang.core.web.errors``. An HTTP exception, so that FastAPI's body parsing
+    passes it on instead of calling the body malformed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413)
+        self.limit = limit
+
+
+class BodyLimit:
+    """Refuse a request body larger than ``max_bytes`` (the largest upload and a margin for
+    the form around it) while it is read, so that no route spools an unbounded body to disk.
+    The refusal is raised from ``receive``: a route that catches errors to show them on its
+    form shows this one too."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = int(value) if value.isdigit() else None
+                break
+        seen = 0
+        limit = self.max_bytes
+
+        async def counted() -> Message:
+            nonlocal seen
+            if declared is not None and declared > limit:
+                raise BodyTooLarge(limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, receive if declared == 0 else counted, send)
