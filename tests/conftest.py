@@ -7,15 +7,34 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.support.databases import BoundDatabase, migrated_database
 from yiwang.app import create_app
+from yiwang.core import security
 from yiwang.core.config import Settings
 from yiwang.core.db import Database
 
 DATABASES = ["sqlite", "postgresql"]
+
+# The production password hasher (argon2id with argon2-cffi's defaults: 64 MiB, 3 passes),
+# kept for the test that checks it.
+REAL_HASHER = security._hasher
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashes() -> Iterator[None]:
+    """Argon2id at its smallest cost inside the test process: the suite creates and signs in
+    thousands of users, and the production cost (a fifth of a second each) would be most of its
+    time. Hashes stay argon2id and verify alike; servers started as processes keep the real
+    cost."""
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        yield
+    finally:
+        security._hasher = REAL_HASHER
 
 
 @pytest.fixture(scope="session", params=DATABASES)

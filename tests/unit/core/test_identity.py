@@ -75,6 +75,14 @@ def test_passwords_are_stored_as_argon2_hashes(session: Session) -> None:
     )
 
 
+def test_the_production_hasher_is_argon2id_at_its_full_cost() -> None:
+    from tests.conftest import REAL_HASHER  # noqa: PLC0415
+
+    stored = REAL_HASHER.hash("a long enough password")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert REAL_HASHER.verify(stored, "a long enough password")
+
+
 def test_wrong_password_and_unknown_user_look_the_same(session: Session) -> None:
     user = make_user(session)
     with pytest.raises(Unauthenticated) as wrong:
