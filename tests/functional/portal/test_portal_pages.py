@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tests.factories.cases import make_category, make_item
 from tests.factories.core import make_department
 from yiwang.core.policy import SYSTEM
 from yiwang.sensing import packs
@@ -54,6 +55,24 @@ def test_home_shows_the_entries_and_live_figures(app_client: TestClient, session
     assert "&lt;script&gt;alert(1)&lt;/script&gt;局" in page
     assert "<script>alert(1)</script>" not in page
     assert '<label for="home-q"' in page  # the search box is labelled
+
+
+def test_a_search_leads_to_the_item_page_and_to_the_complaint_form(
+    app_client: TestClient, session: Session
+) -> None:
+    department = make_department(session)
+    item = make_item(session, department, name="排水许可证核发")
+    category = make_category(session, department, name="排水设施损坏")
+    session.commit()
+    page = app_client.get("/search", params={"q": "排水"}, headers=HTML).text
+    assert f'href="/services/{item.code}"' in page
+    assert f'href="/complaints/new?category={category.code}"' in page
+    assert app_client.get(f"/services/{item.code}", headers=HTML).status_code == 200
+    form = app_client.get("/complaints/new", params={"category": category.code}, headers=HTML)
+    assert form.status_code == 200
+    chosen = re.search(rf'<option value="{category.code}"[^>]*>', form.text)
+    assert chosen
+    assert " selected" in chosen.group(0)
 
 
 def test_a_search_for_a_script_is_shown_escaped(app_client: TestClient) -> None:
