@@ -167,6 +167,7 @@ def _load_items(session: Session) -> dict[str, DemoItem]:
                     "kind": "complaint_category",
                     "department_id": identity.find_department(session, category.department).id,
                     "name": category.name,
+                    "name_en": category.name_en,
                     "legal_limit_days": category.legal,
                     "promised_limit_days": category.promised,
                     "routing": category.routing,

@@ -587,6 +587,7 @@ class DemoCategory:
     promised: int = 5
     weight: int = 10
     texts: tuple[str, ...] = ()
+    name_en: str | None = None
 
 
 CATEGORIES: tuple[DemoCategory, ...] = (
@@ -602,6 +603,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
             "广场舞音量过大影响休息",
             "工地凌晨仍在打桩",
         ),
+        name_en="Noise",
     ),
     DemoCategory(
         "TS-PARKING",
@@ -612,6 +614,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         promised=3,
         weight=20,
         texts=("车辆长期占用消防通道", "人行道被机动车占满", "公交站台前违停"),
+        name_en="Illegal parking",
     ),
     DemoCategory(
         "TS-ROAD",
@@ -620,6 +623,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         {"330600": "sxtransport", "default": "zjtransport"},
         weight=15,
         texts=("路面塌陷形成大坑", "窨井盖缺失存在安全隐患", "人行道地砖松动"),
+        name_en="Damaged roads",
     ),
     DemoCategory(
         "TS-POLLUTION",
@@ -628,6 +632,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         {"330300": "wzenv", "331100": "lsenv", "default": "zjenv"},
         weight=15,
         texts=("工厂夜间偷排黑烟", "河道出现大面积白色泡沫", "露天焚烧垃圾气味刺鼻"),
+        name_en="Pollution",
     ),
     DemoCategory(
         "TS-FOOD",
@@ -638,6 +643,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         promised=5,
         weight=15,
         texts=("外卖餐品吃出异物", "超市销售过期食品", "小餐馆后厨卫生脏乱"),
+        name_en="Food safety",
     ),
     DemoCategory(
         "TS-WATER",
@@ -646,6 +652,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         {"330800": "qzwater", "default": "zjwater"},
         weight=5,
         texts=("河道堤岸有垮塌迹象", "河面漂浮垃圾较多"),
+        name_en="Rivers and water works",
     ),
     DemoCategory(
         "TS-TOURISM",
@@ -654,6 +661,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         {"330500": "hutourism", "default": "zjtourism"},
         weight=5,
         texts=("景区强制购物", "旅行社擅自变更行程"),
+        name_en="Tourism services",
     ),
 )
 

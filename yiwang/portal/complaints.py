@@ -22,19 +22,20 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from yiwang.cases import service
+from yiwang.cases import items, service
 from yiwang.cases.open311 import Category
 from yiwang.cases.open311.api import get_open311
 from yiwang.cases.schemas import ComplaintCreate, ContactIn
+from yiwang.cases.vocab import ItemKind
 from yiwang.core import geo, identity
 from yiwang.core.config import Settings
 from yiwang.core.errors import AppError, InvalidInput
 from yiwang.core.i18n import EN, ZH, add_messages
-from yiwang.core.policy import Actor
+from yiwang.core.policy import ANONYMOUS, Actor
 from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import CurrentActor, SessionDep, SettingsDep
 from yiwang.core.web.templating import render_page
-from yiwang.portal.common import NO_STORE
+from yiwang.portal.common import NO_STORE, departments_by_id, is_zh
 
 router = APIRouter(include_in_schema=False)
 
@@ -130,6 +131,39 @@ def grouped(rows: Sequence[Category]) -> list[tuple[str | None, list[Category]]]
     return list(groups.items())
 
 
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Category and department names in the page's language: the Open311 categories carry the
+    Chinese ones; English pages take each item's ``name_en`` and each department's English name
+    where the engines hold them."""
+
+    zh: bool
+    categories: Mapping[str, str]  # category code -> English name
+    departments: Mapping[str, str]  # Chinese department name -> English name
+
+    @classmethod
+    def of(cls, request: Request, session: Session) -> Names:
+        if is_zh(request):
+            return cls(True, {}, {})
+        english = {
+            item.code: version.name_en
+            for item, version in items.list_items(session, kind=ItemKind.COMPLAINT_CATEGORY)
+            if version.name_en
+        }
+        departments = {
+            d.name_zh: d.name_en
+            for d in departments_by_id(session, ANONYMOUS).values()
+            if d.name_en
+        }
+        return cls(False, english, departments)
+
+    def category(self, category: Category) -> str:
+        return category.name if self.zh else self.categories.get(category.code, category.name)
+
+    def department(self, name: str | None) -> str | None:
+        return name if self.zh or name is None else self.departments.get(name, name)
+
+
 def attribute_field(category: Category, key: str) -> str:
     """The form field that answers one of a category's own questions."""
     return f"{ATTRIBUTE_PREFIX}{category.code}:{key}"
@@ -140,7 +174,7 @@ def complaint_categories(request: Request, session: SessionDep, _actor: CurrentA
     return render_page(
         request,
         "portal/complaints/index.html",
-        {"groups": grouped(categories(request, session))},
+        {"groups": grouped(categories(request, session)), "names": Names.of(request, session)},
     )
 
 
@@ -285,11 +319,13 @@ def complaint_of(draft: Draft, rows: Sequence[Category]) -> ComplaintCreate:
 
 def _form_page(
     request: Request,
+    session: Session,
     rows: Sequence[Category],
     draft: Draft,
     *,
     error: AppError | None = None,
 ) -> Response:
+    names = Names.of(request, session)
     pin = draft.pin()
     pin_city = geo.city_of(*pin) if pin is not None else None
     found = geo.city(pin_city) if pin_city else None
@@ -298,6 +334,7 @@ def _form_page(
         request,
         "portal/complaints/form.html",
         {
+            "names": names,
             "groups": grouped(rows),
             "draft": draft,
             "chosen": next((c for c in rows if c.code == draft.category), None),
@@ -325,7 +362,7 @@ def complaint_form(
     rows = categories(request, session)
     known = any(c.code == category for c in rows)
     draft = Draft(category=category if known else "", idempotency_key=secrets.token_urlsafe(18))
-    return _form_page(request, rows, draft)
+    return _form_page(request, session, rows, draft)
 
 
 @router.post("/complaints/new", response_class=HTMLResponse)
@@ -354,7 +391,7 @@ def _file(
         )
     except AppError as exc:
         session.rollback()  # nothing filed
-        return _form_page(request, rows, draft, error=exc)
+        return _form_page(request, session, rows, draft, error=exc)
     return _receipt(request, session, filed)
 
 
@@ -373,7 +410,7 @@ def _receipt(request: Request, session: Session, filed: service.Filed) -> Respon
             "case": case,
             "created": filed.created,
             "query_code": filed.query_code,
-            "category": version.name,
+            "category": version.name if is_zh(request) else (version.name_en or version.name),
             "promised_days": version.promised_limit_days,
             "department": department,
             "city": city.name if city is not None else case.division_code,

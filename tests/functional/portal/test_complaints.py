@@ -31,7 +31,11 @@ class Desk:
 
     def __init__(self, session: Session) -> None:
         self.env: Department = make_department(
-            session, name_zh="浙江省生态环境厅", division_code="330000", slug="t-zjenv"
+            session,
+            name_zh="浙江省生态环境厅",
+            name_en="Department of Ecology and Environment of Zhejiang",
+            division_code="330000",
+            slug="t-zjenv",
         )
         self.transport: Department = make_department(
             session, name_zh="浙江省交通运输厅", division_code="330000", slug="t-zjjt"
@@ -46,6 +50,7 @@ class Desk:
             session,
             self.env,
             name="噪声扰民",
+            name_en="Noise",
             description="夜间施工、商铺外放等噪声",
             routing={"330100": "t-hzenv", "330200": "t-nbenv", "default": "t-zjenv"},
         )
@@ -365,6 +370,11 @@ def test_the_pages_in_english(app_client: TestClient, session: Session, desk: De
     assert "Complaints and suggestions" in page.text
     assert "File a complaint or suggestion" in page.text
     assert "How a complaint is handled" in page.text
+    assert '<strong class="complaint-category-name">Noise</strong>' in page.text
+    assert "Department of Ecology and Environment of Zhejiang" in page.text
+    assert "噪声扰民" not in page.text
+    assert "噪声扰民" in app_client.get("/complaints", params={"lang": "zh-CN"}, headers=HTML).text
+    app_client.cookies.set("yiwang_lang", "en")
     form = app_client.get("/complaints/new", params={"lang": "en"}, headers=HTML)
     assert '<html lang="en">' in form.text
     assert '<label for="description">What is wrong, or what do you suggest? *</label>' in form.text
@@ -381,6 +391,7 @@ def test_the_pages_in_english(app_client: TestClient, session: Session, desk: De
     assert filed.status_code == 201
     assert "Your complaint has been sent" in filed.text
     assert "within 5 working days" in filed.text
+    assert "<dd>Noise</dd>" in filed.text
 
 
 def test_a_category_s_own_questions_are_asked_and_kept(
