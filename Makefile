@@ -6,10 +6,10 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 CONSTRAINTS := requirements/constraints.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench docs clean lock
+.PHONY: help run test test-dates lint bench docs clean lock
 
 help: ## Show the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ run: $(VENV)/.runtime ## Serve on port 8000 (IPv4 and IPv6) with the demo data
 
 test: $(VENV)/.dev ## Run the whole suite on SQLite and PostgreSQL
 	$(BIN)/pytest
+
+# The last working day of a year, a day in the week before Spring Festival, a leap day and a
+# year's end in a year with no official holiday schedule.
+DATES ?= 2027-12-31 2028-01-20 2028-02-29 2029-12-31
+
+test-dates: $(VENV)/.dev ## Run the date-sensitive tests with the clock pinned to awkward days
+	@for day in $(DATES); do \
+	  echo "== the date-sensitive tests on $$day"; \
+	  YIWANG_TEST_CLOCK=$$day $(BIN)/pytest -q -m dates || exit 1; \
+	done
 
 lint: $(VENV)/.dev ## ruff, mypy, import contracts, model/migration drift
 	$(BIN)/ruff check .

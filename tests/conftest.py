@@ -3,6 +3,7 @@ SQLite and once on PostgreSQL, inside a transaction that is rolled back."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tests.support.databases import BoundDatabase, migrated_database
 from yiwang.app import create_app
-from yiwang.core import security
+from yiwang.core import clock, security
 from yiwang.core.config import Settings
 from yiwang.core.db import Database
 
@@ -22,6 +23,27 @@ DATABASES = ["sqlite", "postgresql"]
 # The production password hasher (argon2id with argon2-cffi's defaults: 64 MiB, 3 passes),
 # kept for the test that checks it.
 REAL_HASHER = security._hasher
+
+
+# YIWANG_TEST_CLOCK (a date or an ISO time) moves the whole run to that day: the clock starts
+# there and runs on, in this process and in every server or command the tests start.
+TEST_CLOCK = os.environ.get("YIWANG_TEST_CLOCK", "").strip()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_clock() -> Iterator[None]:
+    if not TEST_CLOCK:
+        yield
+        return
+    clock.start_at(clock.parse_moment(TEST_CLOCK))
+    try:
+        yield
+    finally:
+        clock.start_at(None)
+
+
+def pytest_report_header() -> list[str]:
+    return [f"clock: {TEST_CLOCK} (YIWANG_TEST_CLOCK)"] if TEST_CLOCK else []
 
 
 @pytest.fixture(autouse=True, scope="session")

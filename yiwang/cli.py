@@ -3,6 +3,7 @@ scripts depend on them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import importlib
 import json
@@ -10,6 +11,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -403,47 +405,146 @@ def calendar() -> None:
 
 @calendar.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def calendar_import(file: Path) -> None:
-    """Import a year's official holiday schedule (CSV date,type,name or JSON)."""
+@click.option("--year", type=click.IntRange(2000, 2200), help="Refuse a file of any other year")
+@click.option(
+    "--no-recount",
+    is_flag=True,
+    help="Leave the recount of provisional deadlines to the server's job worker",
+)
+def calendar_import(file: Path, year: int | None, no_recount: bool) -> None:
+    """Import a year's official holiday schedule (CSV date,type,name or JSON), then count again
+    the deadlines of open cases that were counted on the provisional calendar."""
+    from yiwang import engines  # noqa: PLC0415
     from yiwang.core import calendar as cal  # noqa: PLC0415
 
+    engines.load()  # the engines' handlers of the import's event
+    db = _database()
     try:
-        with _database().session() as session:
+        with db.session() as session:
             years = cal.import_schedule(
-                session, actor=_operator(), content=file.read_bytes(), filename=file.name
+                session,
+                actor=_operator(),
+                content=file.read_bytes(),
+                filename=file.name,
+                year=year,
             )
     except AppError as exc:
         _fail(exc)
-    click.echo(f"schedule imported for {', '.join(map(str, years))}")
+    click.echo(f"official schedule imported for {', '.join(map(str, years))}")
+    if no_recount:
+        click.echo("deadlines counted on provisional days are recounted by the job worker")
+        return
+    for line in _recount_now(db):
+        click.echo(line)
 
 
-@calendar.command("allow-weekend-only")
-@click.argument("year", type=click.IntRange(1949, 2200))
-@click.option("--revoke", is_flag=True, help="Withdraw the permission")
-def calendar_allow(year: int, revoke: bool) -> None:
-    """Allow counting working days in YEAR by weekends alone (no official schedule yet)."""
-    from yiwang.core import calendar as cal  # noqa: PLC0415
+def _recount_now(db: Database) -> list[str]:
+    """Deliver the import's event and run the recount it queues, here and now (a server's
+    worker may take it first: then wait for that one)."""
+    from sqlalchemy import select  # noqa: PLC0415
 
-    with _database().session() as session:
-        cal.allow_weekend_only(session, actor=_operator(), year=year, allowed=not revoke)
-    click.echo(f"weekend-only counting for {year}: {'withdrawn' if revoke else 'allowed'}")
+    from yiwang.cases.tasks import RECOUNT  # noqa: PLC0415
+    from yiwang.core.jobs import Job, Worker, wait_for  # noqa: PLC0415
+
+    worker = Worker(db, kinds=[RECOUNT])
+    worker.deliver_events()
+    while worker.run_one():
+        pass
+    with db.session() as session:
+        job = session.scalars(
+            select(Job).where(Job.kind == RECOUNT).order_by(Job.id.desc())
+        ).first()
+        job_id = job.id if job else None
+    if job_id is None:
+        return ["no recount was queued (is the cases engine installed?)"]
+    wait_for(db, job_id, timeout=600)
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None  # noqa: S101  (just read)
+        if job.status != "succeeded":
+            return [f"recount job {job_id}: {job.status} {job.error or ''}".rstrip()]
+        result = dict(job.result or {})
+    lines = [
+        f"recounted {result.get('checked', 0)} open cases counted on provisional days: "
+        f"{result.get('changed', 0)} changed, {result.get('cards_noted', 0)} cards noted "
+        f"(job {job_id})"
+    ]
+    lines.extend(_change_line(change) for change in result.get("changes", [])[:50])
+    if len(result.get("changes", [])) > 50:
+        lines.append(f"  ... and {len(result['changes']) - 50} more (see the job's result)")
+    return lines
+
+
+def _change_line(change: dict[str, Any]) -> str:
+    due, legal = change["due_on"], change["legal_due_on"]
+    line = f"  {change['number']}  due {due[0]} -> {due[1]} ({change['days']:+d} days)"
+    if legal[0] != legal[1]:
+        line += f", legal {legal[0]} -> {legal[1]}"
+    return line
+
+
+@calendar.command("allow-weekend-only", hidden=True)
+@click.argument("year", required=False)
+@click.option("--revoke", is_flag=True)
+def calendar_allow(year: str | None, revoke: bool) -> None:  # noqa: ARG001  (kept for old scripts)
+    """Retired: years with no official schedule are counted on the provisional calendar."""
+    click.echo(
+        "allow-weekend-only is retired: a year with no official holiday schedule is now counted "
+        "on the provisional calendar derived from the holiday law, and deadlines counted over "
+        "it are marked provisional (预计). Nothing needs allowing; import the official schedule "
+        "with `yiwang calendar import FILE` when the State Council publishes it.",
+        err=True,
+    )
 
 
 @calendar.command("years")
 def calendar_years() -> None:
-    """List the years with a schedule."""
+    """List the years with an official schedule."""
     from yiwang.core import calendar as cal  # noqa: PLC0415
 
     with _database().session() as session:
         for row in cal.years(session):
-            state = (
-                "schedule"
-                if row.has_schedule
-                else "weekend-only"
-                if row.weekend_only_allowed
-                else "-"
-            )
-            click.echo(f"{row.year}  {state:<12} {row.source}")
+            state = "official" if row.has_schedule else "-"
+            click.echo(f"{row.year}  {state:<9} {row.source}")
+
+
+@calendar.command("status")
+def calendar_status() -> None:
+    """This year and next: official or provisional, and what an operator should do."""
+    from yiwang.core import calendar as cal  # noqa: PLC0415
+    from yiwang.core.i18n import translate  # noqa: PLC0415
+
+    with _database().session() as session:
+        found = cal.status(session)
+    click.echo(f"today {found.today.isoformat()} (China)")
+    # Consecutive years of one state and source on one line: "2004-2026  official ...".
+    runs: list[list[cal.YearStatus]] = []
+    for row in found.years:
+        last = runs[-1][-1] if runs else None
+        if last and (last.year + 1, last.state, last.source) == (row.year, row.state, row.source):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    for run in runs:
+        years = str(run[0].year) if len(run) == 1 else f"{run[0].year}-{run[-1].year}"
+        click.echo(f"{years:<9}  {run[0].state:<11} {run[0].source or ''}".rstrip())
+    for code, year in zip(found.warnings, found.warning_years, strict=True):
+        click.echo(f"warning: {translate(code, _language(), {'year': year})}")
+
+
+@calendar.command("due")
+@click.argument("start", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("days", type=click.IntRange(-3650, 3650))
+def calendar_due(start: dt.datetime, days: int) -> None:
+    """Print the due date DAYS working days after START, and whether it is provisional."""
+    from yiwang.core import calendar as cal  # noqa: PLC0415
+
+    try:
+        with _database().session() as session:
+            found = cal.due(session, start.date(), days)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"{found.day.isoformat()} {'provisional' if found.provisional else 'official'}")
 
 
 # --- mqtt --------------------------------------------------------------------------------------

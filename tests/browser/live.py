@@ -5,7 +5,6 @@ Chromium driven by Playwright (never a downloaded browser)."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -15,6 +14,8 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.processes import base_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,7 +40,7 @@ def free_port() -> int:
 
 
 def _env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
+    env = base_env()
     env.update(
         YIWANG_DATABASE_URL=database_url,
         YIWANG_VAR_DIR=str(var_dir),

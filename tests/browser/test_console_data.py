@@ -5,7 +5,6 @@ the new version reported once a worker has loaded it."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -16,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import live
+from tests.support.processes import base_env
 
 REQUESTER = "consoledata_env_member"  # 浙江省生态环境厅
 APPROVER = "consoledata_ls_admin"  # 丽水市生态环境局, which provides the resource
@@ -33,7 +33,7 @@ def accounts(demo_url: str) -> None:
 @pytest.fixture
 def worker(demo_url: str, tmp_path: Path) -> Iterator[None]:
     """A ``yiwang worker`` for the loads on the demo database (the test server runs none)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
+    env = base_env()
     env.update(
         YIWANG_DATABASE_URL=demo_url,
         YIWANG_VAR_DIR=str(tmp_path / "var"),

@@ -13,13 +13,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from yiwang.core import clock
 from yiwang.core.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli_env(db: Database, var_dir: Path, **extra: str) -> dict[str, str]:
+def base_env() -> dict[str, str]:
+    """The environment of a process the tests start: this one's, without its yiwang settings,
+    and on the test's clock when the test has set it (the process's clock runs on from the
+    test's "now")."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
+    if clock.is_set():
+        env[clock.ENV_VAR] = clock.now().isoformat()
+    return env
+
+
+def cli_env(db: Database, var_dir: Path, **extra: str) -> dict[str, str]:
+    env = base_env()
     env.update(
         {
             "YIWANG_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),

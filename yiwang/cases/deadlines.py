@@ -9,6 +9,7 @@ import threading
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yiwang.cases.models import Case
 from yiwang.core import calendar
 from yiwang.core.calendar import CalendarDay, CalendarYear, WorkCalendar
 
@@ -35,7 +36,6 @@ _SCHEDULE_STAMP = select(
     select(func.max(CalendarYear.loaded_at)).scalar_subquery(),
     select(func.sum(CalendarYear.year)).scalar_subquery(),
     select(func.count()).select_from(CalendarDay).scalar_subquery(),
-    select(func.count()).where(CalendarYear.weekend_only_allowed.is_(True)).scalar_subquery(),
 )
 
 
@@ -57,6 +57,15 @@ def due_dates(
 ) -> tuple[dt.date, dt.date]:
     """(legal, promised) deadlines: the n-th working day after the day of submission."""
     return cal.add_workdays(submitted_on, legal_days), cal.add_workdays(submitted_on, promised_days)
+
+
+def is_provisional(cal: WorkCalendar, case: Case) -> bool:
+    """Whether the case's deadlines or next card date were counted over a year that has no
+    official holiday schedule (from the day of submission to the latest of them)."""
+    latest = max(
+        d for d in (case.legal_due_on, case.due_on, case.next_card_on, case.submitted_on) if d
+    )
+    return cal.is_provisional(case.submitted_on, latest)
 
 
 def next_card_on(

@@ -37,10 +37,9 @@ from yiwang.cases.models import (
 )
 from yiwang.cases.schemas import ItemCreate, PowerCreate
 from yiwang.cases.vocab import CST, PowerCategory, State
-from yiwang.core import audit, identity
+from yiwang.core import audit, clock, identity
 from yiwang.core.calendar import WorkCalendar
 from yiwang.core.config import get_settings
-from yiwang.core.db import utcnow
 from yiwang.core.identity import Department
 from yiwang.core.policy import SYSTEM, Actor
 
@@ -486,12 +485,11 @@ def _write(session: Session, history: _History) -> None:
         )
 
 
-def _demo_day(cal: WorkCalendar) -> dt.date:
-    """The day the demo's history runs up to: today, or earlier when the longest limit counted
-    from it would run into a year whose holiday schedule is not loaded yet."""
-    today = utcnow().astimezone(CST).date()
-    last = max(cal.scheduled_years, default=today.year)
-    return min(today, dt.date(last, 12, 31) - dt.timedelta(days=100))
+def _mark_provisional(cal: WorkCalendar, cases: list[dict[str, Any]]) -> None:
+    """Say which cases' deadlines were counted over a year with no official schedule."""
+    for case in cases:
+        dates = [case[k] for k in ("legal_due_on", "due_on", "next_card_on") if case[k]]
+        case["deadline_provisional"] = cal.is_provisional(case["submitted_on"], max(dates))
 
 
 def load(session: Session) -> None:
@@ -500,7 +498,7 @@ def load(session: Session) -> None:
     demos = _load_items(session)
     targets = _targets(session)
     cal = deadlines.work_calendar(session)
-    today = _demo_day(cal)
+    today = clock.today()
     storage = service.Storage(root=Path(get_settings().var_dir), max_bytes=10**7)
     pdf = materials.store(
         session,
@@ -622,6 +620,7 @@ def load(session: Session) -> None:
             },
         )
         next_id += 1
+    _mark_provisional(cal, history.cases)
     _write(session, history)
     audit.record(
         session,

@@ -14,6 +14,7 @@ ACTION_LABELS = {
     "deliver": "送达",
     "close": "归档",
     "withdraw": "撤回",
+    "recount": "期限重新计算",
 }
 
 add_messages(

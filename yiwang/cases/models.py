@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -187,6 +188,13 @@ class Case(Base):
         comment="the day the next yellow or red card falls due; NULL when none can",
     )
     card: Mapped[str | None] = mapped_column(String(8), comment="yellow or red, the latest")
+    deadline_provisional: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="the deadlines and next card date were counted over a year with no official "
+        "holiday schedule (预计); recounted when it is imported",
+    )
     finished_on: Mapped[dt.date | None] = mapped_column(Date, comment="办结 (local date)")
     workdays_used: Mapped[int | None] = mapped_column(Integer, comment="clock time, pauses out")
     on_time: Mapped[bool | None] = mapped_column(Boolean)
@@ -278,6 +286,15 @@ class Card(Base):
     workdays_left: Mapped[int] = mapped_column(Integer, comment="negative when overdue")
     issued_on: Mapped[dt.date] = mapped_column(Date)
     issued_at: Mapped[CreatedAt]
+    provisional: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="issued on a deadline counted over a provisional holiday calendar",
+    )
+    note: Mapped[str | None] = mapped_column(
+        Text, comment="why the card would not have been issued on the official calendar"
+    )
 
 
 class Rating(Base):

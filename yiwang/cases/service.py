@@ -376,6 +376,7 @@ def _open_case(
         applicant_user_id=actor.user_id,
         **values,
     )
+    case.deadline_provisional = deadlines.is_provisional(cal, case)
     twin = _insert_case(session, case, key_digest)
     if twin is not None:
         return Filed(twin, code if code_secret is not None else None, created=False)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from yiwang.cases import deadlines
 from yiwang.cases.models import Card, Case, ItemVersion, ServiceItem
 from yiwang.cases.vocab import local_date
-from yiwang.core import audit, events, identity
+from yiwang.core import audit, calendar, clock, events, identity
 from yiwang.core.db import utcnow
 from yiwang.core.identity import Department
 from yiwang.core.policy import SYSTEM, Actor, can_view_supervision, require
@@ -37,7 +37,7 @@ class ScanResult:
 
 def due_for_cards(
     day: dt.date, *, limit: int = _BATCH
-) -> Select[int, str, int, int, dt.date, str | None, int]:
+) -> Select[int, str, int, int, dt.date, str | None, int, bool]:
     """The query of the scan: cases whose next card is due on ``day`` (the index range)."""
     return (
         select(
@@ -48,6 +48,7 @@ def due_for_cards(
             Case.due_on,
             Case.card,
             Case.warn_days,
+            Case.deadline_provisional,
         )
         .where(Case.next_card_on <= day)
         .order_by(Case.next_card_on, Case.id)
@@ -63,8 +64,9 @@ def scan(
     and moves the case's next card on; each batch publishes ``case.card.yellow`` and
     ``case.card.red`` events whose payload lists the cards (``{"day", "cards": [{number,
     department_id, item_id, due_on, workdays_left}]}``)."""
-    today = today or local_date(utcnow())
+    today = today or clock.today()
     cal = deadlines.work_calendar(session)
+    calendar.log_warnings(session)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     counts = {"yellow": 0, "red": 0}
     while True:
@@ -84,6 +86,7 @@ def scan(
                     "due_on": row.due_on,
                     "workdays_left": deadlines.workdays_left(cal, today, row.due_on),
                     "issued_on": today,
+                    "provisional": row.deadline_provisional,
                 }
             )
             moves.append(

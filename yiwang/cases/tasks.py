@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiwang.cases import stats, supervision
+from yiwang.cases import recount, stats, supervision
 from yiwang.cases.vocab import local_date
-from yiwang.core import jobs
+from yiwang.core import calendar, events, jobs
 from yiwang.core.db import utcnow
 from yiwang.core.jobs import Job, JobContext, handler
 from yiwang.core.policy import SYSTEM, Actor
@@ -84,3 +84,37 @@ def run_publication(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
                 run_after=_first_of_next_month(now),
             )
     return result
+
+
+RECOUNT = "cases.recount_deadlines"
+
+
+@handler(RECOUNT)
+def run_recount(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Count again the deadlines of the open cases counted on provisional days (after an
+    official holiday schedule was imported); list the cases that changed and by how much."""
+    years = [int(y) for y in payload.get("years", [])]
+    with ctx.db.session() as session:
+        result = recount.recount_provisional(
+            session, years=years, source=str(payload.get("source", "")), actor=ctx.actor
+        )
+    return {
+        "years": years,
+        "checked": result.checked,
+        "changed": len(result.changes),
+        "cards_noted": result.cards_noted,
+        "changes": result.changes,
+    }
+
+
+def _on_calendar_imported(session: Session, event: events.Event) -> None:
+    """An official schedule was imported: queue the recount (once per event)."""
+    jobs.enqueue(
+        session,
+        kind=RECOUNT,
+        payload={**event.payload, "event_id": event.id},
+        actor=SYSTEM,
+    )
+
+
+events.subscribe(calendar.IMPORTED_EVENT, "cases.recount_on_calendar", _on_calendar_imported)

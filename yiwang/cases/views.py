@@ -154,6 +154,7 @@ def _case_dict(
         "submitted_on": case.submitted_on.isoformat(),
         "due_on": case.due_on.isoformat(),
         "legal_due_on": case.legal_due_on.isoformat(),
+        "deadline_provisional": case.deadline_provisional,
         "paused": case.paused_on is not None,
         "paused_workdays": case.paused_workdays,
         "card": case.card,
@@ -226,6 +227,7 @@ def case_summary(case: Case, *, full: bool) -> dict[str, Any]:
         else mask(PersonalKind.NAME, case.applicant_name),
         "submitted_at": case.submitted_at.isoformat(),
         "due_on": case.due_on.isoformat(),
+        "deadline_provisional": case.deadline_provisional,
         "card": case.card,
         "on_time": case.on_time,
     }

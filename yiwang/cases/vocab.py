@@ -9,9 +9,10 @@ department), *step* staff (of a department holding a review task of the case), a
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+
+from yiwang.core import clock
 
 
 class PowerCategory(StrEnum):
@@ -287,8 +288,5 @@ def allowed_actions(state: str) -> list[str]:
 FILE_TYPES = ("pdf", "jpeg", "png", "ofd", "docx", "xlsx", "zip")
 
 # China Standard Time: dates of cases (filed on, due on) are local dates. China keeps no DST.
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(CST).date()
+CST = clock.CHINA
+local_date = clock.local_date

@@ -189,6 +189,7 @@ def _on_supplement(step: _Step) -> None:
     case.next_card_on = deadlines.next_card_on(
         cal, due_on=case.due_on, card=case.card, warn_days=case.warn_days
     )
+    case.deadline_provisional = deadlines.is_provisional(cal, case)
 
 
 DECISION_DOCUMENT = "decision_document"  # the file part of a decision: 决定文书

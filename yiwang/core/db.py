@@ -15,6 +15,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from yiwang.core import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -31,13 +33,14 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> dt.datetime:
-    """Return the current time, timezone-aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
+    """Return the current time, timezone-aware, in UTC, from the one clock
+    (:mod:`yiwang.core.clock`)."""
+    return clock.now()
 
 
 # China Standard Time, the time people read (China keeps one offset all year). Times are
 # stored in UTC and turned into this only to be shown or to find a local date.
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+CHINA = clock.CHINA
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

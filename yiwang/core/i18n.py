@@ -92,15 +92,72 @@ MESSAGES: dict[str, dict[str, str]] = {
         EN: "Not a valid administrative division code (GB/T 2260): {value}",
     },
     "calendar.year_not_loaded": {
-        ZH: "{year} 年的节假日安排尚未导入，无法按工作日计算；请导入该年的官方安排，"
-        "或由管理员明确允许该年仅按周末计算。",
-        EN: "No holiday schedule is loaded for {year}, so working days cannot be counted; import "
-        "that year's official schedule, or let an administrator allow weekend-only counting "
-        "for that year.",
+        ZH: "无法按工作日计算到 {year} 年：该年没有导入官方节假日安排，"
+        "且不在按《全国年节及纪念日放假办法》（2025 年起施行）可推算的年份（2025—2099 年）之内。",
+        EN: "Working days cannot be counted into {year}: no official holiday schedule is loaded "
+        "for it, and it is outside the years (2025-2099) for which the holiday law lets one be "
+        "derived.",
     },
-    "calendar.bad_file": {
-        ZH: "节假日文件有误：{problem}",
-        EN: "The holiday file is not valid: {problem}",
+    "calendar.not_utf8": {
+        ZH: "节假日文件不是 UTF-8 文本。",
+        EN: "The holiday file is not UTF-8 text.",
+    },
+    "calendar.bad_json": {
+        ZH: "节假日文件第 {line} 行：不是有效的 JSON。",
+        EN: "Holiday file, line {line}: not valid JSON.",
+    },
+    "calendar.bad_years": {
+        ZH: "节假日文件的 years 应为年份列表。",
+        EN: "The holiday file's years must be a list of years.",
+    },
+    "calendar.bad_row": {
+        ZH: "节假日文件第 {line} 行：应为 日期,类型[,名称]（date,type[,name]）。",
+        EN: "Holiday file, line {line}: expected date,type[,name].",
+    },
+    "calendar.bad_date": {
+        ZH: "节假日文件第 {line} 行：“{value}”不是日期（YYYY-MM-DD）。",
+        EN: "Holiday file, line {line}: {value!r} is not a date (YYYY-MM-DD).",
+    },
+    "calendar.bad_type": {
+        ZH: "节假日文件第 {line} 行：类型应为 holiday（休）或 workday（班），而不是“{value}”。",
+        EN: "Holiday file, line {line}: the type must be holiday or workday, not {value!r}.",
+    },
+    "calendar.empty": {ZH: "节假日文件中没有任何日期。", EN: "The holiday file lists no days."},
+    "calendar.duplicate_day": {
+        ZH: "节假日文件第 {line} 行：{day} 已在第 {first} 行列出。",
+        EN: "Holiday file, line {line}: {day} is already listed on line {first}.",
+    },
+    "calendar.undeclared_year": {
+        ZH: "节假日文件第 {line} 行：{day} 不在文件声明的年份 {years} 之内。",
+        EN: "Holiday file, line {line}: {day} is not in the years the file declares ({years}).",
+    },
+    "calendar.wrong_year": {
+        ZH: "节假日文件应为 {expected} 年的安排，但其中的日期属于 {found} 年。",
+        EN: "The holiday file should hold the schedule of {expected}, but its days are of {found}.",
+    },
+    "calendar.workday_on_holiday": {
+        ZH: "节假日文件第 {line} 行：{day} 是法定节假日（{name}），不能调为上班日。",
+        EN: "Holiday file, line {line}: {day} is a statutory holiday ({name}) and cannot be a "
+        "make-up workday.",
+    },
+    "calendar.missing_holiday": {
+        ZH: "节假日文件缺少 {year} 年的法定节假日 {day}（{name}）；这可能不是该年的安排。",
+        EN: "The holiday file does not list {day} ({name}), a statutory holiday of {year}; it "
+        "may not be that year's schedule.",
+    },
+    "calendar.this_year_provisional": {
+        ZH: "{year} 年没有导入官方节假日安排，按法定假日推算的预计日历计算期限；"
+        "请用 yiwang calendar import 导入国务院办公厅的通知。",
+        EN: "{year} has no official holiday schedule; deadlines are counted on the provisional "
+        "calendar derived from the law. Import the State Council's notice with "
+        "yiwang calendar import.",
+    },
+    "calendar.next_year_provisional": {
+        ZH: "{year} 年的官方节假日安排尚未导入，跨入该年的期限均为预计；国务院办公厅发布通知后，"
+        "请用 yiwang calendar import 或控制台导入，系统将重新计算受影响的期限。",
+        EN: "{year}'s official holiday schedule is not loaded yet, so deadlines reaching into it "
+        "are provisional. When the State Council publishes its notice, import it with yiwang "
+        "calendar import or in the console; the affected deadlines are then recomputed.",
     },
     "jobs.unknown_kind": {ZH: "未知的任务类型：{kind}", EN: "Unknown job kind: {kind}"},
     "upload.too_large": {

@@ -80,6 +80,7 @@ ACTION_NAMES_EN = {
     "deliver": "Delivered",
     "close": "Closed",
     "withdraw": "Withdrawn",
+    "recount": "Deadline recounted",
 }
 SCORE_LABELS = (
     (1, "非常不满意", "Very poor"),

@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yiwang.core.db import utcnow
 from yiwang.sensing import packs
 from yiwang.sensing.models import Datastream, Thing
 from yiwang.sensing.service import COUNT, MEASUREMENT
@@ -382,7 +383,7 @@ def simulate(
     summary = Summary(streams=len(streams), things=len({s.thing_id for s in streams}))
     if not streams or rate <= 0:
         return summary
-    clock = clock or (lambda: dt.datetime.now(tz=BEIJING))
+    clock = clock or (lambda: utcnow().astimezone(BEIJING))
     stop = stop or threading.Event()
     client = _connect(url, client_id or f"yiwang-simulate-{uuid.uuid4().hex[:8]}")
     client.loop_start()

@@ -20,6 +20,9 @@ from yiwang.core.audit import AuditEntry
 from yiwang.core.config import Settings
 from yiwang.core.events import OutboxEvent
 
+pytestmark = pytest.mark.dates
+
+
 URL = "/api/v1/cases/applications"
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ from yiwang.core import jobs
 from yiwang.core.db import Database
 from yiwang.core.jobs import Worker
 from yiwang.core.policy import ANONYMOUS, SYSTEM
+
+pytestmark = pytest.mark.dates
 
 
 def at(day: str, hour: int = 10) -> dt.datetime:

@@ -19,6 +19,8 @@ from yiwang.cases.schemas import TransitionIn
 from yiwang.core.events import OutboxEvent
 from yiwang.core.policy import ANONYMOUS, SYSTEM
 
+pytestmark = pytest.mark.dates
+
 
 def at(day: str, hour: int = 10) -> dt.datetime:
     """A moment of a local (China Standard Time) day."""

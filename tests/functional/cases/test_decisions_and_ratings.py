@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from tests.factories.cases import PDF, PNG, apply, make_item, ofd_bytes
 from tests.functional.cases.conftest import Staff
 
+pytestmark = pytest.mark.dates
+
+
 APPROVAL = {"decision": "approved", "document_number": "JY13301060012345"}
 
 

@@ -26,6 +26,9 @@ from yiwang.core.audit import AuditEntry
 from yiwang.core.db import Database
 from yiwang.core.policy import SYSTEM
 
+pytestmark = pytest.mark.dates
+
+
 URL = "/api/v1/cases/applications"
 
 

@@ -21,6 +21,8 @@ from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from yiwang.core.events import OutboxEvent
 from yiwang.core.policy import ANONYMOUS
 
+pytestmark = pytest.mark.dates
+
 
 def _act(
     client: TestClient, number: str, action: str, staff: Staff | None = None, **body: object

@@ -25,6 +25,9 @@ from yiwang.cases.schemas import ItemVersionSpec, TransitionIn
 from yiwang.core.config import Settings
 from yiwang.core.policy import SYSTEM, Actor, Role
 
+pytestmark = pytest.mark.dates
+
+
 FORM_FIELDS = [
     {
         "key": "damage",

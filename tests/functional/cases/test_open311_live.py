@@ -17,9 +17,13 @@ import pytest
 from tests.factories.cases import make_category
 from tests.factories.core import make_department, make_token, make_user
 from tests.support.processes import live_server
+from yiwang.core import clock
 from yiwang.core.db import Database
 
 pytestmark = pytest.mark.slow
+
+pytestmark = pytest.mark.dates
+
 
 V2 = "/open311/v2"
 
@@ -178,10 +182,12 @@ def test_the_spec_example_post_and_reading_it_back(site: Site) -> None:
     assert found.findtext("media_url", "").endswith("2212426634_5ed477a060.jpg")
     requested = dt.datetime.fromisoformat(found.findtext("requested_datetime") or "")
     assert requested.utcoffset() == dt.timedelta(hours=8)
+    # The server runs on the test's clock (YIWANG_TEST_CLOCK moves both to another day).
+    assert abs(requested - clock.now()) < dt.timedelta(minutes=2)
     assert b"111111111" not in site.http.get(f"{V2}/requests/{number}.json").content
 
     # Sample URL: requests.xml?start_date=…&end_date=…&status=open&jurisdiction_id=city.gov
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     start = (now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     end = (now + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     listed = xml(

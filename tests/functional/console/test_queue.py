@@ -22,6 +22,9 @@ from yiwang.cases.vocab import State
 from yiwang.core.identity import Department
 from yiwang.core.policy import ANONYMOUS, SYSTEM, Actor, Role
 
+pytestmark = pytest.mark.dates
+
+
 HTML = {"Accept": "text/html"}
 
 

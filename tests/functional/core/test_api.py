@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 import tests.support.jobs  # noqa: F401
 from tests.factories.core import PASSWORD, make_department, make_token, make_user
+from tests.support.calendars import notice_2027
 from tests.support.databases import BoundDatabase
 from yiwang.app import create_app
+from yiwang.core import clock
 from yiwang.core.audit import AuditEntry
 from yiwang.core.config import Settings
 from yiwang.core.identity import Department
@@ -234,17 +236,53 @@ def test_calendar_endpoints(app_client: TestClient, session: Session) -> None:
         ).json()["workdays"]
         == 10
     )
-    missing = app_client.get("/api/v1/calendar/days/2027-03-01", headers={"Accept-Language": "en"})
-    assert missing.status_code == 422
-    assert missing.json()["error"]["code"] == "calendar.year_not_loaded"
+    provisional = app_client.get(
+        "/api/v1/calendar/add", params={"start": "2027-02-03", "workdays": 5}
+    ).json()
+    assert provisional == {
+        "start": "2027-02-03",
+        "workdays": 5,
+        "date": "2027-02-17",
+        "provisional": True,
+    }
+    beyond = app_client.get("/api/v1/calendar/days/2100-03-01", headers={"Accept-Language": "en"})
+    assert beyond.status_code == 422
+    assert beyond.json()["error"]["code"] == "calendar.year_not_loaded"
     token = _sysadmin_token(session)
+    refused = app_client.post(
+        "/api/v1/calendar/import",
+        headers=bearer(token) | {"Accept-Language": "en"},
+        files={"file": ("2027.csv", b"2027-03-01,holiday,test\n", "text/csv")},
+    )
+    assert refused.status_code == 422
+    assert "does not list 2027-01-01" in refused.json()["error"]["message"]
     imported = app_client.post(
         "/api/v1/calendar/import",
         headers=bearer(token),
-        files={"file": ("2027.csv", b"2027-03-01,holiday,test\n", "text/csv")},
+        files={"file": ("2027.csv", notice_2027().encode(), "text/csv")},
+        data={"year": "2027"},
     )
     assert imported.json() == {"years": [2027]}
-    assert app_client.get("/api/v1/calendar/days/2027-03-01").json()["is_workday"] is False
+    assert app_client.get("/api/v1/calendar/days/2027-02-13").json()["is_workday"] is False
+    official = app_client.get(
+        "/api/v1/calendar/add", params={"start": "2027-02-03", "workdays": 5}
+    ).json()
+    assert (official["date"], official["provisional"]) == ("2027-02-18", False)
+
+
+def test_calendar_status_and_readiness_warn_about_next_year(app_client: TestClient) -> None:
+    with clock.pin("2026-10-08"):
+        status = app_client.get("/api/v1/calendar/status", headers={"Accept-Language": "en"})
+        ready = app_client.get("/readyz")
+    body = status.json()
+    assert body["today"] == "2026-10-08"
+    assert {"year": 2027, "state": "provisional", "source": "law"} in body["years"]
+    assert [w["code"] for w in body["warnings"]] == ["calendar.next_year_provisional"]
+    assert "yiwang calendar import" in body["warnings"][0]["message"]
+    assert ready.status_code == 200  # a warning, not an outage
+    assert ready.json()["warnings"][0]["year"] == 2027
+    with clock.pin("2026-06-01"):
+        assert app_client.get("/api/v1/calendar/status").json()["warnings"] == []
 
 
 def test_configuration_is_shown_masked_to_sysadmins(

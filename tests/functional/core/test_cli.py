@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from tests.factories.cases import apply, make_item
+from tests.factories.core import make_department
+from tests.support.calendars import notice_2027
 from tests.support.processes import yiwang
 from yiwang.app import create_app
+from yiwang.core import clock
 from yiwang.core.config import Settings
 from yiwang.core.db import Database
 
@@ -118,29 +124,60 @@ def test_calendar_import_from_the_command_line(
     committed_database: Database, tmp_path: Path
 ) -> None:
     db = committed_database
-    schedule = tmp_path / "2027.json"
-    schedule.write_text(
-        json.dumps(
-            {
-                "years": [2027],
-                "days": [
-                    {"date": "2027-10-01", "type": "holiday", "name": "国庆节"},
-                    {"date": "2027-09-26", "type": "workday", "name": "国庆节调休"},
-                ],
-            },
-            ensure_ascii=False,
-        )
-    )
-    done = yiwang(db, tmp_path, "calendar", "import", str(schedule))
+    # A case filed before the notice, counted over 2027's Spring Festival on provisional days.
+    with db.session() as session:
+        department = make_department(session, slug="t-cli-market", division_code="330100")
+        item = make_item(session, department, promised_limit_days=5, legal_limit_days=20)
+        filed = apply(session, item, tmp_path, now=dt.datetime(2027, 2, 3, 10, tzinfo=clock.CHINA))
+        number = filed.case.number
+    assert filed.case.deadline_provisional
+
+    status = yiwang(db, tmp_path, "calendar", "status", env={"LANG": "en_US.UTF-8"})
+    assert status.returncode == 0, status.stderr
+    due = yiwang(db, tmp_path, "calendar", "due", "2027-02-03", "5")
+    assert due.stdout.strip() == "2027-02-17 provisional"
+
+    schedule = tmp_path / "2027.csv"
+    schedule.write_text(notice_2027())
+    wrong = yiwang(db, tmp_path, "calendar", "import", str(schedule), "--year", "2028")
+    assert wrong.returncode == 2
+    assert "2028" in wrong.stderr
+    done = yiwang(db, tmp_path, "calendar", "import", str(schedule), "--year", "2027")
     assert done.returncode == 0, done.stderr
+    assert "official schedule imported for 2027" in done.stdout
+    assert "1 changed" in done.stdout
+    assert f"{number}  due 2027-02-17 -> 2027-02-18 (+1 days)" in done.stdout
+    assert yiwang(db, tmp_path, "calendar", "due", "2027-02-03", "5").stdout.strip() == (
+        "2027-02-18 official"
+    )
     listing = yiwang(db, tmp_path, "calendar", "years")
-    assert "2027  schedule" in listing.stdout
+    assert "2027  official" in listing.stdout
+
     bad = tmp_path / "bad.csv"
-    bad.write_text("2028-13-01,holiday\n")
+    bad.write_text("date,type\n2028-01-01,holiday\n2028-13-01,holiday\n")
     failed = yiwang(db, tmp_path, "calendar", "import", str(bad), env={"LANG": "en_US.UTF-8"})
     assert failed.returncode == 2
-    assert "line 1" in failed.stderr
-    assert "2028" not in yiwang(db, tmp_path, "calendar", "years").stdout
+    assert "line 3" in failed.stderr
+    assert "2028  official" not in yiwang(db, tmp_path, "calendar", "years").stdout
+
+    retired = yiwang(db, tmp_path, "calendar", "allow-weekend-only", "2028")
+    assert retired.returncode == 0
+    assert "retired" in retired.stderr
+    assert "calendar import" in retired.stderr
+
+
+def test_the_calendar_status_warns_from_october(
+    committed_database: Database, tmp_path: Path
+) -> None:
+    db = committed_database
+    env = {"LANG": "en_US.UTF-8", "YIWANG_CLOCK": "2026-10-01T09:00:00+08:00"}
+    october = yiwang(db, tmp_path, "calendar", "status", env=env)
+    assert "today 2026-10-01" in october.stdout
+    assert re.search(r"^2027\s+provisional\s+law$", october.stdout, re.MULTILINE)
+    assert "warning: 2027's official holiday schedule is not loaded yet" in october.stdout
+    env["YIWANG_CLOCK"] = "2026-09-30T09:00:00+08:00"
+    september = yiwang(db, tmp_path, "calendar", "status", env=env)
+    assert "warning" not in september.stdout
 
 
 def test_config_show_masks_secrets(committed_database: Database, tmp_path: Path) -> None:

@@ -11,6 +11,9 @@ from yiwang.cases.open311 import params
 from yiwang.cases.open311.jurisdictions import Jurisdictions, Open311Settings
 from yiwang.cases.open311.port import Attribute, AttributeValue, Category
 
+pytestmark = pytest.mark.dates
+
+
 NOW = dt.datetime(2025, 10, 1, 12, 0, tzinfo=dt.UTC)
 JURISDICTIONS = Jurisdictions.from_settings(Open311Settings())
 PROVINCE = JURISDICTIONS.province

@@ -4,7 +4,6 @@ and render; errors go through :mod:`yiwang.cases.open311.errors`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from yiwang.cases.open311.errors import Open311Error
 from yiwang.cases.open311.jurisdictions import Jurisdiction, Jurisdictions
 from yiwang.cases.open311.port import ComplaintDesk, ComplaintQuery, Filed
 from yiwang.core import identity
+from yiwang.core.db import utcnow
 from yiwang.core.errors import Unauthenticated
 from yiwang.core.i18n import translate
 from yiwang.core.policy import Actor
@@ -260,7 +260,7 @@ def list_requests(
     window = params.request_window(
         params.text(query, "start_date"),
         params.text(query, "end_date"),
-        now=dt.datetime.now(dt.UTC),
+        now=utcnow(),
         problems=problems,
     )
     statuses = params.parse_statuses(query.getlist("status"), problems)

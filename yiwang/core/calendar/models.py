@@ -18,11 +18,6 @@ class CalendarYear(Base):
     has_schedule: Mapped[bool] = mapped_column(
         Boolean, comment="the State Council's holiday schedule for this year is loaded"
     )
-    weekend_only_allowed: Mapped[bool] = mapped_column(
-        Boolean,
-        default=False,
-        comment="an operator allowed counting this year by weekends alone, with no schedule",
-    )
     source: Mapped[str] = mapped_column(String(200))
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

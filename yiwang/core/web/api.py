@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field
@@ -39,6 +40,7 @@ from yiwang.core.web.deps import (
 )
 from yiwang.core.web.pagination import Limit, Offset, Page, next_link
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1")
 health = APIRouter()
 
@@ -69,7 +71,18 @@ def readyz(request: Request, language: Language) -> JSONResponse:
             },
             status_code=503,
         )
-    return JSONResponse({"status": "ready", "database": db.dialect})
+    body: dict[str, Any] = {"status": "ready", "database": db.dialect}
+    try:
+        with db.session() as session:
+            found = calendar.status(session)
+        # A warning, not an outage: a year with no official schedule is counted provisionally.
+        body["warnings"] = [
+            {"code": code, "year": year, "message": translate(code, language, {"year": year})}
+            for code, year in zip(found.warnings, found.warning_years, strict=True)
+        ]
+    except Exception:  # readiness is the database's; the warnings are a courtesy
+        log.warning("calendar status unavailable for /readyz", exc_info=True)
+    return JSONResponse(body)
 
 
 @router.get("", tags=["meta"], summary="API index")
@@ -367,6 +380,10 @@ class AddWorkdaysAnswer(BaseModel):
     start: dt.date
     workdays: int
     date: dt.date
+    provisional: bool = Field(
+        description="counted over a year with no official holiday schedule (预计): the date may "
+        "move when the State Council's notice is imported"
+    )
 
 
 class BetweenAnswer(BaseModel):
@@ -378,9 +395,29 @@ class BetweenAnswer(BaseModel):
 class CalendarYearPublic(BaseModel):
     year: int
     has_schedule: bool
-    weekend_only_allowed: bool
     source: str
     loaded_at: dt.datetime
+
+
+class CalendarYearState(BaseModel):
+    year: int
+    state: Literal["official", "provisional", "none"] = Field(
+        description="official: the State Council's schedule is loaded; provisional: counted on "
+        "the days derived from the law; none: cannot be counted"
+    )
+    source: str | None
+
+
+class CalendarWarning(BaseModel):
+    code: str
+    year: int
+    message: str
+
+
+class CalendarStatusPublic(BaseModel):
+    today: dt.date
+    years: list[CalendarYearState]
+    warnings: list[CalendarWarning]
 
 
 @router.get("/calendar/years", tags=["calendar"], summary="Years with a holiday schedule")
@@ -399,8 +436,27 @@ def calendar_day(day: dt.date, session: SessionDep) -> WorkdayAnswer:
 def calendar_add(
     session: SessionDep, start: dt.date, workdays: Annotated[int, Query(ge=-3650, le=3650)]
 ) -> AddWorkdaysAnswer:
+    """The due date after ``workdays`` working days from ``start`` (as a deadline is counted),
+    and whether it is provisional. A year the law cannot be applied to is a 422."""
+    found = calendar.due(session, start, workdays)
     return AddWorkdaysAnswer(
-        start=start, workdays=workdays, date=calendar.add_workdays(session, start, workdays)
+        start=start, workdays=workdays, date=found.day, provisional=found.provisional
+    )
+
+
+@router.get("/calendar/status", tags=["calendar"], summary="Which years are official, and warnings")
+def calendar_status(session: SessionDep, language: Language) -> CalendarStatusPublic:
+    found = calendar.status(session)
+    return CalendarStatusPublic(
+        today=found.today,
+        years=[
+            CalendarYearState(year=y.year, state=y.state, source=y.source)
+            for y in found.years
+        ],
+        warnings=[
+            CalendarWarning(code=c, year=y, message=translate(c, language, {"year": y}))
+            for c, y in zip(found.warnings, found.warning_years, strict=True)
+        ],
     )
 
 
@@ -417,12 +473,17 @@ def calendar_import(
     actor: SignedInActor,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
+    year: Annotated[int | None, Form(ge=2000, le=2200)] = None,
 ) -> dict[str, Any]:
     content = file.file.read(settings.max_upload_bytes + 1)
     if len(content) > settings.max_upload_bytes:
         raise AppError("upload.too_large", status_code=413, limit=settings.max_upload_bytes)
     years = calendar.import_schedule(
-        session, actor=actor, content=content, filename=file.filename or "schedule.csv"
+        session,
+        actor=actor,
+        content=content,
+        filename=file.filename or "schedule.csv",
+        year=year,
     )
     return {"years": years}
 

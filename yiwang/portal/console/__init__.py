@@ -9,11 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from yiwang.core.web.templating import environment
-from yiwang.portal.console import admin, data, home, queue, sensors
+from yiwang.portal.console import admin, calendar, data, home, queue, sensors
 
 environment().globals["console_sections"] = home.sections
 router = APIRouter(include_in_schema=False)  # each module routes its own /console/... paths
-for _module in (home, data, queue, sensors, admin):
+for _module in (home, data, queue, sensors, admin, calendar):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from yiwang.core import identity, policy
+from yiwang.core import calendar, identity, policy
 from yiwang.core.policy import Actor
 from yiwang.core.web.deps import SessionDep, SignedInActor
 from yiwang.core.web.templating import render_page
@@ -43,6 +43,11 @@ _SECTIONS = (
         ("感知与预警", "Sensors and alerts"),
         ("传感器、预警规则，确认和解除预警", "Sensors, alert rules; acknowledge and resolve"),
     ),
+    Section(
+        "/console/calendar",
+        ("节假日日历", "Holiday calendar"),
+        ("哪些年份是官方安排、哪些是预计，导入国务院通知", "Official and provisional years"),
+    ),
 )
 _ADMIN = (
     Section(
@@ -76,8 +81,13 @@ def console_home(request: Request, session: SessionDep, actor: SignedInActor) ->
     department = (
         identity.get_department(session, actor.department_id) if actor.department_id else None
     )
+    found = calendar.status(session)
     return render_page(
         request,
         "console/home.html",
-        {"sections": sections(actor), "department": department},
+        {
+            "sections": sections(actor),
+            "department": department,
+            "calendar_warnings": list(zip(found.warnings, found.warning_years, strict=True)),
+        },
     )

@@ -71,6 +71,7 @@ ACTION_LABELS_EN = {
     "deliver": "Deliver",
     "close": "Close",
     "withdraw": "Withdraw",
+    "recount": "Deadline recounted",
 }
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -96,6 +97,7 @@ class Clock:
     paused: bool
     finished: bool
     on_time: bool | None
+    provisional: bool  # counted over a year with no official holiday schedule (预计)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,7 @@ def _clock(case: Case, cal: WorkCalendar, today: dt.date) -> Clock:
     left = None
     if not finished and not paused:
         left = deadlines.workdays_left(cal, today, case.due_on)
-    return Clock(case.due_on, left, paused, finished, case.on_time)
+    return Clock(case.due_on, left, paused, finished, case.on_time, case.deadline_provisional)
 
 
 def _item_names(session: Session, *, zh: bool) -> dict[int, tuple[str, str]]:

@@ -42,7 +42,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from yiwang.core import events
 from yiwang.core.config import Settings, get_settings
-from yiwang.core.db import Database
+from yiwang.core.db import Database, utcnow
 from yiwang.core.policy import Actor, can_see_sensing
 from yiwang.sensing.alerting import service
 
@@ -136,7 +136,7 @@ def post_webhook(
     when the receiver answered 2xx)."""
     if urlsplit(url).scheme not in ("http", "https"):
         return None, "not an http(s) URL"
-    timestamp = str(int(time.time()))
+    timestamp = str(int(utcnow().timestamp()))
     request = urllib.request.Request(  # noqa: S310  (the scheme is checked above)
         url,
         data=body,
