@@ -58,6 +58,35 @@ def main() -> None:
         "WARNING" if settings.log_level.upper() == "INFO" else settings.log_level,
         settings.log_format,
     )
+    _keep_files_private(settings.var_dir, settings.database_url)
+
+
+def _keep_files_private(var_dir: Path, database_url: str) -> None:
+    """Whatever yiwang writes (the database and its WAL, uploads, materials, the secret key) is
+    readable by its own account alone: files 0600 and folders 0700 from now on, and the data
+    folder and an SQLite database made by an earlier version closed to others too."""
+    os.umask(0o077)
+    for path in (var_dir, *_sqlite_files(database_url)):
+        try:
+            if path.is_dir():
+                path.chmod(0o700)
+            elif path.is_file():
+                path.chmod(0o600)
+        except OSError:  # not ours to change (a read-only mount): leave it, say nothing here
+            continue
+
+
+def _sqlite_files(database_url: str) -> list[Path]:
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    try:
+        url = make_url(database_url)
+    except ValueError:
+        return []
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return []
+    main = Path(url.database)
+    return [main, main.with_name(main.name + "-wal"), main.with_name(main.name + "-shm")]
 
 
 # --- serve -------------------------------------------------------------------------------------
@@ -123,6 +152,10 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1,::1",
         timeout_graceful_shutdown=10,
+        # Beyond this many connections and requests at once, uvicorn answers 503 at once; the
+        # slow-client time-outs uvicorn lacks are the reverse proxy's (docs/operations.md).
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=5,
     )
     for host in hosts:
         shown = f"[{host}]" if ":" in host else host

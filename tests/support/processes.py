@@ -71,7 +71,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(db: Database, tmp_path: Path, *options: str) -> Iterator[str]:
+def live_server(
+    db: Database, tmp_path: Path, *options: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Run ``yiwang serve`` (with ``options``, e.g. ``--no-worker``) on ``db`` on a free port
     and yield its URL once /healthz answers; stop it on the way out. What the server logged is
     written to standard error, which pytest shows when the test failed."""
@@ -84,7 +86,7 @@ def live_server(db: Database, tmp_path: Path, *options: str) -> Iterator[str]:
                 *(sys.executable, "-m", "yiwang", "serve", "--no-migrate", *options),
                 *("--host", "127.0.0.1", "--port", str(port)),
             ],
-            env=cli_env(db, tmp_path / "var"),
+            env={**cli_env(db, tmp_path / "var"), **(env or {})},
             cwd=tmp_path,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -58,6 +58,7 @@ from yiwang.core.codes import division_name, normalize_ric, normalize_uscc
 from yiwang.core.config import Settings
 from yiwang.core.db import utcnow
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.identity import throttle
 from yiwang.core.policy import (
     Actor,
     can_file_case,
@@ -65,6 +66,7 @@ from yiwang.core.policy import (
     can_view_case,
     require,
 )
+from yiwang.core.requestctx import current_client_address
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
 CODE_LENGTH = 8
@@ -176,7 +178,13 @@ def find_case(session: Session, *, number: str) -> Case | None:
 
 def get_case(session: Session, *, actor: Actor, number: str, query_code: str | None = None) -> Case:
     """Return the case if ``actor`` is its applicant (signed in, or with the query code) or
-    handles it; a case the actor may not see does not exist for them."""
+    handles it; a case the actor may not see does not exist for them. Wrong query codes are
+    guesses: from one address, past a number of them, each further try waits longer (429)."""
+    guessing = bool(query_code) and actor.is_anonymous
+    limits = throttle.configured()
+    keys = [throttle.address(current_client_address(), limits, kind="code")]
+    if guessing:
+        throttle.check(session, keys)
     case = find_case(session, number=number)
     if case is None or not can_view_case(
         actor,
@@ -184,6 +192,10 @@ def get_case(session: Session, *, actor: Actor, number: str, query_code: str | N
         step_department_ids=step_departments(session, case),
         is_applicant=is_applicant(case, actor, query_code),
     ):
+        if guessing:
+            throttle.failed(
+                session, keys, limits=limits, ip=current_client_address(), what="query_code"
+            )
         raise NotFound("case", number)
     return case
 

@@ -86,7 +86,7 @@ class Call:
         if isinstance(value, str) and value[:1] in "[{":
             try:
                 return json.loads(value)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise CkanValidation({key: ["Invalid JSON"]}) from None
         return value
 
@@ -196,7 +196,8 @@ async def _params(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
             if body.strip():
                 try:
                     parsed = json.loads(body)
-                except (json.JSONDecodeError, UnicodeDecodeError):
+                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                    # RecursionError: nested deeper than the parser goes (thousands of "[").
                     raise InvalidInput("malformed_json", status_code=400) from None
                 if not isinstance(parsed, dict):
                     raise InvalidInput("malformed_json", status_code=400)

@@ -44,9 +44,19 @@ def datastore_search(call: Call) -> dict[str, Any]:
     fields = call.json_value("fields")
     if isinstance(fields, str):
         fields = [f.strip() for f in fields.split(",")]
+    q = call.get("q") or None
+    if q is not None and not isinstance(q, str):
+        # CKAN also takes {field: text}; ours searches the whole row: say so, never a 500.
+        raise CkanValidation(
+            {
+                "q": [
+                    "Must be text (a search per field is not offered; use filters for exact values)"
+                ]
+            }
+        )
     query = datastore.Query(
         filters=filters,
-        q=call.get("q") or None,
+        q=q,
         fields=fields,
         sort=call.get("sort"),
         limit=call.integer("limit", 100, high=datastore.MAX_LIMIT),

@@ -483,6 +483,11 @@ def select_rows(session: Session, view: TableView, query: Query) -> Result:
         wanted = [f.strip() for f in query.fields if f.strip()]
         columns = [view.column(name) for name in wanted if name != "_id"]
     include_id = not query.distinct and (not query.fields or "_id" in query.fields)
+    if query.distinct and any(c.masked for c in columns):
+        # DISTINCT sorts and counts the stored (clear) values: it would tell apart, order and
+        # count what the masks hide. Refused, as filters and sorts on masked columns are.
+        masked = next(c.name for c in columns if c.masked)
+        raise InvalidInput("catalog.distinct_masked", value=masked)
     clauses, params = _where(view, query, dialect)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     select_list = ", ".join(([] if not include_id else ['"_id"']) + [c.physical for c in columns])

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,7 @@ def add_distribution(
     url: str | None = None,
 ) -> Distribution:
     resource = get_resource(session, actor=actor, ref=resource_ref)
+    url = link_url(url)
     require(
         can_edit_resource(actor, department_id=resource.department_id),
         "distribution.create",
@@ -81,6 +83,22 @@ def add_distribution(
     return distribution
 
 
+LINK_SCHEMES = ("http", "https", "ftp")
+
+
+def link_url(url: str | None) -> str | None:
+    """A distribution's link as given, if it is an http, https or ftp URL with a host; a
+    ``javascript:``, ``data:`` or ``file:`` link (shown to every visitor of the dataset page)
+    is refused with 422."""
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc:
+        raise InvalidInput("catalog.bad_link", url=url[:200], schemes=", ".join(LINK_SCHEMES))
+    return url
+
+
 def update_distribution(
     session: Session, *, actor: Actor, distribution_id: str, changes: Mapping[str, Any]
 ) -> Distribution:
@@ -93,7 +111,8 @@ def update_distribution(
     )
     for key in ("name", "description", "url"):
         if key in changes and changes[key] is not None:
-            setattr(distribution, key, changes[key])
+            value = link_url(str(changes[key])) if key == "url" else changes[key]
+            setattr(distribution, key, value)
     if changes.get("format"):
         distribution.format = str(changes["format"]).upper()
     distribution.modified_at = utcnow()

@@ -53,9 +53,71 @@ add_messages(
             ZH: "本平台未开启 SQL 查询接口。",
             EN: "SQL queries are not enabled on this platform.",
         },
-        "catalog.sql_rejected": {
-            ZH: "不允许的 SQL：{reason}",
-            EN: "This SQL is not allowed: {reason}",
+        "catalog.sql_syntax": {
+            ZH: "无法解析该 SQL：{reason}",
+            EN: "This SQL cannot be parsed: {reason}",
+        },
+        "catalog.sql_too_long": {
+            ZH: "SQL 语句过长（最多 {limit} 个字符）。",
+            EN: "The SQL statement is too long (at most {limit} characters).",
+        },
+        "catalog.sql_too_deep": {
+            ZH: "SQL 语句嵌套过深。",
+            EN: "The SQL statement is nested too deeply.",
+        },
+        "catalog.sql_one_select": {
+            ZH: "只能提交一条 SELECT 语句（可含 WITH 与 UNION），不能有其他语句。",
+            EN: "Send exactly one SELECT statement (WITH and UNION are fine), and nothing else.",
+        },
+        "catalog.sql_no_table": {
+            ZH: '请用资源 ID（加双引号）指明要查询的数据表，例如 SELECT * FROM "资源ID"。',
+            EN: "Name the table to query by its resource id in double quotes, as in SELECT * "
+            'FROM "resource id".',
+        },
+        "catalog.sql_table_refused": {
+            ZH: "不能查询“{name}”：只能查询数据资源的表（用资源 ID 加双引号指明）"
+            "和本语句 WITH 子句中定义的名称。",
+            EN: "“{name}” cannot be queried: only datastore tables, named by their resource id "
+            "in double quotes, and the names this statement's WITH clause defines.",
+        },
+        "catalog.sql_function_refused": {
+            ZH: "不允许使用函数：{name}",
+            EN: "This function is not allowed: {name}",
+        },
+        "catalog.sql_type_refused": {
+            ZH: "不允许转换为该类型：{name}",
+            EN: "Values cannot be cast to this type: {name}",
+        },
+        "catalog.sql_construct_refused": {
+            ZH: "不允许的 SQL 结构：{name}",
+            EN: "This SQL construct is not allowed: {name}",
+        },
+        "catalog.sql_timeout": {
+            ZH: "查询超过时间限制（{ms} 毫秒），已停止。",
+            EN: "The query ran past its time limit ({ms} ms) and was stopped.",
+        },
+        "catalog.sql_denied": {
+            ZH: "数据库拒绝了该查询：它只能读取本次允许的数据表。",
+            EN: "The database refused this query: it may read only the tables allowed to it.",
+        },
+        "catalog.sql_failed": {
+            ZH: "查询未能执行：{reason}",
+            EN: "The query failed: {reason}",
+        },
+        "catalog.sql_reader_missing": {
+            ZH: "SQL 查询接口尚未配置好：数据库中没有只读角色 {role}，或本平台的数据库用户"
+            "不能切换到该角色。请联系管理员。",
+            EN: "SQL queries are not set up: the database has no read-only role {role}, or "
+            "the platform's database user cannot switch to it. Please tell the administrator.",
+        },
+        "catalog.distinct_masked": {
+            ZH: "不能对脱敏的个人信息列“{value}”去重（distinct）：去重会按原值排序和计数。",
+            EN: "distinct is not offered over the masked personal-data column “{value}”: it "
+            "would order and count the clear values.",
+        },
+        "catalog.bad_link": {
+            ZH: "链接须为 {schemes} 地址：{url}",
+            EN: "A link must be an address of {schemes}: {url}",
         },
         "catalog.upload_missing": {
             ZH: "请上传文件或提供链接。",

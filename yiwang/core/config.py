@@ -68,6 +68,24 @@ class Settings(BaseSettings):
         ge=60,
         description="How long the broker keeps the bridge's session while it is offline",
     )
+    sta_max_expand_depth: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="SensorThings: most levels of nested $expand (deeper is a 400)",
+    )
+    sta_max_top: int = Field(
+        default=10000,
+        ge=1,
+        le=1_000_000,
+        description="SensorThings: largest $top, of a request and of every expanded collection",
+    )
+    sta_max_data_bytes: int = Field(
+        default=25_000_000,
+        ge=10_000,
+        description="SensorThings: bytes of JSON entities past which a page is cut short and "
+        "continued at @iot.nextLink (as FROST-Server's maxDataSize)",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The address clients reach this site at (links in MQTT notifications)",
@@ -79,11 +97,41 @@ class Settings(BaseSettings):
         default=512 * 1024 * 1024, ge=1, description="Largest accepted upload"
     )
     session_hours: int = Field(default=12, ge=1, description="Lifetime of a web login")
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="A web login unused this long ends"
+    )
     cookie_secure: bool = Field(default=False, description="Send cookies only over HTTPS")
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="json", description="json or text")
     job_lease_seconds: int = Field(default=60, ge=5, description="How long a claimed job is held")
     db_pool_size: int = Field(default=10, ge=1)
+    throttle_free_per_account: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one account before waits begin"
+    )
+    throttle_free_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed tries of a password, token or query code from one address before "
+        "waits begin",
+    )
+    throttle_max_delay_seconds: int = Field(
+        default=900, ge=1, description="The longest wait a run of failures earns"
+    )
+    max_connections: int = Field(
+        default=512,
+        ge=10,
+        description="Connections and requests one server process holds at once; beyond them "
+        "it answers 503 at once",
+    )
+    db_admission_queue: int = Field(
+        default=64,
+        ge=0,
+        description="Requests that may wait for a database place when all are taken; beyond "
+        "them a request is answered 503 with Retry-After at once",
+    )
+    db_admission_wait_ms: int = Field(
+        default=1000, ge=0, le=30000, description="How long a request waits for a place"
+    )
     datastore_sql_enabled: bool = Field(
         default=False, description="Offer CKAN's datastore_search_sql (read-only, limited)"
     )

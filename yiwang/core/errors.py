@@ -12,6 +12,7 @@ class AppError(Exception):
     """An error a user can act on. ``code`` names a message in :mod:`yiwang.core.i18n`."""
 
     status_code = 400
+    headers: dict[str, str] | None = None  # sent with the error's response (Retry-After, ...)
 
     def __init__(
         self,

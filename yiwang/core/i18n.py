@@ -22,6 +22,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "数据库正忙（其他写入尚未完成），请稍后重试；未保存任何内容。",
         EN: "The database is busy with other writes; nothing was stored. Please retry shortly.",
     },
+    "auth.throttled": {
+        ZH: "尝试次数过多，请 {seconds} 秒后再试。",
+        EN: "Too many failed attempts; try again in {seconds} s.",
+    },
+    "integrity_conflict": {
+        ZH: "与已有数据冲突（例如名称或编号已被使用），未保存任何内容。",
+        EN: "This conflicts with data already stored (a name or number already taken, for "
+        "example); nothing was stored.",
+    },
+    "value_out_of_range": {
+        ZH: "请求中的数值过大或嵌套过深，无法处理。",
+        EN: "A number in the request is too large, or a value is nested too deep.",
+    },
+    "server_busy": {
+        ZH: "服务器正忙，请 {seconds} 秒后重试；本次请求未做任何处理。",
+        EN: "The server is busy; nothing was done. Please retry in {seconds} s.",
+    },
     "not_found": {ZH: "未找到请求的资源。", EN: "The requested resource was not found."},
     "object_not_found": {ZH: "{object}不存在：{id}", EN: "No {object} with id {id}."},
     "method_not_allowed": {ZH: "不支持该请求方法。", EN: "This method is not allowed here."},

@@ -61,5 +61,17 @@ add_messages(
             ZH: "字段 {field} 的值无效：{reason}",
             EN: "The field {field} is invalid: {reason}",
         },
+        "sensing.field_too_long": {
+            ZH: "{entity} 的字段 {field} 过长：最多 {limit} 个字符。",
+            EN: "The field {field} of {entity} is too long: at most {limit} characters.",
+        },
+        "sensing.field_too_large": {
+            ZH: "{entity} 的字段 {field} 过大：JSON 最多 {limit} 字节。",
+            EN: "The field {field} of {entity} is too large: at most {limit} bytes of JSON.",
+        },
+        "sensing.field_too_deep": {
+            ZH: "{entity} 的字段 {field} 嵌套过深：最多 {limit} 层。",
+            EN: "The field {field} of {entity} is nested too deeply: at most {limit} levels.",
+        },
     }
 )

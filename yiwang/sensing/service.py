@@ -27,7 +27,10 @@ from yiwang.core import policy
 from yiwang.core.db import utcnow
 from yiwang.core.errors import AppError, Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.policy import Actor
-from yiwang.sensing import messages  # noqa: F401  (registers the messages)
+from yiwang.sensing import (
+    limits,
+    messages,  # noqa: F401  (registers the messages)
+)
 from yiwang.sensing.models import (
     MULTI,
     Datastream,
@@ -166,10 +169,8 @@ def _after_rollback(session: Session) -> None:
 
 
 def _ref_id(value: Any, field_name: str) -> int:
-    ident = value.get("@iot.id") if isinstance(value, Mapping) else None
-    if isinstance(ident, str) and ident.isdigit():
-        ident = int(ident)
-    if not isinstance(ident, int) or isinstance(ident, bool):
+    ident = limits.entity_id(value.get("@iot.id")) if isinstance(value, Mapping) else None
+    if ident is None:
         raise InvalidInput("sensing.field_invalid", field=field_name, reason="@iot.id")
     return ident
 
@@ -178,7 +179,8 @@ def observation_from_json(
     data: Mapping[str, Any], *, stream_id: int | None = None
 ) -> NewObservation:
     """Parse a SensorThings Observation. Without ``phenomenonTime`` the server's time is used;
-    every time must carry a zone."""
+    every time must carry a zone. ``result``, ``resultQuality`` and ``parameters`` have the
+    JSON limits of :mod:`yiwang.sensing.limits` (a 400 naming the field)."""
     if not isinstance(data, Mapping):
         raise InvalidInput("sensing.observation_invalid")
     if stream_id is None:
@@ -202,6 +204,8 @@ def observation_from_json(
     parameters = data.get("parameters")
     if parameters is not None and not isinstance(parameters, Mapping):
         raise InvalidInput("sensing.field_invalid", field="parameters", reason="JSON object")
+    for name in ("result", "resultQuality", "parameters"):
+        limits.check_json(data.get(name), entity="Observation", field=name)
     feature = data.get("FeatureOfInterest")
     return NewObservation(
         stream_id=stream_id,

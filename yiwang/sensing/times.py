@@ -4,24 +4,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import reprlib
+from typing import Any
 
 from yiwang.core.errors import InvalidInput
+
+
+def _shown(value: Any) -> str:
+    """What an error message shows of a value sent: its start, never the whole of a huge one."""
+    return value[:80] if isinstance(value, str) else reprlib.repr(value)
 
 
 def parse_instant(text: str, *, field: str = "time") -> dt.datetime:
     """Return the instant ``text`` names, in UTC. A time without a zone is refused: "08:00" means
     a different moment in Hangzhou and on a server set to UTC."""
     if not isinstance(text, str) or not text:
-        raise InvalidInput("sensing.time_invalid", field=field, value=text)
+        raise InvalidInput("sensing.time_invalid", field=field, value=_shown(text))
     candidate = text.strip()
     if candidate.endswith(("z", "Z")):
         candidate = candidate[:-1] + "+00:00"
     try:
         value = dt.datetime.fromisoformat(candidate)
     except ValueError:
-        raise InvalidInput("sensing.time_invalid", field=field, value=text) from None
+        raise InvalidInput("sensing.time_invalid", field=field, value=_shown(text)) from None
     if value.tzinfo is None:
-        raise InvalidInput("sensing.time_without_zone", field=field, value=text)
+        raise InvalidInput("sensing.time_without_zone", field=field, value=_shown(text))
     return value.astimezone(dt.UTC)
 
 
@@ -32,7 +39,7 @@ def parse_time_value(text: str, *, field: str = "time") -> tuple[dt.datetime, dt
         start = parse_instant(first, field=field)
         end = parse_instant(second, field=field)
         if end < start:
-            raise InvalidInput("sensing.interval_reversed", field=field, value=text)
+            raise InvalidInput("sensing.interval_reversed", field=field, value=_shown(text))
         return start, end
     return parse_instant(text, field=field), None
 

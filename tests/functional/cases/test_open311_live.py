@@ -20,10 +20,7 @@ from tests.support.processes import live_server
 from yiwang.core import clock
 from yiwang.core.db import Database
 
-pytestmark = pytest.mark.slow
-
-pytestmark = pytest.mark.dates
-
+pytestmark = [pytest.mark.slow, pytest.mark.dates]
 
 V2 = "/open311/v2"
 

@@ -206,6 +206,13 @@ def test_personal_data_is_masked_for_the_public_and_audited_for_staff(
         )
         with pytest.raises(InvalidInput):  # no probing masked columns
             _read(session, ANONYMOUS, distribution_id, filters={"身份证号码": id1})
+        # nor their order and count through distinct (it works on the stored, clear values)
+        with pytest.raises(InvalidInput) as caught:
+            _read(session, ANONYMOUS, distribution_id, fields=["手机号码"], distinct=True)
+        assert caught.value.code == "catalog.distinct_masked"
+        assert "手机号码" in caught.value.message("zh-CN")
+        amounts = _read(session, ANONYMOUS, distribution_id, fields=["补贴金额"], distinct=True)
+        assert amounts.total is not None
         staff = _read(session, gov.env_member, distribution_id)
         assert staff.records[0][1:4] == ("张伟", id1, "13812345678")
         entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()

@@ -371,3 +371,23 @@ def test_a_busy_database_answers_503_to_retry_not_500(
     assert answer.json()["error"]["code"] == "database_busy"
     assert "稍后重试" in answer.json()["error"]["message"]
     assert "retry" in english.json()["error"]["message"]
+
+
+def test_a_department_update_the_database_would_refuse_is_a_4xx(
+    app_client: TestClient, session: Session
+) -> None:
+    first = make_department(session, name_zh="浙江省生态环境厅", division_code="330000")
+    second = make_department(session, name_zh="浙江省水利厅", division_code="330000")
+    token = _sysadmin_token(session)
+    headers = bearer(token) | {"Accept-Language": "en"}
+    nameless = app_client.patch(
+        f"/api/v1/departments/{second.id}", json={"name_zh": None}, headers=headers
+    )
+    assert nameless.status_code == 422
+    taken = app_client.patch(
+        f"/api/v1/departments/{second.id}", json={"name_zh": first.name_zh}, headers=headers
+    )
+    assert taken.status_code == 409
+    assert taken.json()["error"]["code"] == "integrity_conflict"
+    assert "nothing was stored" in taken.json()["error"]["message"]
+    assert app_client.get(f"/api/v1/departments/{second.id}").json()["name_zh"] == "浙江省水利厅"

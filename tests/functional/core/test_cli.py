@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -13,7 +16,7 @@ from sqlalchemy import text
 from tests.factories.cases import apply, make_item
 from tests.factories.core import make_department
 from tests.support.calendars import notice_2027
-from tests.support.processes import yiwang
+from tests.support.processes import ROOT, base_env, yiwang
 from yiwang.app import create_app
 from yiwang.core import clock
 from yiwang.core.config import Settings
@@ -205,3 +208,31 @@ def test_db_check_reports_no_drift(committed_database: Database, tmp_path: Path)
     check = yiwang(committed_database, tmp_path, "db", "check")
     assert check.returncode == 0, check.stdout
     assert "agree" in check.stdout
+
+
+def test_data_files_are_readable_by_the_service_account_alone(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)
+    old = var / "old.db"
+    old.touch(mode=0o644)  # as an earlier version left it
+    old.chmod(0o644)
+    new = var / "new.db"  # made by this version
+    for database in (old, new):
+        env = base_env() | {
+            "YIWANG_DATABASE_URL": f"sqlite:///{database}",
+            "YIWANG_VAR_DIR": str(var),
+            "PYTHONPATH": str(ROOT),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "yiwang", "db", "upgrade"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    assert {p.name for p in var.iterdir()} >= {"old.db", "new.db"}
+    for path in var.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

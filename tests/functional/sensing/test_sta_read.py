@@ -307,6 +307,7 @@ def test_missing_entities_and_bad_paths(app_client: TestClient, world: World) ->
     missing = app_client.get(f"{STA}/Things(999999)", headers={"Accept-Language": "en"})
     assert missing.status_code == 404
     assert missing.json()["code"] == 404
-    assert app_client.get(f"{STA}/Gadgets").status_code == 400
-    assert app_client.get(f"{STA}/Things({world.west_lake.id})/Colour").status_code == 400
-    assert app_client.get(f"{STA}/Things/Datastreams").status_code == 400
+    # A path that names nothing is not found, as an entity that does not exist.
+    assert app_client.get(f"{STA}/Gadgets").status_code == 404
+    assert app_client.get(f"{STA}/Things({world.west_lake.id})/Colour").status_code == 404
+    assert app_client.get(f"{STA}/Things/Datastreams").status_code == 404

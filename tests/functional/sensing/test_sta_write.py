@@ -329,7 +329,12 @@ def test_a_multidatastream_takes_arrays_of_results(app_client: TestClient, net: 
         "multiObservationDataTypes": [MEASUREMENT, MEASUREMENT],
         "unitOfMeasurements": [{"symbol": "m/s"}, {"symbol": "°"}],
         "Thing": {"@iot.id": thing["@iot.id"]},
-        "Sensor": {"name": "风速仪", "description": "", "encodingType": "text/html"},
+        "Sensor": {
+            "name": "风速仪",
+            "description": "",
+            "encodingType": "text/html",
+            "metadata": "https://example.org/anemometer",
+        },
         "ObservedProperties": [
             {"name": "风速", "definition": "urn:wind-speed", "description": ""},
             {"name": "风向", "definition": "urn:wind-direction", "description": ""},

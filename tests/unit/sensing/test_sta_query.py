@@ -11,6 +11,7 @@ from yiwang.core.errors import AppError
 from yiwang.sensing.sta.query import (
     Binary,
     Call,
+    Limits,
     Literal,
     Path,
     Unary,
@@ -92,14 +93,18 @@ def test_nested_expand_keeps_each_levels_options() -> None:
         }
     )
     assert query.top == 5
-    first, second, third = query.expand
+    # Datastreams is expanded once, with Observations and Sensor inside.
+    first, second = query.expand
     assert first.name == "Datastreams"
     assert first.query.filter == Binary("eq", Path(("name",)), Literal("a;b", "string"))
-    [observations] = first.query.expand
+    observations, sensor = first.query.expand
     assert observations.query.top == 1
     assert observations.query.orderby[0].descending
+    assert sensor.name == "Sensor"
+    assert first.query.raw["$expand"] == (
+        "Observations($top=1;$orderby=phenomenonTime desc),Sensor"
+    )
     assert second.name == "Locations"
-    assert (third.name, third.query.expand[0].name) == ("Datastreams", "Sensor")
 
 
 @pytest.mark.parametrize(
@@ -141,3 +146,101 @@ def test_top_is_capped_and_other_parameters_are_left_alone() -> None:
     query = parse_options({"$top": "999999", "lang": "en", "$count": "TRUE"})
     assert query.top == 10_000
     assert query.count is True
+
+
+# --- limits -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" * 500 + "name eq 'a'" + ")" * 500,
+        "(" * 100 + "name eq 'a'" + ")" * 100,
+        "not " * 500 + "name eq 'a'",
+        "- " * 500 + "1 eq id",
+        "length(" * 60 + "name" + ")" * 60 + " eq 1",
+        " add ".join(["1"] * 60) + " eq id",
+    ],
+)
+def test_expressions_nested_too_deeply_are_400_not_a_recursion_error(text: str) -> None:
+    with pytest.raises(AppError) as error:
+        parse_filter(text)
+    assert error.value.status_code == 400
+    assert error.value.code == "sta.filter_too_deep"
+    assert "at most 50 levels" in error.value.message("en")
+
+
+def test_nesting_up_to_the_limit_is_parsed() -> None:
+    tree = parse_filter("(" * 49 + "name eq 'a'" + ")" * 49)
+    assert tree == Binary("eq", Path(("name",)), Literal("a", "string"))
+
+
+def test_a_long_run_of_or_is_one_level_and_a_longer_expression_is_400() -> None:
+    ids = " or ".join(f"id eq {n}" for n in range(400))
+    tree = parse_filter(ids)
+    assert isinstance(tree, Binary)
+    assert tree.op == "or"
+    with pytest.raises(AppError) as error:
+        parse_filter(" or ".join(f"id eq {n}" for n in range(600)))
+    assert error.value.code == "sta.filter_too_long"
+    assert error.value.status_code == 400
+
+
+def test_orderby_has_the_same_limits() -> None:
+    with pytest.raises(AppError) as error:
+        parse_orderby("(" * 200 + "name" + ")" * 200)
+    assert error.value.code == "sta.filter_too_deep"
+
+
+UNBOUNDED = (
+    "Datastreams($expand=Observations($expand=Datastream($expand=Thing($expand=Datastreams("
+    "$expand=Observations)))))"
+)
+
+
+def test_expand_deeper_than_the_limit_is_400_before_the_deeper_levels_are_read() -> None:
+    with pytest.raises(AppError) as error:
+        parse_options({"$top": "50", "$expand": UNBOUNDED})
+    assert error.value.status_code == 400
+    assert error.value.code == "sta.expand_too_deep"
+    assert error.value.message("en") == "$expand is nested too deeply: at most 3 levels."
+    # Ten thousand levels are refused as quickly, without recursing into them.
+    deep = "Datastreams($expand=" * 10_000 + "Thing" + ")" * 10_000
+    with pytest.raises(AppError):
+        parse_options({"$expand": deep})
+    with pytest.raises(AppError):
+        parse_options({"$expand": "/".join(["Datastreams", "Thing"] * 3)})
+
+
+def test_expand_up_to_the_limit_and_a_configured_limit() -> None:
+    query = parse_options({"$expand": "Datastreams($expand=Observations($expand=Datastream))"})
+    [level1] = query.expand
+    [level2] = level1.query.expand
+    [level3] = level2.query.expand
+    assert (level1.name, level2.name, level3.name) == ("Datastreams", "Observations", "Datastream")
+    assert parse_options({"$expand": "Datastreams/Observations/Datastream"}).expand
+    with pytest.raises(AppError):
+        parse_options({"$expand": "Datastreams($expand=Sensor)"}, Limits(max_expand_depth=1))
+
+
+def test_top_is_capped_at_every_level_by_the_configured_maximum() -> None:
+    query = parse_options(
+        {"$top": "999", "$expand": "Datastreams($top=999;$expand=Observations)"},
+        Limits(max_top=50),
+    )
+    assert query.top == 50
+    [streams] = query.expand
+    assert streams.query.top == 50
+    # Without $top an expanded collection takes the default page, at most the maximum.
+    assert streams.query.expand[0].query.top_or_default() == 50
+    assert parse_options({"$expand": "Datastreams"}).expand[0].query.top_or_default() == 100
+
+
+def test_the_same_expansion_twice_with_different_options_is_400() -> None:
+    with pytest.raises(AppError) as error:
+        parse_options({"$expand": "Datastreams($top=1),Datastreams($top=2)"})
+    assert error.value.code == "sta.expand_twice"
+    merged = parse_options({"$expand": "Datastreams($top=1),Datastreams/Sensor"}).expand
+    assert len(merged) == 1
+    assert merged[0].query.top == 1
+    assert [e.name for e in merged[0].query.expand] == ["Sensor"]

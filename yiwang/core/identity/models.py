@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yiwang.core.db import Base, CreatedAt, DivisionCodeColumn, IntPK, UTCDateTime
@@ -82,6 +82,28 @@ class WebSession(Base):
     session_digest: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[CreatedAt]
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), comment="the absolute end of the login, however active"
+    )
+    idle_expires_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime(), comment="ends here unless used before; moved on as it is used"
+    )
 
     user: Mapped[User] = relationship()
+
+
+class AuthThrottle(Base):
+    """Failed guesses of a secret (a password, a token, a query code) by one account or one
+    address, and until when further tries are refused. Kept in the database so that every
+    process and node sees the same count."""
+
+    __tablename__ = "auth_throttles"
+
+    key: Mapped[str] = mapped_column(
+        String(200), primary_key=True, comment="account:<username>, address:<ip>, code:<ip>"
+    )
+    failures: Mapped[int] = mapped_column(Integer, comment="failed tries in the current window")
+    first_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_address: Mapped[str | None] = mapped_column(String(64))

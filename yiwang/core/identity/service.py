@@ -244,6 +244,8 @@ def update_department(
         object_type="department",
         object_id=department.id,
     )
+    if "name_zh" in changes and not changes["name_zh"]:
+        raise InvalidInput("field_missing", field="name_zh")  # a department always has a name
     if "parent_id" in changes:
         _check_parent(session, department.id, changes["parent_id"])  # type: ignore[arg-type]
     for field in ("name_zh", "name_en", "short_name", "parent_id"):
@@ -583,8 +585,11 @@ def _touch(session: Session, token_id: int, now: dt.datetime) -> None:
 # --- web sessions ------------------------------------------------------------------------------
 
 
-def start_web_session(session: Session, *, user: User, hours: int) -> str:
-    """Record a browser login and return the cookie value."""
+def start_web_session(
+    session: Session, *, user: User, hours: int, idle: dt.timedelta | None = None
+) -> str:
+    """Record a browser login and return the cookie value. It ends ``hours`` from now, or
+    sooner when it goes unused for ``idle``."""
     raw = new_session_id()
     now = utcnow()
     session.add(
@@ -592,6 +597,7 @@ def start_web_session(session: Session, *, user: User, hours: int) -> str:
             session_digest=token_digest(raw),
             user_id=user.id,
             expires_at=now + dt.timedelta(hours=hours),
+            idle_expires_at=now + idle if idle else None,
         )
     )
     user.last_login_at = now
@@ -606,17 +612,23 @@ def start_web_session(session: Session, *, user: User, hours: int) -> str:
     return raw
 
 
-def cached_session_actor(session: Session, raw: str) -> Actor | None:
+def cached_session_actor(
+    session: Session, raw: str, *, idle: dt.timedelta | None = None
+) -> Actor | None:
     """Return the actor of a live web session from this process's cache, or None when it must
-    be looked up."""
+    be looked up (also when half its idle time has passed: the look-up moves it on)."""
     grant = _cached(session, ("session", token_digest(raw)))
-    if grant is None or (grant.expires_at is not None and grant.expires_at <= utcnow()):
+    if grant is None or grant.expires_at is None:
+        return None
+    margin = idle / 2 if idle else dt.timedelta(0)
+    if grant.expires_at - margin <= utcnow():
         return None
     return grant.actor if grant.user_active else None
 
 
-def session_actor(session: Session, raw: str) -> Actor | None:
-    """Return the actor of a live web session, or None."""
+def session_actor(session: Session, raw: str, *, idle: dt.timedelta | None = None) -> Actor | None:
+    """Return the actor of a live web session, or None: past its absolute end, or unused for
+    ``idle``. A session used when half its idle time has passed is moved on by ``idle``."""
     digest = token_digest(raw)
     store = cache.of(session)
     generation = store.begin_load(session, IDENTITY) if store else 0
@@ -628,9 +640,20 @@ def session_actor(session: Session, raw: str) -> Actor | None:
     if row is None:
         return None
     web_session, user = row
-    if web_session.expires_at <= utcnow() or not user.is_active:
+    now = utcnow()
+    idle_end = web_session.idle_expires_at
+    if web_session.expires_at <= now or not user.is_active or (idle_end and idle_end <= now):
         return None
-    grant = _Grant(None, actor_for(user, via="session"), True, web_session.expires_at)
+    if idle and idle_end and idle_end - now < idle / 2:
+        idle_end = now + idle
+        with side_transaction(session) as own:
+            own.execute(
+                update(WebSession)
+                .where(WebSession.id == web_session.id)
+                .values(idle_expires_at=idle_end)
+            )
+    ends = min(web_session.expires_at, idle_end) if idle_end else web_session.expires_at
+    grant = _Grant(None, actor_for(user, via="session"), True, ends)
     if store is not None:
         store.put(IDENTITY, ("session", digest), grant, generation=generation)
     return grant.actor

@@ -449,10 +449,7 @@ def calendar_status(session: SessionDep, language: Language) -> CalendarStatusPu
     found = calendar.status(session)
     return CalendarStatusPublic(
         today=found.today,
-        years=[
-            CalendarYearState(year=y.year, state=y.state, source=y.source)
-            for y in found.years
-        ],
+        years=[CalendarYearState(year=y.year, state=y.state, source=y.source) for y in found.years],
         warnings=[
             CalendarWarning(code=c, year=y, message=translate(c, language, {"year": y}))
             for c, y in zip(found.warnings, found.warning_years, strict=True)

@@ -35,13 +35,19 @@ def csrf_token(request: Request) -> str:
     return sign(settings.secret(), _PURPOSE, value)
 
 
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies go only over HTTPS: always when configured so, and whenever this request
+    came over HTTPS (directly, or through a trusted proxy's X-Forwarded-Proto)."""
+    settings: Settings = request.app.state.settings
+    return settings.cookie_secure or request.url.scheme == "https"
+
+
 def set_csrf_cookie(request: Request, response: Response) -> None:
     """Send the CSRF cookie if :func:`csrf_token` created a new one for this page."""
     value = getattr(request.state, "new_csrf", None)
     if value:
-        settings: Settings = request.app.state.settings
         response.set_cookie(
-            CSRF_COOKIE, value, httponly=True, samesite="lax", secure=settings.cookie_secure
+            CSRF_COOKIE, value, httponly=True, samesite="lax", secure=secure_cookies(request)
         )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,8 +19,10 @@ from yiwang.core.config import Settings
 from yiwang.core.db import Database, declare_write
 from yiwang.core.errors import AppError, PermissionDenied, Unauthenticated
 from yiwang.core.i18n import negotiate
+from yiwang.core.identity import throttle
 from yiwang.core.policy import ANONYMOUS, Actor
 from yiwang.core.security import TOKEN_PREFIX
+from yiwang.core.web.admission import Admission
 from yiwang.core.web.csrf import CSRF_COOKIE, check_csrf
 
 SESSION_COOKIE = "yiwang_session"
@@ -65,6 +69,16 @@ def register_read_only(predicate: Callable[[Request], bool]) -> None:
     _read_only.add(predicate)
 
 
+# Where a write authenticated by the session cookie must carry the CSRF token in a header.
+_csrf_header_paths: set[str] = {"/api/"}
+
+
+def register_csrf_header(path_prefix: str) -> None:
+    """Make cookie-authenticated writes under ``path_prefix`` (an API outside ``/api/``, such
+    as SensorThings at ``/sta/``) carry the CSRF header too."""
+    _csrf_header_paths.add(path_prefix)
+
+
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session for one request: committed before the response is sent, rolled back on any
     error. A refusal by the policy is written to the audit log after the rollback.
@@ -73,6 +87,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     thread; anything that touches the database runs in the thread pool. A request that will
     write (an unsafe method) declares it before its first statement."""
     db = get_database(request)
+    admission: Admission = request.app.state.admission
+    await admission.enter()  # or 503 at once: see yiwang.core.web.admission
     session = db.sessionmaker()
     try:
         if request.method not in _SAFE_METHODS and not any(p(request) for p in _read_only):
@@ -80,19 +96,24 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         yield session
         if session.in_transaction():
             await run_in_threadpool(session.commit)
+        throttle.forget_pending(session)
     except PermissionDenied as exc:
         await run_in_threadpool(_roll_back, session)
         await run_in_threadpool(_record_denial, db, request, exc)
         raise
     except BaseException:
         await run_in_threadpool(_roll_back, session)
+        await run_in_threadpool(throttle.replay, session)
         raise
     finally:
-        # After a commit or rollback the session holds no connection and closes without I/O.
-        if session.in_transaction():
-            await run_in_threadpool(session.close)
-        else:
-            session.close()
+        try:
+            # After a commit or rollback the session holds no connection and closes without I/O.
+            if session.in_transaction():
+                await run_in_threadpool(session.close)
+            else:
+                session.close()
+        finally:
+            admission.leave()
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
@@ -126,11 +147,46 @@ def _basic_credentials(value: str) -> tuple[str, str]:
     return username, password
 
 
-async def _token_actor(session: Session, raw: str) -> Actor:
+def throttle_limits(request: Request) -> throttle.Limits:
+    settings: Settings = request.app.state.settings
+    return throttle.Limits(
+        free_per_account=settings.throttle_free_per_account,
+        free_per_address=settings.throttle_free_per_address,
+        max_delay_seconds=settings.throttle_max_delay_seconds,
+    )
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address (the proxy's X-Forwarded-For only from a trusted proxy)."""
+    return request.client.host if request.client else None
+
+
+def _guarded(
+    request: Request, session: Session, keys: list[throttle.Key], what: str, attempt: Any
+) -> Any:
+    """Run ``attempt`` unless ``keys`` are waiting out a delay (429); count its failure."""
+    throttle.check(session, keys)
+    try:
+        return attempt()
+    except Unauthenticated:
+        throttle.failed(
+            session,
+            keys,
+            limits=throttle_limits(request),
+            ip=client_address(request),
+            what=what,
+        )
+        raise
+
+
+async def _token_actor(request: Request, session: Session, raw: str) -> Actor:
     cached = identity.cached_token_actor(session, raw)
     if cached is not None:
         return cached
-    return await run_in_threadpool(identity.authenticate_token, session, raw)
+    keys = [throttle.address(client_address(request), throttle_limits(request), kind="token")]
+    return await run_in_threadpool(
+        _guarded, request, session, keys, "token", lambda: identity.authenticate_token(session, raw)
+    )
 
 
 async def _resolve_actor(request: Request, session: Session) -> Actor:
@@ -139,29 +195,44 @@ async def _resolve_actor(request: Request, session: Session) -> Actor:
         scheme, _, credentials = header.partition(" ")
         scheme = scheme.lower()
         if scheme == "bearer":
-            return await _token_actor(session, credentials)
+            return await _token_actor(request, session, credentials)
         if scheme == "basic":
             username, password = _basic_credentials(credentials.strip())
             if password.startswith(TOKEN_PREFIX):
-                actor = await _token_actor(session, password)
+                actor = await _token_actor(request, session, password)
                 if actor.username != username:
                     raise Unauthenticated("auth.invalid_token")
                 return actor
+            limits = throttle_limits(request)
+            keys = [
+                throttle.account(username, limits),
+                throttle.address(client_address(request), limits),
+            ]
             user = await run_in_threadpool(
-                identity.authenticate_password, session, username=username, password=password
+                _guarded,
+                request,
+                session,
+                keys,
+                "password",
+                lambda: identity.authenticate_password(
+                    session, username=username, password=password
+                ),
             )
+            await run_in_threadpool(throttle.succeeded, session, keys[0])
             return identity.actor_for(user, via="basic")
         if header.startswith(TOKEN_PREFIX):  # a bare token, as CKAN clients send it
-            return await _token_actor(session, header)
+            return await _token_actor(request, session, header)
         raise Unauthenticated("auth.required")
     ckan_key = request.headers.get("x-ckan-api-key")
     if ckan_key:
-        return await _token_actor(session, ckan_key)
+        return await _token_actor(request, session, ckan_key)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        signed_in = identity.cached_session_actor(session, cookie) or await run_in_threadpool(
-            identity.session_actor, session, cookie
-        )
+        settings: Settings = request.app.state.settings
+        idle = dt.timedelta(minutes=settings.session_idle_minutes)
+        signed_in = identity.cached_session_actor(
+            session, cookie, idle=idle
+        ) or await run_in_threadpool(partial(identity.session_actor, session, cookie, idle=idle))
         if signed_in is not None:
             return signed_in
     return ANONYMOUS
@@ -175,7 +246,7 @@ async def get_actor(request: Request, session: SessionDep) -> Actor:
     if (
         actor.via == "session"
         and request.method not in _SAFE_METHODS
-        and request.url.path.startswith("/api/")
+        and request.url.path.startswith(tuple(_csrf_header_paths))
     ):
         check_csrf(request, request.headers.get(CSRF_HEADER))
     return actor

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yiwang.core.errors import AppError
@@ -122,6 +122,8 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)  # noqa: S101
     language = request_language(request)
     headers = {"WWW-Authenticate": 'Bearer realm="yiwang"'} if exc.status_code == 401 else None
+    if exc.headers:
+        headers = {**(headers or {}), **exc.headers}
     return render(request, exc.status_code, exc.envelope(language), headers)
 
 
@@ -145,10 +147,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return render(request, 422, body)
 
 
+_BODY_NOT_PARSED = "There was an error parsing the body"
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101
     language = request_language(request)
     code = _STATUS_CODES.get(exc.status_code)
+    if exc.status_code == 400 and exc.detail == _BODY_NOT_PARSED:
+        code = "malformed_json"  # FastAPI's words for a body json.loads gave up on
     message = translate(code, language) if code else str(exc.detail)
     body = {
         "error": {"code": code or f"http_{exc.status_code}", "message": message, "details": None}
@@ -165,28 +172,58 @@ def _database_busy(exc: Exception) -> bool:
     return "database is locked" in text or "deadlock detected" in text or "lock timeout" in text
 
 
+def _out_of_range(exc: Exception) -> bool:
+    """A number too large for the database (SQLite's 64-bit integers, PostgreSQL's numeric
+    types), or a value nested too deep to handle: the request's fault, whatever route it hit."""
+    if isinstance(exc, OverflowError | RecursionError):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = getattr(exc, "orig", None)
+        if isinstance(orig, OverflowError):
+            return True
+        text = str(orig).lower()
+        return "out of range" in text or "too large" in text
+    return False
+
+
+def _coded(
+    request: Request, status: int, code: str, headers: dict[str, str] | None = None
+) -> Response:
+    """The envelope of message ``code`` in the request's language, with ``status``."""
+    message = translate(code, request_language(request))
+    body = {"error": {"code": code, "message": message, "details": None}}
+    return render(request, status, body, headers)
+
+
+async def _out_of_range_error(request: Request, exc: Exception) -> Response:
+    log.warning("input out of range: %s", type(exc).__name__)
+    return _coded(request, 422, "value_out_of_range")
+
+
+async def _data_error(request: Request, exc: Exception) -> Response:
+    """The database refused a value of the request (PostgreSQL's DataError: out of range, not
+    of the column's type): the request's fault."""
+    if _out_of_range(exc):
+        return await _out_of_range_error(request, exc)
+    log.warning("value refused by the database: %s", getattr(exc, "orig", exc))
+    return _coded(request, 422, "validation_failed")
+
+
+async def _integrity_error(request: Request, exc: Exception) -> Response:
+    """A write the database's constraints refused (a name or number already taken, a value
+    missing) that no check before it caught: nothing was stored; say so, not 500."""
+    log.warning("write refused by a constraint: %s", getattr(exc, "orig", exc))
+    return _coded(request, 409, "integrity_conflict")
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    if _out_of_range(exc):
+        return await _out_of_range_error(request, exc)
     if _database_busy(exc):
         log.warning("database busy: %s", exc)
-        language = request_language(request)
-        body = {
-            "error": {
-                "code": "database_busy",
-                "message": translate("database_busy", language),
-                "details": None,
-            }
-        }
-        return render(request, 503, body, {"Retry-After": "1"})
+        return _coded(request, 503, "database_busy", {"Retry-After": "1"})
     log.error("unhandled error", exc_info=exc)
-    language = request_language(request)
-    body = {
-        "error": {
-            "code": "internal_error",
-            "message": translate("internal_error", language),
-            "details": None,
-        }
-    }
-    return render(request, 500, body)
+    return _coded(request, 500, "internal_error")
 
 
 def install(app: FastAPI) -> None:
@@ -194,6 +231,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Handled where raised (not as a server error): a number the database cannot hold (SQLite's
+    # driver raises OverflowError itself), a value nested deeper than a parser goes.
+    app.add_exception_handler(OverflowError, _out_of_range_error)
+    app.add_exception_handler(RecursionError, _out_of_range_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _unexpected)
 
 

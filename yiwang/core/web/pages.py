@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -9,13 +10,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yiwang.core import identity
 from yiwang.core.errors import AppError
-from yiwang.core.web.csrf import check_csrf
+from yiwang.core.identity import throttle
+from yiwang.core.web.csrf import check_csrf, secure_cookies
 from yiwang.core.web.deps import (
     SESSION_COOKIE,
     CurrentActor,
     SessionDep,
     SettingsDep,
     SignedInActor,
+    client_address,
+    throttle_limits,
 )
 from yiwang.core.web.templating import render_page
 
@@ -51,23 +55,39 @@ def login(
     next: Annotated[str, Form()] = "/account",
 ) -> Response:
     check_csrf(request, csrf)
+    limits = throttle_limits(request)
+    keys = [throttle.account(username, limits), throttle.address(client_address(request), limits)]
     try:
-        user = identity.authenticate_password(session, username=username, password=password)
+        throttle.check(session, keys)
+        try:
+            user = identity.authenticate_password(session, username=username, password=password)
+        except AppError:
+            throttle.failed(
+                session, keys, limits=limits, ip=client_address(request), what="password"
+            )
+            raise
     except AppError as exc:
         return render_page(
             request,
             "core/login.html",
             {"next": _safe_next(next), "error": exc, "username": username},
             status_code=exc.status_code,
+            headers=exc.headers,
         )
-    raw = identity.start_web_session(session, user=user, hours=settings.session_hours)
+    throttle.succeeded(session, keys[0])
+    raw = identity.start_web_session(
+        session,
+        user=user,
+        hours=settings.session_hours,
+        idle=dt.timedelta(minutes=settings.session_idle_minutes),
+    )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         raw,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=secure_cookies(request),
         max_age=settings.session_hours * 3600,
     )
     return response

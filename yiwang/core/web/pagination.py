@@ -10,7 +10,8 @@ from pydantic import BaseModel
 T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+# Bounded: a 64-bit database integer takes no more (a larger one was an overflow, a 500).
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Items to skip")]
 
 
 class Page(BaseModel, Generic[T]):

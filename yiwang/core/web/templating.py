@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from yiwang.core.i18n import translate
 from yiwang.core.policy import ANONYMOUS, ROLE_LABELS
-from yiwang.core.web.csrf import csrf_token, set_csrf_cookie
+from yiwang.core.web.csrf import csrf_token, secure_cookies, set_csrf_cookie
 from yiwang.core.web.deps import LANG_COOKIE, request_language
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -55,5 +55,11 @@ def render_page(
     set_csrf_cookie(request, response)
     chosen = request.query_params.get("lang")
     if chosen and request.cookies.get(LANG_COOKIE) != language:
-        response.set_cookie(LANG_COOKIE, language, samesite="lax", max_age=365 * 24 * 3600)
+        response.set_cookie(
+            LANG_COOKIE,
+            language,
+            samesite="lax",
+            max_age=365 * 24 * 3600,
+            secure=secure_cookies(request),
+        )
     return response

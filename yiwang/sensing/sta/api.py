@@ -5,21 +5,25 @@ call :mod:`~yiwang.sensing.sta.reads` or :mod:`~yiwang.sensing.sta.store`."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.exc import DataError
 
+from yiwang.core.config import Settings
 from yiwang.core.errors import AppError, Unauthenticated
 from yiwang.core.policy import Actor
 from yiwang.core.web.deps import CurrentActor, SessionDep
+from yiwang.sensing import limits
 from yiwang.sensing.sta import arrays, reads, store
 from yiwang.sensing.sta.entities import TYPES, self_link
 from yiwang.sensing.sta.errors import bad_request
-from yiwang.sensing.sta.query import Query, parse_options
+from yiwang.sensing.sta.query import Limits, Query, parse_options
 
 PREFIX = "/sta/v1.1"
 router = APIRouter(prefix=PREFIX, tags=["SensorThings API 1.1"])
@@ -38,19 +42,70 @@ MQTT_CREATE = _SPEC + "create-observations-via-mqtt/observations-creation"
 MQTT_RECEIVE = _SPEC + "receive-updates-via-mqtt/receive-updates"
 _JSON_PATCH = "application/json-patch+json"
 T = TypeVar("T")
+# A number that may be out of range (19 digits, or an exponent of three): only a body with one
+# is parsed with the slower checks of every number.
+_SUSPECT_NUMBER = re.compile(rb"\d{19}|[eE]\+?\d{3}")
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _context(request: Request, session: Any, actor: Actor) -> reads.Context:
     base = str(request.base_url).rstrip("/") + PREFIX
-    return reads.Context(session=session, actor=actor, base_url=base)
+    budget = _settings(request).sta_max_data_bytes
+    return reads.Context(session=session, actor=actor, base_url=base, budget=budget)
+
+
+def _limits(request: Request) -> Limits:
+    settings = _settings(request)
+    return Limits(max_expand_depth=settings.sta_max_expand_depth, max_top=settings.sta_max_top)
+
+
+def _bad_number(text: str) -> NoReturn:
+    raise bad_request("sta.bad_number", value=text[:40])
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > 19:
+        _bad_number(text)
+    value = int(text)
+    if abs(value) > limits.LARGEST_ID:
+        _bad_number(text)
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        _bad_number(text)
+    return value
 
 
 async def _body(request: Request) -> Any:
+    """The JSON body of a write: a 400 when it is not JSON in UTF-8, nests more than
+    :data:`~yiwang.sensing.limits.MAX_BODY_DEPTH` levels (found before it is parsed) or
+    holds a number no column can keep (NaN, Infinity, a float past a double's range, an
+    integer past 64 bits)."""
     raw = await request.body()
+    malformed = AppError("malformed_json", status_code=400)
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise AppError("malformed_json", status_code=400) from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise malformed from None
+    too_deep = bad_request("sta.body_too_deep", limit=limits.MAX_BODY_DEPTH)
+    if limits.nesting_exceeds(raw, limits.MAX_BODY_DEPTH):
+        raise too_deep
+    checks: dict[str, Any] = {"parse_constant": _bad_number}
+    if _SUSPECT_NUMBER.search(raw):
+        checks.update(parse_int=_integer, parse_float=_float)
+    try:
+        return json.loads(text, **checks)
+    except RecursionError:
+        raise too_deep from None
+    except ValueError:  # JSONDecodeError, or more digits than Python converts
+        raise malformed from None
 
 
 def _writer(actor: Actor, ctx: reads.Context) -> store.Writer:
@@ -96,13 +151,18 @@ async def create_observations(
 
 def _read(ctx: reads.Context, path: str, request: Request) -> Any:
     params = dict(request.query_params)
-    query = parse_options(params)
+    query = parse_options(params, _limits(request))
     target = reads.resolve(ctx, path)
-    if target.single or target.prop is not None:
-        result = reads.read_entity(ctx, target, query)
-    else:
-        url = f"{ctx.base_url}/{path.strip('/')}"
-        result = reads.read_collection(ctx, target, query, url=url, params=params)
+    try:
+        if target.single or target.prop is not None:
+            result = reads.read_entity(ctx, target, query)
+        else:
+            url = f"{ctx.base_url}/{path.strip('/')}"
+            result = reads.read_collection(ctx, target, query, url=url, params=params)
+    except DataError:
+        # PostgreSQL refusing to compute an expression on the stored values (a number out of
+        # range, a negative substring length): the query's fault, not the server's.
+        raise bad_request("sta.not_computable") from None
     ctx.audit_reads(request.url.path)
     return result
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from yiwang.core import audit, policy
 from yiwang.core.errors import AppError
-from yiwang.sensing import service
+from yiwang.sensing import limits, service
 from yiwang.sensing.sta.entities import TYPES, self_link
 from yiwang.sensing.sta.errors import bad_request
 from yiwang.sensing.sta.reads import Context
@@ -30,10 +30,8 @@ ERROR = "error"
 
 def _stream_id(group: dict[str, Any]) -> int:
     link = group.get("Datastream", group.get("MultiDatastream"))
-    ident = link.get("@iot.id") if isinstance(link, dict) else None
-    if isinstance(ident, str) and ident.isdigit():
-        ident = int(ident)
-    if not isinstance(ident, int) or isinstance(ident, bool):
+    ident = limits.entity_id(link.get("@iot.id")) if isinstance(link, dict) else None
+    if ident is None:
         raise bad_request("sta.bad_data_array", reason="Datastream {@iot.id}")
     return ident
 

@@ -27,6 +27,32 @@ add_messages(
             ZH: "{option} 表达式无效，问题出现在“{near}”附近。",
             EN: "The {option} expression is not valid near “{near}”.",
         },
+        "sta.filter_too_deep": {
+            ZH: "{option} 表达式嵌套过深：最多 {limit} 层。",
+            EN: "The {option} expression is nested too deeply: at most {limit} levels.",
+        },
+        "sta.filter_too_long": {
+            ZH: "{option} 表达式过长：最多 {limit} 个词元。",
+            EN: "The {option} expression is too long: at most {limit} tokens.",
+        },
+        "sta.not_computable": {
+            ZH: "无法对已存数据计算该查询（例如除以零或数值超出范围）。",
+            EN: "The query cannot be evaluated on the stored data (for example a division by "
+            "zero or a number out of range).",
+        },
+        "sta.bad_relate_pattern": {
+            ZH: "st_relate 的交叉矩阵模式无效：{pattern}（应为 9 个 T、F、0、1、2 或 * 字符）",
+            EN: "The intersection matrix pattern of st_relate is not valid: {pattern} "
+            "(9 characters of T, F, 0, 1, 2 or *)",
+        },
+        "sta.expand_too_deep": {
+            ZH: "$expand 嵌套过深：最多 {limit} 层。",
+            EN: "$expand is nested too deeply: at most {limit} levels.",
+        },
+        "sta.expand_twice": {
+            ZH: "$expand 两次展开 {name}，且选项不同。",
+            EN: "$expand expands {name} twice with different options.",
+        },
         "sta.bad_expand": {
             ZH: "$expand 无效：{entity} 没有导航属性 {name}",
             EN: "$expand is not valid: {entity} has no navigation property {name}",
@@ -54,6 +80,14 @@ add_messages(
         "sta.spatial_unavailable": {
             ZH: "本数据库未启用空间扩展（PostGIS），无法使用空间函数。",
             EN: "Spatial functions need PostGIS, which this database does not have.",
+        },
+        "sta.body_too_deep": {
+            ZH: "请求正文嵌套过深：最多 {limit} 层。",
+            EN: "The request body is nested too deeply: at most {limit} levels.",
+        },
+        "sta.bad_number": {
+            ZH: "请求正文中的数值无效或超出范围：{value}",
+            EN: "The request body has a number that is not valid or out of range: {value}",
         },
         "sta.body_not_object": {
             ZH: "请求正文应为 JSON 对象。",

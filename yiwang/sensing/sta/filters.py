@@ -22,7 +22,7 @@ from yiwang.core.policy import Actor
 from yiwang.sensing.sta import spatial
 from yiwang.sensing.sta.entities import TYPES, EntityType, relation, visibility
 from yiwang.sensing.sta.errors import bad_request, not_implemented
-from yiwang.sensing.sta.query import Binary, Call, Literal, Node, OrderItem, Path, Unary
+from yiwang.sensing.sta.query import Binary, Call, Literal, Node, OrderItem, Path, Unary, chain
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "eq": operator.eq,
@@ -50,7 +50,9 @@ _DATE_PARTS = {
 _MIN_DATETIME = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 _MAX_DATETIME = dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
 # Recognised functions of OData and STA that this server does not evaluate.
-_UNSUPPORTED = frozenset({"st_relate", "totalseconds", "cast", "isof", "geo.length_sphere"})
+_UNSUPPORTED = frozenset({"totalseconds", "cast", "isof", "geo.length_sphere"})
+# Past this magnitude every double is a whole number (2**52): floor and ceiling leave it be.
+_WHOLE = float(2**52)
 
 
 @dataclass
@@ -93,10 +95,11 @@ class Compiler:
     # --- booleans ---------------------------------------------------------------------------
 
     def condition(self, node: Node) -> ColumnElement[bool]:
-        """The SQL condition for a ``$filter`` tree."""
+        """The SQL condition for a ``$filter`` tree. A run of ``and`` or of ``or`` becomes one
+        list, however long (the parser has bounded how deep anything else nests)."""
         if isinstance(node, Binary) and node.op in ("and", "or"):
             combine = sa.and_ if node.op == "and" else sa.or_
-            return combine(self.condition(node.left), self.condition(node.right))
+            return combine(*[self.condition(operand) for operand in chain(node)])
         if isinstance(node, Unary) and node.op == "not":
             return sa.not_(self.condition(node.operand))
         outer, self.scope = self.scope, _Scope()
@@ -162,9 +165,12 @@ class Compiler:
             return Operand(self.compare(node.op, node.left, node.right), "boolean")
         if node.op in ("and", "or"):
             combine = sa.and_ if node.op == "and" else sa.or_
-            left = self.boolean(self.value(node.left))
-            return Operand(combine(left, self.boolean(self.value(node.right))), "boolean")
+            operands = [self.boolean(self.value(operand)) for operand in chain(node)]
+            return Operand(combine(*operands), "boolean")
         left, right = self.number(self.value(node.left)), self.number(self.value(node.right))
+        if node.op in ("div", "mod"):
+            # Nothing divided by zero: no value (SQLite's answer; PostgreSQL would fail).
+            right = sa.func.nullif(right, 0)
         if node.op == "mod":
             if self.dialect == "postgresql":
                 return Operand(sa.cast(left, sa.Numeric()) % sa.cast(right, sa.Numeric()), "number")
@@ -327,6 +333,8 @@ class Compiler:
         if handler is None:
             if name in spatial.PREDICATES:
                 return self.spatial_predicate(name, node.args)
+            if name == "st_relate":
+                return self.relate(node.args)
             raise bad_request("sta.unknown_function", name=name)
         arity, function = handler
         if len(node.args) not in arity:
@@ -366,6 +374,23 @@ class Compiler:
         if first_pass is not None:
             test = sa.and_(first_pass, test)
         return Operand(test, "boolean")
+
+    def relate(self, args: Sequence[Node]) -> Operand:
+        """``st_relate(g1, g2, 'T*F**F***')``: whether the DE-9IM intersection matrix of the two
+        geometries matches the pattern, by PostGIS's ``ST_Relate`` or shapely's
+        ``relate_pattern``. The pattern must be a text literal of nine T, F, 0, 1, 2 or *."""
+        if len(args) != 3:
+            raise bad_request("sta.wrong_arguments", name="st_relate", expected="3")
+        pattern_node = args[2]
+        if not (isinstance(pattern_node, Literal) and pattern_node.kind == "string"):
+            raise bad_request("sta.type_mismatch", name="st_relate")
+        pattern = spatial.relate_pattern(pattern_node.value)
+        left, right = self.value(args[0]), self.value(args[1])
+        self._spatial_ready()
+        first, second = self.geometry(left), self.geometry(right)
+        if self.dialect == "postgresql":
+            return Operand(spatial.pg_relate(first, second, pattern), "boolean")
+        return Operand(sa.func.sta_relate(first, second, pattern) == 1, "boolean")
 
 
 def _sqlite_path(path: tuple[str, ...]) -> str:
@@ -511,6 +536,24 @@ def _number_function(name: str) -> Function:
     return lambda c, args: Operand(getattr(sa.func, name)(c.number(args[0])), "number")
 
 
+def _whole(upward: bool) -> Function:
+    """floor (``upward`` False) or ceiling. On SQLite they are computed in SQL: SQLAlchemy
+    installs Python's ``math.floor`` as SQLite's floor, which fails on a missing value (a
+    result that is not a number) and past 2**63, and SQLite has ceiling only when built with
+    its math functions. A missing value gives no value, as on PostgreSQL."""
+
+    def compute(c: Compiler, args: list[Operand]) -> Operand:
+        value = c.number(args[0])
+        if c.dialect == "postgresql":
+            return Operand(getattr(sa.func, "ceiling" if upward else "floor")(value), "number")
+        truncated = sa.cast(value, sa.Integer())
+        step = (value > truncated, truncated + 1) if upward else (value < truncated, truncated - 1)
+        whole = sa.case((sa.func.abs(value) >= _WHOLE, value), step, else_=truncated)
+        return Operand(sa.cast(whole, sa.Float()), "number")
+
+    return compute
+
+
 _FUNCTIONS: dict[str, tuple[tuple[int, ...], Function]] = {
     "substringof": ((2,), lambda c, a: _contains(c, a[1], a[0])),
     "contains": ((2,), lambda c, a: _contains(c, a[0], a[1])),
@@ -535,8 +578,8 @@ _FUNCTIONS: dict[str, tuple[tuple[int, ...], Function]] = {
     "mindatetime": ((0,), _constant_time(lambda: _MIN_DATETIME)),
     "maxdatetime": ((0,), _constant_time(lambda: _MAX_DATETIME)),
     "round": ((1,), _number_function("round")),
-    "floor": ((1,), _number_function("floor")),
-    "ceiling": ((1,), _number_function("ceiling")),
+    "floor": ((1,), _whole(upward=False)),
+    "ceiling": ((1,), _whole(upward=True)),
     "geo.distance": ((2,), _distance),
     "geo.length": ((1,), _length),
 }

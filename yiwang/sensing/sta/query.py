@@ -1,13 +1,18 @@
 """SensorThings query options: ``$filter``, ``$orderby``, ``$select``, ``$expand``, ``$top``,
 ``$skip``, ``$count`` and ``$resultFormat``, parsed into a small syntax tree. Nothing here knows
-the database; :mod:`yiwang.sensing.sta.filters` turns the tree into SQL."""
+the database; :mod:`yiwang.sensing.sta.filters` turns the tree into SQL.
+
+Every request is bounded before anything runs: expressions nest at most
+:data:`MAX_FILTER_DEPTH` levels and hold at most :data:`MAX_FILTER_TOKENS` tokens, ``$expand``
+nests at most :attr:`Limits.max_expand_depth` levels, and ``$top`` (of the request and of every
+expanded collection) is capped at :attr:`Limits.max_top`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from yiwang.core.errors import AppError
@@ -15,6 +20,24 @@ from yiwang.sensing.sta.errors import bad_request, not_implemented
 
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
+MAX_EXPAND_DEPTH = 3
+# Deeper or longer expressions are refused (400) before they reach the compiler or the
+# database: a 1000-term chain is past SQLite's expression depth, deep nesting past Python's stack.
+MAX_FILTER_DEPTH = 50
+MAX_FILTER_TOKENS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How far one request may reach: ``$expand`` nests at most ``max_expand_depth`` levels
+    (``Things?$expand=Datastreams($expand=Observations)`` is two) and any ``$top`` larger than
+    ``max_top`` is read as ``max_top``."""
+
+    max_expand_depth: int = MAX_EXPAND_DEPTH
+    max_top: int = MAX_TOP
+
+
+DEFAULT_LIMITS = Limits()
 
 # --- syntax tree --------------------------------------------------------------------------------
 
@@ -88,6 +111,8 @@ class Query:
 
 @dataclass
 class Expand:
+    """One navigation property to expand, with the options of its own level."""
+
     name: str
     query: Query
 
@@ -158,7 +183,19 @@ class _Parser:
         self.text = text
         self.option = option
         self.tokens = _tokens(text, option)
+        if len(self.tokens) > MAX_FILTER_TOKENS:
+            raise bad_request("sta.filter_too_long", option=option, limit=MAX_FILTER_TOKENS)
         self.index = 0
+        self.depth = 0  # parentheses, argument lists and prefix operators open here
+
+    def enter(self) -> None:
+        """Open one more level of nesting; a 400 past :data:`MAX_FILTER_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_FILTER_DEPTH:
+            raise bad_request("sta.filter_too_deep", option=self.option, limit=MAX_FILTER_DEPTH)
+
+    def leave(self) -> None:
+        self.depth -= 1
 
     def fail(self) -> AppError:
         token = self.peek()
@@ -211,7 +248,10 @@ class _Parser:
     def not_expression(self) -> Node:
         if self.word() == "not":
             self.index += 1
-            return Unary("not", self.not_expression())
+            self.enter()
+            operand = self.not_expression()
+            self.leave()
+            return Unary("not", operand)
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -242,7 +282,9 @@ class _Parser:
         token = self.peek()
         if token is not None and token.text == "-":
             self.index += 1
+            self.enter()
             operand = self.unary()
+            self.leave()
             if isinstance(operand, Literal) and operand.kind == "number":
                 return Literal(-operand.value, "number")
             return Unary("-", operand)
@@ -251,8 +293,10 @@ class _Parser:
     def primary(self) -> Node:  # noqa: PLR0912  (one case per kind of token)
         token = self.take()
         if token.text == "(":
+            self.enter()
             inner = self.expression()
             self.expect(")")
+            self.leave()
             return inner
         if token.kind == "string":
             return Literal(token.text[1:-1].replace("''", "'"), "string")
@@ -298,10 +342,12 @@ class _Parser:
         if token is not None and token.text == ")":
             self.index += 1
             return Call(name, ())
+        self.enter()
         while True:
             args.append(self.expression())
             token = self.take()
             if token.text == ")":
+                self.leave()
                 return Call(name, tuple(args))
             if token.text != ",":
                 self.index -= 1
@@ -309,8 +355,9 @@ class _Parser:
 
 
 def _number(text: str) -> int | float:
+    """An integer while it fits 64 bits (OData's Int64), otherwise a double."""
     text = text.rstrip("LlDdFfMm")
-    if re.fullmatch(r"\d+", text):
+    if re.fullmatch(r"\d{1,18}", text):
         return int(text)
     return float(text)
 
@@ -322,23 +369,70 @@ def _strip_srid(wkt: str) -> str:
     return wkt
 
 
+def chain(node: Node) -> list[Node]:
+    """The operands of a run of one logical operator (``a or b or c`` gives a, b, c), found
+    without recursion: such runs are as long as a client makes them."""
+    if not (isinstance(node, Binary) and node.op in ("and", "or")):
+        return [node]
+    op = node.op
+    operands: list[Node] = []
+    stack: list[Node] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Binary) and item.op == op:
+            stack.extend((item.right, item.left))
+        else:
+            operands.append(item)
+    return operands
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def _check_depth(node: Node, option: str) -> None:
+    """Refuse a tree nested deeper than :data:`MAX_FILTER_DEPTH`, counting a run of one
+    logical operator as one level (it is compiled as one list). Arithmetic is left-associative,
+    so ``1 add 1 add ...`` nests one level per operator however it is written."""
+    stack: list[tuple[Node, int]] = [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_FILTER_DEPTH:
+            raise bad_request("sta.filter_too_deep", option=option, limit=MAX_FILTER_DEPTH)
+        children = chain(item) if isinstance(item, Binary) and item.op in ("and", "or") else None
+        if children is not None and len(children) > 1:
+            stack.extend((child, depth + 1) for child in children)
+        else:
+            stack.extend((child, depth + 1) for child in _children(item))
+
+
 def parse_filter(text: str, option: str = "$filter") -> Node:
-    """Parse a ``$filter`` expression."""
+    """Parse a ``$filter`` expression; a 400 when it is malformed, nested deeper than
+    :data:`MAX_FILTER_DEPTH` levels or longer than :data:`MAX_FILTER_TOKENS` tokens."""
     parser = _Parser(text, option)
     if parser.at_end():
         raise parser.fail()
     node = parser.expression()
     if not parser.at_end():
         raise parser.fail()
+    _check_depth(node, option)
     return node
 
 
 def parse_orderby(text: str) -> list[OrderItem]:
-    """Parse ``$orderby``: expressions, each optionally followed by asc or desc (any case)."""
+    """Parse ``$orderby``: expressions, each optionally followed by asc or desc (any case),
+    within the same limits as ``$filter``."""
     parser = _Parser(text, "$orderby")
     items: list[OrderItem] = []
     while True:
         expr = parser.expression()
+        _check_depth(expr, "$orderby")
         descending = False
         word = parser.word()
         if word in ("asc", "desc"):
@@ -406,7 +500,10 @@ def _select(value: str) -> list[str]:
     return ["id" if name == "@iot.id" else name for name in names]
 
 
-def _expand(value: str) -> list[Expand]:
+def _expand(value: str, limits: Limits, depth: int) -> list[Expand]:
+    """The expansions of one ``$expand`` whose items stand ``depth`` levels down (1 for the
+    request's own); a 400 before any deeper level is parsed when one would pass
+    ``limits.max_expand_depth``."""
     expands: list[Expand] = []
     for item in split_top_level(value, ","):
         name, options = item, ""
@@ -417,23 +514,60 @@ def _expand(value: str) -> list[Expand]:
         parts = [p.strip() for p in name.split("/") if p.strip()]
         if not parts:
             raise bad_request("sta.bad_option", option="$expand", value=item)
+        deepest = depth + len(parts) - 1
+        if deepest > limits.max_expand_depth:
+            raise bad_request("sta.expand_too_deep", limit=limits.max_expand_depth)
         inner: dict[str, str] = {}
         for option in split_top_level(options, ";"):
             key, sep, text = option.partition("=")
             if not sep:
                 raise bad_request("sta.bad_option", option="$expand", value=option)
             inner[key.strip()] = text.strip()
-        query = parse_options(inner)
+        query = _options(inner, limits, deepest)
         # "Datastreams/Observations" expands Observations inside each Datastream.
-        for part in reversed(parts[1:]):
-            query = Query(expand=[Expand(part, query)])
-        expands.append(Expand(parts[0], query))
+        suffix = f"({options})" if options else ""
+        for index in range(len(parts) - 1, 0, -1):
+            rest = "/".join(parts[index:]) + suffix
+            query = Query(expand=[Expand(parts[index], query)], raw={"$expand": rest})
+        _add_expand(expands, Expand(parts[0], query))
     return expands
 
 
-def parse_options(params: Mapping[str, str]) -> Query:  # noqa: PLR0912  (one case per option)
+def _add_expand(expands: list[Expand], new: Expand) -> None:
+    """Add ``new`` to one level's expansions, merging it with an expansion of the same
+    property (``Datastreams/Sensor,Datastreams/ObservedProperty`` expands Datastreams once, with
+    both inside). Two with different options of their own are a 400."""
+    for index, old in enumerate(expands):
+        if old.name != new.name:
+            continue
+        own_old = {k: v for k, v in old.query.raw.items() if k != "$expand"}
+        own_new = {k: v for k, v in new.query.raw.items() if k != "$expand"}
+        if own_old and own_new and own_old != own_new:
+            raise bad_request("sta.expand_twice", name=new.name)
+        merged = old.query if own_old else new.query
+        inner = list(old.query.expand)
+        for item in new.query.expand:
+            _add_expand(inner, item)
+        texts = [q.raw["$expand"] for q in (old.query, new.query) if q.raw.get("$expand")]
+        raw = {**merged.raw}
+        if texts:
+            raw["$expand"] = ",".join(texts)
+        expands[index] = Expand(new.name, replace(merged, expand=inner, raw=raw))
+        return
+    expands.append(new)
+
+
+def parse_options(params: Mapping[str, str], limits: Limits = DEFAULT_LIMITS) -> Query:
     """Parse the query options of a request (other parameters, such as ``lang``, are left to
-    others). An option this server does not support answers 501."""
+    others) within ``limits``. A malformed option, or one past the limits, answers 400; an
+    option this server does not support answers 501."""
+    return _options(params, limits, 0)
+
+
+def _options(  # noqa: PLR0912  (one case per option)
+    params: Mapping[str, str], limits: Limits, depth: int
+) -> Query:
+    """The options of the request (``depth`` 0) or of an expansion ``depth`` levels down."""
     query = Query()
     for key, value in params.items():
         if not key.startswith("$"):
@@ -449,9 +583,9 @@ def parse_options(params: Mapping[str, str]) -> Query:  # noqa: PLR0912  (one ca
         elif lowered == "$select":
             query.select = _select(value)
         elif lowered == "$expand":
-            query.expand = _expand(value)
+            query.expand = _expand(value, limits, depth + 1)
         elif lowered == "$top":
-            query.top = _integer(key, value, high=MAX_TOP)
+            query.top = _integer(key, value, high=limits.max_top)
         elif lowered == "$skip":
             query.skip = _integer(key, value, high=2**62)
         elif lowered == "$count":
@@ -462,21 +596,29 @@ def parse_options(params: Mapping[str, str]) -> Query:  # noqa: PLR0912  (one ca
             if value.lower() != "dataarray":
                 raise not_implemented(f"$resultFormat={value}")
             query.result_format = "dataArray"
+    if query.top is None and limits.max_top < DEFAULT_TOP:
+        query.top = limits.max_top
     return query
 
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "DEFAULT_TOP",
+    "MAX_EXPAND_DEPTH",
+    "MAX_FILTER_DEPTH",
+    "MAX_FILTER_TOKENS",
     "MAX_TOP",
     "Binary",
     "Call",
     "Expand",
+    "Limits",
     "Literal",
     "Node",
     "OrderItem",
     "Path",
     "Query",
     "Unary",
+    "chain",
     "parse_datetime",
     "parse_filter",
     "parse_options",

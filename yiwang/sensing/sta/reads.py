@@ -1,10 +1,19 @@
 """Reading SensorThings resources: resource paths (``Things(1)/Datastreams``,
 ``.../$ref``, ``.../name/$value``), collections with ``$filter``, ``$orderby``, paging and
 ``$count``, ``$expand`` with its own options at every level, ``$select``, and the dataArray
-result format. Every query is limited to what the caller may see."""
+result format. Every query is limited to what the caller may see.
+
+Every response is bounded: the entities of one response (those expanded included) take at
+most :attr:`Context.budget` bytes of JSON, as FROST-Server's ``maxDataSize``. A collection
+whose next member would pass it is cut short there and given its navigation link
+(``@iot.nextLink``, or ``Datastreams@iot.nextLink`` inside an expanded entity); only the first
+entity of the response and the single entities expanded into a kept one are given whole
+whatever their size. Expansions are read a bounded number of parents at a time, so that a cut
+response also stops the reading."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,8 +26,9 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from yiwang.core import audit
-from yiwang.core.errors import NotFound
+from yiwang.core.errors import AppError, NotFound
 from yiwang.core.policy import Actor
+from yiwang.sensing import limits
 from yiwang.sensing.sta.entities import (
     BY_PLURAL,
     DATASTREAMS,
@@ -36,6 +46,12 @@ from yiwang.sensing.sta.entities import (
 from yiwang.sensing.sta.errors import bad_request
 from yiwang.sensing.sta.filters import filter_condition, order_terms
 from yiwang.sensing.sta.query import Query
+
+# FROST-Server's default maxDataSize: the JSON of a response's entities stays below it.
+MAX_DATA_BYTES = 25_000_000
+# Expansions are read for at most this many parents, and about this many rows, per query.
+_PARENTS_PER_QUERY = 100
+_ROWS_PER_QUERY = 10_000
 
 DATA_ARRAY_COMPONENTS = (
     "id",
@@ -57,6 +73,46 @@ class Context:
     base_url: str  # the service root, e.g. https://host/sta/v1.1
     streams: dict[int, StreamInfo] = field(default_factory=dict)
     closed_reads: list[tuple[str, int]] = field(default_factory=list)
+    budget: int = MAX_DATA_BYTES  # bytes of JSON the response's entities may still take
+    full: bool = False  # the budget is spent: every collection is cut from here on
+
+    def fits(self, document: Any, *, forced: bool = False) -> bool:
+        """Charge the JSON size of one entity (without what is expanded into it, which is
+        charged as it is made) and say whether it fits. Once one does not, the response is
+        full and nothing more fits; a ``forced`` one is charged and kept all the same."""
+        if self.full and not forced:
+            return False
+        size = json_size(document)
+        if size > self.budget and not forced:
+            self.full = True
+            return False
+        self.charge(size)
+        return True
+
+    def take(self, documents: Sequence[Any], *, keep: int = 0) -> int:
+        """How many of the leading ``documents`` fit, at least ``keep`` of them; those are
+        charged. All of them are measured at once when they all fit (the usual case), one by
+        one only when they do not."""
+        if not documents:
+            return 0
+        if not self.full:
+            # The list's brackets and commas are not the documents'.
+            size = json_size(documents) - len(documents) - 1
+            if size <= self.budget:
+                self.charge(size)
+                return len(documents)
+        count = 0
+        for document in documents:
+            if not self.fits(document, forced=count < keep):
+                break
+            count += 1
+        return count
+
+    def charge(self, size: int) -> None:
+        """Count ``size`` bytes given in the response whether they fit or not."""
+        self.budget -= size
+        if self.budget <= 0:
+            self.full = True
 
     def stream_info(self, ids: Iterable[int]) -> None:
         """Load what serializing observations of these streams needs, once per stream."""
@@ -125,18 +181,25 @@ class Target:
     nav: Nav | None = None
 
 
+def unknown_path(path: str) -> AppError:
+    """A resource path that leads nowhere: 404, as for an entity that does not exist."""
+    return AppError("sta.bad_path", status_code=404, path=path)
+
+
 def _segments(path: str) -> list[tuple[str, int | None]]:
     out: list[tuple[str, int | None]] = []
     for part in path.strip("/").split("/"):
         match = _SEGMENT.match(part)
         if match is None:
-            raise bad_request("sta.bad_path", path=path)
+            raise unknown_path(path)
         key = match.group(2) if match.group(2) is not None else match.group(3)
         if key is not None:
             try:
                 number = int(key)
             except ValueError:
                 raise NotFound(match.group(1), key) from None
+            if abs(number) > limits.LARGEST_ID:  # no id is that large
+                raise NotFound(match.group(1), key[:40])
             out.append((match.group(1), number))
         else:
             out.append((match.group(1), None))
@@ -156,12 +219,13 @@ def fetch_one(ctx: Context, entity: EntityType, where: Sequence[ColumnElement[bo
 
 
 def resolve(ctx: Context, path: str) -> Target:  # noqa: PLR0912  (one case per segment kind)
-    """Follow a resource path; 404 when an entity on the way is missing or not visible."""
+    """Follow a resource path; 404 when an entity on the way is missing or not visible, or
+    when a segment names no entity set, navigation property or property."""
     segments = _segments(path)
     name, key = segments[0]
     entity = BY_PLURAL.get(name)
     if entity is None:
-        raise bad_request("sta.bad_path", path=path)
+        raise unknown_path(path)
     table = entity.table
     target = Target(entity, [], single=False, path=path)
     if key is not None:
@@ -171,21 +235,21 @@ def resolve(ctx: Context, path: str) -> Target:  # noqa: PLR0912  (one case per 
             if name == "$value" and key is None and not target.value:
                 target.value = True
                 continue
-            raise bad_request("sta.bad_path", path=path)
+            raise unknown_path(path)
         if name == "$ref" and key is None and not target.ref:
             target.ref = True
             continue
         if target.ref:
-            raise bad_request("sta.bad_path", path=path)
+            raise unknown_path(path)
         if not target.single:
-            raise bad_request("sta.bad_path", path=path)
+            raise unknown_path(path)
         parent = fetch_one(ctx, target.entity, target.where)
         if parent is None:
             raise NotFound(target.entity.name, target.entity_id)
         nav = target.entity.navs.get(name)
         if nav is None:
             if target.entity.prop(name) is None or key is not None:
-                raise bad_request("sta.bad_path", path=path)
+                raise unknown_path(path)
             target.prop = name
             target.where = [target.entity.table.c.id == parent["id"]]
             continue
@@ -195,7 +259,7 @@ def resolve(ctx: Context, path: str) -> Target:  # noqa: PLR0912  (one case per 
         child_id = None
         if key is not None:
             if not nav.many:
-                raise bad_request("sta.bad_path", path=path)
+                raise unknown_path(path)
             where.append(child.table.c.id == key)
             single, child_id = True, key
         target = Target(
@@ -295,18 +359,24 @@ def _count(
 _SAFE = "$,()'/:@"
 
 
-def next_link(url: str, params: Mapping[str, str], query: Query) -> str:
-    """The URL of the next page: the same request with ``$skip`` moved on."""
+def next_link(
+    url: str, params: Mapping[str, str], query: Query, returned: int | None = None
+) -> str:
+    """The URL of the next page: the same request with ``$skip`` moved past the ``returned``
+    entities (a whole page when not given)."""
+    top = query.top_or_default()
     kept = {k: v for k, v in params.items() if k.lower() not in ("$skip", "$top")}
-    kept["$top"] = str(query.top_or_default())
-    kept["$skip"] = str(query.skip + query.top_or_default())
+    kept["$top"] = str(top)
+    kept["$skip"] = str(query.skip + (top if returned is None else returned))
     return f"{url}?{urlencode(kept, quote_via=quote, safe=_SAFE)}"
 
 
 def read_collection(
     ctx: Context, target: Target, query: Query, *, url: str, params: Mapping[str, str]
 ) -> dict[str, Any]:
-    """A collection response: ``value``, and ``@iot.count`` and ``@iot.nextLink`` when due."""
+    """A collection response: ``value``, and ``@iot.count`` and ``@iot.nextLink`` when due.
+    The page is cut short, with ``@iot.nextLink``, where its entities would pass the size
+    limit (never before its first)."""
     entity = target.entity
     one_stream = target.parent is not None and target.parent[0].name in (
         "Datastream",
@@ -317,20 +387,24 @@ def read_collection(
     top = query.top_or_default()
     more = len(rows) > top
     rows = rows[:top]
-    ctx.note_reads(entity, rows)
-    out: dict[str, Any] = {}
-    if query.count:
-        out["@iot.count"] = _count(ctx, entity, target.where, query, one_stream=one_stream)
-    if more:
-        out["@iot.nextLink"] = next_link(url, params, query)
+    value: list[dict[str, Any]]
     if target.ref:
-        out["value"] = [{"@iot.selfLink": self_link(ctx.base_url, entity, r["id"])} for r in rows]
+        ctx.note_reads(entity, rows)
+        value = [{"@iot.selfLink": self_link(ctx.base_url, entity, r["id"])} for r in rows]
+        returned = len(rows)
     elif query.result_format == "dataArray":
         if entity.name != "Observation":
             raise bad_request("sta.bad_option", option="$resultFormat", value="dataArray")
-        out["value"] = data_arrays(ctx, rows, query)
+        value, returned = data_arrays(ctx, rows, query, keep=1)
     else:
-        out["value"] = serialize_rows(ctx, entity, rows, query)
+        value = serialize_rows(ctx, entity, rows, query, keep=1)
+        returned = len(value)
+    out: dict[str, Any] = {}
+    if query.count:
+        out["@iot.count"] = _count(ctx, entity, target.where, query, one_stream=one_stream)
+    if more or returned < len(rows):
+        out["@iot.nextLink"] = next_link(url, params, query, returned)
+    out["value"] = value
     return out
 
 
@@ -341,8 +415,8 @@ def read_entity(ctx: Context, target: Target, query: Query) -> Any:
         if target.parent is not None and target.entity_id is None:
             raise NotFound(target.entity.name, "-")
         raise NotFound(target.entity.name, target.entity_id)
-    ctx.note_reads(target.entity, [row])
     if target.ref:
+        ctx.note_reads(target.entity, [row])
         return {"@iot.selfLink": self_link(ctx.base_url, target.entity, row["id"])}
     if target.prop is not None:
         document = serialize_rows(ctx, target.entity, [row], Query(select=[target.prop]))[0]
@@ -356,15 +430,50 @@ def read_entity(ctx: Context, target: Target, query: Query) -> Any:
 # --- serialization and $expand ------------------------------------------------------------------
 
 
+def json_size(value: Any) -> int:
+    """The bytes ``value`` takes in the response (JSON in UTF-8, as it is sent)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return len(text.encode())
+
+
+def _chunk_size(entity: EntityType, rows: Sequence[Row], query: Query) -> int:
+    """How many rows are serialized, and have their expansions read, at a time: all of them
+    when nothing is expanded; otherwise few enough that one query reads at most
+    ``_PARENTS_PER_QUERY`` parents and about ``_ROWS_PER_QUERY`` rows."""
+    if not query.expand:
+        return max(len(rows), 1)
+    size = _PARENTS_PER_QUERY
+    for expand in query.expand:
+        nav = entity.navs.get(expand.name)
+        if nav is not None and nav.many:
+            size = min(size, max(1, _ROWS_PER_QUERY // (expand.query.top_or_default() + 1)))
+    return size
+
+
 def serialize_rows(
-    ctx: Context, entity: EntityType, rows: Sequence[Row], query: Query
+    ctx: Context,
+    entity: EntityType,
+    rows: Sequence[Row],
+    query: Query,
+    *,
+    keep: int | None = None,
 ) -> list[dict[str, Any]]:
-    """STA JSON for rows of ``entity``, with ``$select`` applied and ``$expand`` filled in."""
+    """STA JSON for rows of ``entity``, with ``$select`` applied and ``$expand`` filled in.
+
+    With ``keep`` the documents are those of the leading rows that fit the response's size
+    limit, at least ``keep`` of them; the caller links to the rest. Without it (the default,
+    for the server's own use) every row is given."""
     selected = set(query.select) if query.select is not None else None
     if selected is not None:
         unknown = selected - set(entity.props) - set(entity.navs) - {"id", "@iot.selfLink"}
         if unknown:
             raise bad_request("sta.unknown_property", entity=entity.name, name=min(unknown))
+    expands: list[tuple[Nav, Query]] = []
+    for expand in query.expand:
+        nav = entity.navs.get(expand.name)
+        if nav is None:
+            raise bad_request("sta.bad_expand", entity=entity.name, name=expand.name)
+        expands.append((nav, expand.query))
     props = [
         (name, getter(entity, prop))
         for name, prop in entity.props.items()
@@ -381,8 +490,9 @@ def serialize_rows(
         navs = [n for n in navs if n != "MultiDatastream"]
     with_id = selected is None or "id" in selected
     with_link = selected is None or "@iot.selfLink" in selected or "id" in selected
-    documents: list[dict[str, Any]] = []
-    for row in rows:
+    minimum = len(rows) if keep is None else keep
+
+    def document_of(row: Row) -> dict[str, Any]:
         link = self_link(ctx.base_url, entity, row["id"])
         document: dict[str, Any] = {}
         if with_id:
@@ -398,12 +508,21 @@ def serialize_rows(
                 if info is not None and info.kind == "multi":
                     nav_name = "MultiDatastream"
             document[f"{nav_name}@iot.navigationLink"] = f"{link}/{nav_name}"
-        documents.append(document)
-    for expand in query.expand:
-        nav = entity.navs.get(expand.name)
-        if nav is None:
-            raise bad_request("sta.bad_expand", entity=entity.name, name=expand.name)
-        _expand(ctx, entity, nav, rows, documents, expand.query)
+        return document
+
+    documents: list[dict[str, Any]] = []
+    step = _chunk_size(entity, rows, query)
+    for start in range(0, len(rows), step):
+        part = rows[start : start + step]
+        chunk = [document_of(row) for row in part]
+        count = ctx.take(chunk, keep=minimum - len(documents))
+        kept, chunk = part[:count], chunk[:count]
+        ctx.note_reads(entity, kept)
+        for nav, inner in expands:
+            _expand(ctx, entity, nav, kept, chunk, inner)
+        documents.extend(chunk)
+        if len(kept) < len(part):
+            break
     return documents
 
 
@@ -421,28 +540,49 @@ def _expand(
 ) -> None:
     if not rows:
         return
+    if nav.many:
+        _expand_collection(ctx, entity, nav, rows, documents, query)
+        return
     child = TYPES[nav.target]
     table = child.table
-    if not nav.many:
-        keys = {row[nav.source_key] for row in rows if row[nav.source_key] is not None}
-        found: dict[Any, Row] = {}
-        if keys:
-            where = [table.c[nav.target_key].in_(keys)]
-            statement = sa.select(table).where(*_conditions(ctx, child, where, query))
-            found = {
-                r._mapping[nav.target_key]: dict(r._mapping) for r in ctx.session.execute(statement)
-            }
-        ctx.note_reads(child, list(found.values()))
-        children = serialize_rows(ctx, child, list(found.values()), query)
-        by_key = {
-            row[nav.target_key]: doc for row, doc in zip(found.values(), children, strict=True)
+    keys = {row[nav.source_key] for row in rows if row[nav.source_key] is not None}
+    found: dict[Any, Row] = {}
+    if keys:
+        where = [table.c[nav.target_key].in_(keys)]
+        statement = sa.select(table).where(*_conditions(ctx, child, where, query))
+        found = {
+            r._mapping[nav.target_key]: dict(r._mapping) for r in ctx.session.execute(statement)
         }
-        for row, document in zip(rows, documents, strict=True):
-            value = by_key.get(row[nav.source_key])
-            # An observation of a MultiDatastream has no Datastream, and the reverse.
-            if value is not None or entity.name != "Observation":
-                document[nav.name] = value
-        return
+    # A kept entity is given with its single related entities whatever the size (there is no
+    # link to give instead); each is charged once for every entity it is shown in.
+    children = serialize_rows(ctx, child, list(found.values()), query)
+    by_key = {row[nav.target_key]: doc for row, doc in zip(found.values(), children, strict=True)}
+    shown: dict[Any, int] = defaultdict(int)
+    for row, document in zip(rows, documents, strict=True):
+        value = by_key.get(row[nav.source_key])
+        if value is not None:
+            shown[row[nav.source_key]] += 1
+        # An observation of a MultiDatastream has no Datastream, and the reverse.
+        if value is not None or entity.name != "Observation":
+            document[nav.name] = value
+    for key, times in shown.items():
+        if times > 1:
+            ctx.charge(json_size(by_key[key]) * (times - 1))
+
+
+def _expand_collection(
+    ctx: Context,
+    entity: EntityType,
+    nav: Nav,
+    rows: Sequence[Row],
+    documents: list[dict[str, Any]],
+    query: Query,
+) -> None:
+    """Fill one to-many navigation property of each row with its own page (``$top``,
+    ``$skip``, ``$count``), cut where the response is full; a page with more to read gets its
+    ``…@iot.nextLink``."""
+    child = TYPES[nav.target]
+    table = child.table
     parent_ids = [row[nav.source_key] if nav.link is None else row["id"] for row in rows]
     if nav.link is None:
         key = table.c[nav.target_key]
@@ -456,6 +596,8 @@ def _expand(
             .where(key.in_(parent_ids))
         )
     top, skip = query.top_or_default(), query.skip
+    # Once the response is full, only whether there is anything to link to is read.
+    full = ctx.full
     conditions = _conditions(ctx, child, [], query)
     one_stream = child.name == "Observation" and len(parent_ids) == 1
     order = _ordering(ctx, child, query, one_stream=one_stream)
@@ -466,7 +608,7 @@ def _expand(
     )
     statement = (
         sa.select(numbered)
-        .where(numbered.c.sta_rn > skip, numbered.c.sta_rn <= skip + top + 1)
+        .where(numbered.c.sta_rn > skip, numbered.c.sta_rn <= skip + (1 if full else top + 1))
         .order_by(numbered.c.sta_parent, numbered.c.sta_rn)
     )
     grouped: dict[Any, list[Row]] = defaultdict(list)
@@ -479,25 +621,35 @@ def _expand(
             members_of.c.sta_parent
         )
         counts = {parent: int(n) for parent, n in ctx.session.execute(counted)}
-    for row, document in zip(rows, documents, strict=True):
-        parent_key = row[nav.source_key] if nav.link is None else row["id"]
-        members = grouped.get(parent_key, [])
-        more = len(members) > top
-        members = members[:top]
-        ctx.note_reads(child, members)
-        document[nav.name] = serialize_rows(ctx, child, members, query)
+    # Every parent's page in the order of the parents, so that a cut keeps whole pages first.
+    pages: list[tuple[int, int, bool]] = []
+    members: list[Row] = []
+    for parent_key in parent_ids:
+        found = grouped.get(parent_key, [])
+        page = [] if full else found[:top]
+        pages.append((len(members), len(page), len(found) > len(page)))
+        members.extend(page)
+    children = serialize_rows(ctx, child, members, query, keep=0)
+    for row, document, parent_key, (start, size, more) in zip(
+        rows, documents, parent_ids, pages, strict=True
+    ):
+        given = children[start : start + size]
+        document[nav.name] = given
         if query.count:
             document[f"{nav.name}@iot.count"] = counts.get(parent_key, 0)
-        if more:
+        if more or len(given) < size:
             url = f"{self_link(ctx.base_url, entity, row['id'])}/{nav.name}"
-            document[f"{nav.name}@iot.nextLink"] = next_link(url, query.raw, query)
+            document[f"{nav.name}@iot.nextLink"] = next_link(url, query.raw, query, len(given))
 
 
 # --- dataArray ----------------------------------------------------------------------------------
 
 
-def data_arrays(ctx: Context, rows: Sequence[Row], query: Query) -> list[dict[str, Any]]:
-    """Observations grouped by stream, each group as ``components`` and ``dataArray``."""
+def data_arrays(
+    ctx: Context, rows: Sequence[Row], query: Query, *, keep: int = 1
+) -> tuple[list[dict[str, Any]], int]:
+    """Observations grouped by stream, each group as ``components`` and ``dataArray``, and
+    how many rows are in them: those that fit the response's size limit (at least ``keep``)."""
     if query.select is None:
         components = list(DATA_ARRAY_COMPONENTS)
     else:
@@ -514,9 +666,12 @@ def data_arrays(ctx: Context, rows: Sequence[Row], query: Query) -> list[dict[st
         else getter(entity, entity.props[name])
         for name in components
     ]
+    table = [[read(row) for read in readers] for row in rows]
+    returned = ctx.take(table, keep=keep)
     groups: dict[int, list[list[Any]]] = {}
-    for row in rows:
-        groups.setdefault(row["stream_id"], []).append([read(row) for read in readers])
+    for row, row_values in zip(rows[:returned], table, strict=False):
+        groups.setdefault(row["stream_id"], []).append(row_values)
+    ctx.note_reads(entity, rows[:returned])
     out = []
     for stream_id, values in groups.items():
         info = ctx.streams.get(stream_id)
@@ -531,18 +686,21 @@ def data_arrays(ctx: Context, rows: Sequence[Row], query: Query) -> list[dict[st
                 "dataArray": values,
             }
         )
-    return out
+    return out, returned
 
 
 __all__ = [
+    "MAX_DATA_BYTES",
     "Context",
     "Target",
     "collection_statement",
     "data_arrays",
     "fetch_one",
+    "json_size",
     "next_link",
     "read_collection",
     "read_entity",
     "resolve",
     "serialize_rows",
+    "unknown_path",
 ]

@@ -5,6 +5,7 @@ registered on each SQLite connection. Also GeoJSON validation and bounding boxes
 from __future__ import annotations
 
 import json
+import re
 import weakref
 from functools import lru_cache
 from typing import Any
@@ -39,6 +40,9 @@ _POSTGIS = {
     "overlaps": "ST_Overlaps",
     "crosses": "ST_Crosses",
 }
+
+# A DE-9IM intersection matrix pattern, as st_relate takes it.
+_RELATE_PATTERN = re.compile(r"[TF012*]{9}")
 
 # --- GeoJSON ------------------------------------------------------------------------------------
 
@@ -81,6 +85,15 @@ def literal_geometry(wkt: str) -> Any:
         raise bad_request("sta.bad_filter", option="$filter", near=wkt[:20]) from None
 
 
+def relate_pattern(text: str) -> str:
+    """The DE-9IM pattern of ``st_relate`` in upper case; a 400 unless it is nine characters
+    of T, F, 0, 1, 2 or *."""
+    pattern = text.strip().upper()
+    if _RELATE_PATTERN.fullmatch(pattern) is None:
+        raise bad_request("sta.bad_relate_pattern", pattern=text[:20])
+    return pattern
+
+
 # --- SQLite -------------------------------------------------------------------------------------
 
 
@@ -104,7 +117,20 @@ def _sqlite_predicate(name: str, left: Any, right: Any) -> int | None:
     a, b = _safe_parse(left), _safe_parse(right)
     if a is None or b is None:
         return None
-    return int(bool(getattr(a, name)(b)))
+    try:
+        return int(bool(getattr(a, name)(b)))
+    except shapely.errors.ShapelyError:  # e.g. a topology error on an invalid polygon
+        return None
+
+
+def _sqlite_relate(left: Any, right: Any, pattern: Any) -> int | None:
+    a, b = _safe_parse(left), _safe_parse(right)
+    if a is None or b is None or not isinstance(pattern, str):
+        return None
+    try:
+        return int(bool(a.relate_pattern(b, pattern)))
+    except shapely.errors.ShapelyError:
+        return None
 
 
 def _sqlite_distance(left: Any, right: Any) -> float | None:
@@ -133,6 +159,7 @@ def ensure_sqlite_functions(session: Session) -> None:
     if raw is None:
         return
     raw.create_function("sta_predicate", 3, _sqlite_predicate, deterministic=True)
+    raw.create_function("sta_relate", 3, _sqlite_relate, deterministic=True)
     raw.create_function("sta_distance", 2, _sqlite_distance, deterministic=True)
     raw.create_function("sta_length", 1, _sqlite_length, deterministic=True)
     info["yiwang.sta_functions"] = True
@@ -171,6 +198,11 @@ def pg_predicate(name: str, left: Any, right: Any) -> ColumnElement[bool]:
     return getattr(sa.func, _POSTGIS[name])(left, right)  # type: ignore[no-any-return]
 
 
+def pg_relate(left: Any, right: Any, pattern: str) -> ColumnElement[bool]:
+    """PostGIS's test of the two geometries' intersection matrix against a DE-9IM pattern."""
+    return sa.func.ST_Relate(left, right, sa.literal(pattern, sa.Text()), type_=sa.Boolean())
+
+
 __all__ = [
     "PREDICATES",
     "bounding_box",
@@ -181,4 +213,6 @@ __all__ = [
     "pg_geometry_of_column",
     "pg_geometry_of_wkt",
     "pg_predicate",
+    "pg_relate",
+    "relate_pattern",
 ]

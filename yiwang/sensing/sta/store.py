@@ -6,7 +6,9 @@ whenever a Thing gets new Locations. Observations are stored only through
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +21,7 @@ from yiwang.core import audit, policy
 from yiwang.core.db import utcnow
 from yiwang.core.errors import AppError, Conflict, NotFound
 from yiwang.core.policy import Actor
-from yiwang.sensing import service
+from yiwang.sensing import limits, service
 from yiwang.sensing.sta import spatial
 from yiwang.sensing.sta.entities import (
     DATASTREAMS,
@@ -42,46 +44,55 @@ GEOJSON = "application/geo+json"
 
 @dataclass(frozen=True)
 class Field:
-    """A writable property: its column, what it must be, whether it is required and its
-    value when absent."""
+    """A writable property: its column, what it must be, whether it is required, its value
+    when absent and, for a text, its most characters (JSON values and geometries have the
+    limits of :mod:`yiwang.sensing.limits`)."""
 
     column: str
     kind: str  # text, object, any, geometry, time, text_list, object_list
     required: bool = False
     default: Any = None
+    limit: int = limits.MAX_NAME
 
 
 _NAME = Field("name", "text", required=True)
-_DESCRIPTION = Field("description", "text", default="")
+_DESCRIPTION = Field("description", "text", default="", limit=limits.MAX_DESCRIPTION)
 _PROPERTIES = Field("properties", "object")
+# The widths of their columns.
+_ENCODING_TYPE = 100
+_DEFINITION = 500
+_OBSERVATION_TYPE = 200
 
 FIELDS: dict[str, dict[str, Field]] = {
     "Thing": {"name": _NAME, "description": _DESCRIPTION, "properties": _PROPERTIES},
     "Location": {
         "name": _NAME,
         "description": _DESCRIPTION,
-        "encodingType": Field("encoding_type", "text", default=GEOJSON),
+        "encodingType": Field("encoding_type", "text", default=GEOJSON, limit=_ENCODING_TYPE),
         "location": Field("location", "geometry", required=True),
         "properties": _PROPERTIES,
     },
     "HistoricalLocation": {"time": Field("time", "time", required=True)},
+    # The data model makes a Sensor's encodingType and metadata mandatory (OGC 18-088 8.2.5).
     "Sensor": {
         "name": _NAME,
         "description": _DESCRIPTION,
-        "encodingType": Field("encoding_type", "text", default=""),
-        "metadata": Field("metadata", "any"),
+        "encodingType": Field("encoding_type", "text", required=True, limit=_ENCODING_TYPE),
+        "metadata": Field("metadata", "any", required=True),
         "properties": _PROPERTIES,
     },
     "ObservedProperty": {
         "name": _NAME,
-        "definition": Field("definition", "text", default=""),
+        "definition": Field("definition", "text", default="", limit=_DEFINITION),
         "description": _DESCRIPTION,
         "properties": _PROPERTIES,
     },
     "Datastream": {
         "name": _NAME,
         "description": _DESCRIPTION,
-        "observationType": Field("observation_type", "text", required=True),
+        "observationType": Field(
+            "observation_type", "text", required=True, limit=_OBSERVATION_TYPE
+        ),
         "unitOfMeasurement": Field("unit_of_measurement", "object", required=True),
         "observedArea": Field("observed_area", "geometry"),
         "properties": _PROPERTIES,
@@ -89,7 +100,9 @@ FIELDS: dict[str, dict[str, Field]] = {
     "MultiDatastream": {
         "name": _NAME,
         "description": _DESCRIPTION,
-        "observationType": Field("observation_type", "text", default=service.COMPLEX),
+        "observationType": Field(
+            "observation_type", "text", default=service.COMPLEX, limit=_OBSERVATION_TYPE
+        ),
         "multiObservationDataTypes": Field("multi_observation_types", "text_list", required=True),
         "unitOfMeasurements": Field("unit_of_measurement", "object_list", required=True),
         "observedArea": Field("observed_area", "geometry"),
@@ -98,7 +111,7 @@ FIELDS: dict[str, dict[str, Field]] = {
     "FeatureOfInterest": {
         "name": _NAME,
         "description": _DESCRIPTION,
-        "encodingType": Field("encoding_type", "text", default=GEOJSON),
+        "encodingType": Field("encoding_type", "text", default=GEOJSON, limit=_ENCODING_TYPE),
         "feature": Field("feature", "geometry", required=True),
         "properties": _PROPERTIES,
     },
@@ -156,16 +169,27 @@ def _invalid(entity: EntityType, name: str, kind: str) -> AppError:
 
 
 def _value(entity: EntityType, name: str, spec: Field, value: Any) -> Any:
+    """The column value of one property, checked against its kind and its limits (a 400
+    naming the field)."""
     if value is None:
         if spec.required:
             raise bad_request("sta.field_missing", entity=entity.name, field=name)
         return spec.default
-    if spec.kind == "text" and not isinstance(value, str):
-        raise _invalid(entity, name, spec.kind)
+    if spec.kind == "text":
+        if not isinstance(value, str):
+            raise _invalid(entity, name, spec.kind)
+        limits.check_text(value, entity=entity.name, field=name, limit=spec.limit)
+    elif spec.kind == "geometry":
+        limits.check_json(
+            value, entity=entity.name, field=name, max_bytes=limits.MAX_GEOMETRY_BYTES
+        )
+    elif spec.kind != "time":
+        limits.check_json(value, entity=entity.name, field=name)
     if spec.kind == "object" and not isinstance(value, dict):
         raise _invalid(entity, name, spec.kind)
     if spec.kind == "text_list" and not (
-        isinstance(value, list) and all(isinstance(v, str) for v in value)
+        isinstance(value, list)
+        and all(isinstance(v, str) and len(v) <= _OBSERVATION_TYPE for v in value)
     ):
         raise _invalid(entity, name, spec.kind)
     if spec.kind == "object_list" and not (
@@ -189,7 +213,7 @@ def column_values(entity: EntityType, data: Mapping[str, Any], *, partial: bool)
     for key in data:
         if key in fields or key in entity.navs or key in _SERVER_KEPT or "@iot." in key:
             continue
-        raise bad_request("sta.unknown_field", entity=entity.name, field=key)
+        raise bad_request("sta.unknown_field", entity=entity.name, field=key[:100])
     for name, spec in fields.items():
         if partial and name not in data:
             continue
@@ -207,12 +231,10 @@ def _link_id(entity: EntityType, name: str, value: Any) -> int | None:
     """The id of a link ``{"@iot.id": 1}``, or None for an entity to create."""
     if not isinstance(value, dict):
         raise _invalid(entity, name, "link")
-    ident = value.get("@iot.id")
-    if ident is None:
+    if value.get("@iot.id") is None:
         return None
-    if isinstance(ident, str) and ident.isdigit():
-        ident = int(ident)
-    if not isinstance(ident, int) or isinstance(ident, bool):
+    ident = limits.entity_id(value["@iot.id"])
+    if ident is None:
         raise _invalid(entity, name, "link")
     return ident
 
@@ -539,24 +561,28 @@ def _result_columns(observation_type: str, result: Any) -> tuple[float | None, A
     return (float(result), None) if number else (None, result)
 
 
-def apply_json_patch(document: dict[str, Any], operations: Any) -> dict[str, Any]:
-    """Apply an RFC 6902 JSON Patch to a copy of ``document``."""
-    import copy  # noqa: PLC0415
+def _shown(value: Any) -> str:
+    """What an error message shows of a value sent: its start, never the whole of a huge one."""
+    return value[:80] if isinstance(value, str) else reprlib.repr(value)
 
+
+def apply_json_patch(
+    document: dict[str, Any], operations: Any, *, entity: str = "JSON Patch"
+) -> dict[str, Any]:
+    """Apply an RFC 6902 JSON Patch to a copy of ``document``. No property may grow past
+    the largest any field takes (a geometry's), so that copies of copies cannot swell the
+    document before the fields are checked."""
     if not isinstance(operations, list):
         raise bad_request("sta.bad_json_patch", reason="not a list")
     result = copy.deepcopy(document)
     for operation in operations:
         if not isinstance(operation, dict) or "op" not in operation or "path" not in operation:
-            raise bad_request("sta.bad_json_patch", reason=str(operation)[:80])
+            raise bad_request("sta.bad_json_patch", reason=reprlib.repr(operation))
         op, path = operation["op"], operation["path"]
         if op in ("add", "replace", "test") and "value" not in operation:
-            raise bad_request("sta.bad_json_patch", reason=f"{op} needs a value")
+            raise bad_request("sta.bad_json_patch", reason=f"{_shown(op)} needs a value")
         if op in ("move", "copy"):
-            value = copy.deepcopy(_pointer_get(result, operation.get("from", "")))
-            if op == "move":
-                _pointer_remove(result, operation["from"])
-            _pointer_set(result, path, value, add=True)
+            _move_or_copy(result, operation)
         elif op == "add":
             _pointer_set(result, path, operation["value"], add=True)
         elif op == "replace":
@@ -566,15 +592,30 @@ def apply_json_patch(document: dict[str, Any], operations: Any) -> dict[str, Any
             _pointer_remove(result, path)
         elif op == "test":
             if _pointer_get(result, path) != operation["value"]:
-                raise bad_request("sta.json_patch_test_failed", path=path)
+                raise bad_request("sta.json_patch_test_failed", path=_shown(path))
         else:
-            raise bad_request("sta.bad_json_patch", reason=f"unknown op {op}")
+            raise bad_request("sta.bad_json_patch", reason=f"unknown op {_shown(op)}")
+        if op in ("add", "replace", "move", "copy"):
+            parts = _pointer(path)
+            name = parts[0] if parts else ""
+            limits.check_json(
+                result.get(name), entity=entity, field=name, max_bytes=limits.MAX_GEOMETRY_BYTES
+            )
     return result
+
+
+def _move_or_copy(document: dict[str, Any], operation: dict[str, Any]) -> None:
+    if "from" not in operation:
+        raise bad_request("sta.bad_json_patch", reason=f"{_shown(operation['op'])} needs from")
+    value = copy.deepcopy(_pointer_get(document, operation["from"]))
+    if operation["op"] == "move":
+        _pointer_remove(document, operation["from"])
+    _pointer_set(document, operation["path"], value, add=True)
 
 
 def _pointer(path: str) -> list[str]:
     if not isinstance(path, str) or (path and not path.startswith("/")):
-        raise bad_request("sta.bad_json_patch", reason=f"bad path {path}")
+        raise bad_request("sta.bad_json_patch", reason=f"bad path {_shown(path)}")
     return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
 
 
@@ -584,12 +625,17 @@ def _walk(document: Any, parts: list[str], path: str) -> Any:
         try:
             current = current[int(part)] if isinstance(current, list) else current[part]
         except (KeyError, IndexError, ValueError, TypeError):
-            raise bad_request("sta.bad_json_patch", reason=f"no value at {path}") from None
+            raise bad_request("sta.bad_json_patch", reason=f"no value at {_shown(path)}") from None
     return current
 
 
 def _pointer_get(document: Any, path: str) -> Any:
     return _walk(document, _pointer(path), path)
+
+
+def _index(key: str) -> int:
+    """A JSON Pointer's array index, or -1 when ``key`` is none."""
+    return int(key) if key.isascii() and key.isdigit() and len(key) < 10 else -1
 
 
 def _pointer_set(document: Any, path: str, value: Any, *, add: bool) -> None:
@@ -599,9 +645,9 @@ def _pointer_set(document: Any, path: str, value: Any, *, add: bool) -> None:
     parent = _walk(document, parts[:-1], path)
     key = parts[-1]
     if isinstance(parent, list):
-        index = len(parent) if key == "-" else int(key) if key.isdigit() else -1
+        index = len(parent) if key == "-" else _index(key)
         if not 0 <= index <= len(parent):
-            raise bad_request("sta.bad_json_patch", reason=f"bad index {path}")
+            raise bad_request("sta.bad_json_patch", reason=f"bad index {_shown(path)}")
         if add:
             parent.insert(index, value)
         else:
@@ -609,7 +655,7 @@ def _pointer_set(document: Any, path: str, value: Any, *, add: bool) -> None:
     elif isinstance(parent, dict):
         parent[key] = value
     else:
-        raise bad_request("sta.bad_json_patch", reason=f"no container at {path}")
+        raise bad_request("sta.bad_json_patch", reason=f"no container at {_shown(path)}")
 
 
 def _pointer_remove(document: Any, path: str) -> None:
@@ -618,7 +664,7 @@ def _pointer_remove(document: Any, path: str) -> None:
     try:
         del parent[int(parts[-1]) if isinstance(parent, list) else parts[-1]]
     except (KeyError, IndexError, ValueError, TypeError):
-        raise bad_request("sta.bad_json_patch", reason=f"no value at {path}") from None
+        raise bad_request("sta.bad_json_patch", reason=f"no value at {_shown(path)}") from None
 
 
 def patch_json(writer: Writer, target: Target, operations: Any) -> int:
@@ -629,7 +675,7 @@ def patch_json(writer: Writer, target: Target, operations: Any) -> int:
     row = _editable_row(writer, target)
     entity = target.entity
     current = serialize_rows(writer.ctx, entity, [row], Query(select=list(entity.props)))[0]
-    patched = apply_json_patch(current, operations)
+    patched = apply_json_patch(current, operations, entity=entity.name)
     changed = {k: v for k, v in patched.items() if current.get(k) != v}
     for removed in set(current) - set(patched):
         changed[removed] = None
