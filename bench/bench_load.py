@@ -165,6 +165,8 @@ def run() -> dict[str, Any]:
         "full); errors: any other status; timeouts: no answer within 10 s or a failed "
         "connection. p50/p99 are of the 200 answers; p99_503 how long a refusal took.",
         "recovery_s: from the end of the load until a CKAN search answers 200 within a second.",
+        "At 1,000 clients the load program itself is the bottleneck (one Python process on the "
+        "same 2 cores): compare the `/healthz` rows, which take no database.",
     ]
     if missing:
         notes.append(f"PostgreSQL not measured: {missing}.")
