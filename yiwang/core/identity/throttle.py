@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiwang.core import audit, clock
+from yiwang.core.config import Settings, get_settings
 from yiwang.core.db import database_of, holds_write_intent
 from yiwang.core.errors import AppError
 from yiwang.core.identity.models import AuthThrottle
@@ -49,11 +50,9 @@ class TooManyAttempts(AppError):
         self.headers = {"Retry-After": str(seconds)}
 
 
-def configured() -> Limits:
-    """The limits of this node's settings."""
-    from yiwang.core.config import get_settings  # noqa: PLC0415  (read when first needed)
-
-    settings = get_settings()
+def configured(settings: Settings | None = None) -> Limits:
+    """The limits of ``settings`` (default: this node's)."""
+    settings = settings or get_settings()
     return Limits(
         free_per_account=settings.throttle_free_per_account,
         free_per_address=settings.throttle_free_per_address,

@@ -148,12 +148,7 @@ def _basic_credentials(value: str) -> tuple[str, str]:
 
 
 def throttle_limits(request: Request) -> throttle.Limits:
-    settings: Settings = request.app.state.settings
-    return throttle.Limits(
-        free_per_account=settings.throttle_free_per_account,
-        free_per_address=settings.throttle_free_per_address,
-        max_delay_seconds=settings.throttle_max_delay_seconds,
-    )
+    return throttle.configured(request.app.state.settings)
 
 
 def client_address(request: Request) -> str | None:
