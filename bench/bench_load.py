@@ -8,6 +8,9 @@ server's ``/healthz`` under the same clients (it takes no database).
 The clients are one bounded asyncio program (``httpx``): each client sends a request, waits for
 its answer (10 s at most), and sends the next; a 503 is counted and the client goes on at once,
 so the server is never given a rest it did not ask for.
+
+``python -m bench.bench_load --driver wrk`` runs ``bench_load_wrk`` instead: the same mix from
+wrk, which can hold 1,000 connections on this machine, with an upload during the load.
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ async def _load(base_url: str, clients: int, seconds: int, paths: tuple[str, ...
     return tally
 
 
-def _recovery(base_url: str, path: str, limit: float = 120.0) -> float | None:
+def recovery(base_url: str, path: str, limit: float = 120.0) -> float | None:
     """Seconds from the end of the load until ``path`` answers 200 within a second, or None."""
     started = time.monotonic()
     with httpx.Client(base_url=base_url, timeout=1.0) as http:
@@ -129,8 +132,8 @@ def measure(env: dict[str, str], tmp: Path, label: str) -> list[dict[str, Any]]:
     with running(yiwang_server(env, tmp, label)) as server:
         for clients in CLIENTS:
             tally = asyncio.run(_load(server.base_url, clients, SECONDS, MIX))
-            recovery = _recovery(server.base_url, MIX[1])
-            rows.append(_row(label, clients, "mix", tally, SECONDS, recovery))
+            recovered = recovery(server.base_url, MIX[1])
+            rows.append(_row(label, clients, "mix", tally, SECONDS, recovered))
             ceiling = asyncio.run(_load(server.base_url, clients, min(SECONDS, 20), ("/healthz",)))
             rows.append(
                 _row(label, clients, "`/healthz` (ceiling)", ceiling, min(SECONDS, 20), None)
@@ -166,7 +169,8 @@ def run() -> dict[str, Any]:
         "connection. p50/p99 are of the 200 answers; p99_503 how long a refusal took.",
         "recovery_s: from the end of the load until a CKAN search answers 200 within a second.",
         "At 1,000 clients the load program itself is the bottleneck (one Python process on the "
-        "same 2 cores): compare the `/healthz` rows, which take no database.",
+        "same 2 cores): compare the `/healthz` rows, which take no database. "
+        "`bench_load_wrk.py` drives the same mix with wrk (C), which holds 1,000 connections.",
     ]
     if missing:
         notes.append(f"PostgreSQL not measured: {missing}.")
@@ -191,3 +195,21 @@ def run() -> dict[str, Any]:
         "rows": rows,
         "notes": notes,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.bench_load [--driver python|wrk]``: this benchmark with its Python
+    clients, or ``bench_load_wrk`` (wrk's connections, an upload meanwhile); either writes its
+    result and rewrites docs/performance.md as ``python -m bench`` does."""
+    import argparse  # noqa: PLC0415
+
+    from bench import main as bench_main  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_load")
+    parser.add_argument("--driver", choices=("python", "wrk"), default="python")
+    args = parser.parse_args(argv)
+    return bench_main(["load" if args.driver == "python" else "load_wrk"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

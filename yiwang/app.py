@@ -18,9 +18,10 @@ from yiwang.core.config import Settings, get_settings
 from yiwang.core.db import Database
 from yiwang.core.jobs import Worker
 from yiwang.core.web import errors
-from yiwang.core.web.admission import Admission
+from yiwang.core.web.admission import Admission, EarlyRefusal
 from yiwang.core.web.api import health
 from yiwang.core.web.api import router as core_api
+from yiwang.core.web.deps import SESSION_COOKIE
 from yiwang.core.web.middleware import BodyLimit, RequestContext, SecurityHeaders
 from yiwang.core.web.pages import router as core_pages
 from yiwang.core.web.templating import STATIC_DIR
@@ -92,12 +93,15 @@ def create_app(
         limit=settings.db_pool_size,
         queue=settings.db_admission_queue,
         wait_seconds=settings.db_admission_wait_ms / 1000,
+        priority_queue=settings.db_admission_priority_queue,
     )
     errors.install(app)
     # Bodies up to the largest upload and a megabyte for the form fields around it.
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 1024 * 1024)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
+    # Outermost: a flood is refused before anything else runs.
+    app.add_middleware(EarlyRefusal, session_cookie=SESSION_COOKIE)
     portal.register(app)  # the public portal; its precompressed assets before /static
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(

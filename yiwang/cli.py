@@ -218,6 +218,10 @@ def _load_demo(db: Database, *, only_if_empty: bool) -> None:
             return
         users = demo_data.load(session)
     click.echo("演示数据已载入 / Demo data loaded. Passwords are shown this once:")
+    click.echo(
+        "  管理员首次登录时须绑定身份验证器（两步验证）/ administrators (sysadmin, "
+        "department_admin) set up an authenticator app at their first sign-in"
+    )
     width = max(len(u.username) for u in users)
     for user in users:
         department = user.department or "-"
@@ -359,6 +363,28 @@ def user_create(
     click.echo(f"user {username} created (id {user_id})", err=True)
     if generated:
         click.echo(f"password (shown once): {password}")
+
+
+@user.command("reset-mfa")
+@click.argument("username")
+def user_reset_mfa(username: str) -> None:
+    """Turn off a user's two-step verification (a lost phone) and end their web logins; a role
+    that must have it sets up a new app at its next sign-in. Audited."""
+    from yiwang.core import identity  # noqa: PLC0415
+    from yiwang.core.errors import InvalidInput, NotFound  # noqa: PLC0415
+    from yiwang.core.identity import second_factor  # noqa: PLC0415
+
+    try:
+        with _database().session() as session:
+            try:
+                owner = identity.get_user_by_username(session, username)
+            except NotFound:
+                raise InvalidInput("object_not_found", object="user", id=username) from None
+            had = second_factor.reset(session, actor=_operator(), user_id=owner.id)
+    except AppError as exc:
+        _fail(exc)
+    state = "reset (set up again at the next sign-in)" if had else "was not on"
+    click.echo(f"two-step verification of {username} {state}; their web logins ended")
 
 
 @main.group()

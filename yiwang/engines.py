@@ -7,7 +7,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-ENGINES: tuple[str, ...] = ("catalog", "sensing", "cases")
+# cases before sensing: the demo's task items exist before the packs' rules that name them.
+ENGINES: tuple[str, ...] = ("catalog", "cases", "sensing")
 
 
 def load() -> list[ModuleType]:

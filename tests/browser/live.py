@@ -5,6 +5,7 @@ Chromium driven by Playwright (never a downloaded browser)."""
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import socket
 import subprocess
@@ -15,7 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyotp
+
 from tests.support.processes import base_env
+from yiwang.core import clock
+from yiwang.core.identity.second_factor import STEP_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,7 +57,8 @@ def _env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _yiwang(database_url: str, var_dir: Path, *args: str, stdin: str | None = None) -> None:
+def _yiwang(database_url: str, var_dir: Path, *args: str, stdin: str | None = None) -> str:
+    """Run ``yiwang ARGS`` on the database; return what it printed."""
     done = subprocess.run(
         [sys.executable, "-m", "yiwang", *args],
         env=_env(database_url, var_dir),
@@ -65,6 +71,7 @@ def _yiwang(database_url: str, var_dir: Path, *args: str, stdin: str | None = No
     )
     if done.returncode != 0:
         raise RuntimeError(f"yiwang {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
 
 
 def demo_database(workdir: Path) -> str:
@@ -73,8 +80,21 @@ def demo_database(workdir: Path) -> str:
     var_dir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{workdir / 'yiwang.db'}"
     _yiwang(url, var_dir, "db", "upgrade")
-    _yiwang(url, var_dir, "demo")
+    (workdir / DEMO_USERS).write_text(_yiwang(url, var_dir, "demo"))
     return url
+
+
+DEMO_USERS = "demo-users.txt"  # what `yiwang demo` printed: the demo users and their passwords
+
+
+def demo_password(database_url: str, username: str) -> str:
+    """The password `yiwang demo` printed for the demo user ``username``."""
+    printed = (Path(database_url.removeprefix("sqlite:///")).parent / DEMO_USERS).read_text()
+    for line in printed.splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == username:
+            return fields[1]
+    raise KeyError(f"yiwang demo printed no user {username}")
 
 
 PASSWORD = "browser-tests-Pa55word"  # a test account on a throwaway database
@@ -91,13 +111,58 @@ def create_user(database_url: str, username: str, role: str, department: str | N
     return username
 
 
+# The authenticator app of each user this run has set one up for: its secret, and the last
+# time step whose code it gave (a code is taken once).
+_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
 def sign_in(page: object, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form of the live server the page points at."""
+    """Sign in through the login form of the live server the page points at. Where the second
+    step follows (administrators), pass it as a person with an authenticator app does: at the
+    first sign-in set one up with the secret the page shows; later give its next code."""
     page.goto("/login")  # type: ignore[attr-defined]
     page.get_by_label("用户名").fill(username)  # type: ignore[attr-defined]
     page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/(account|login/second-factor)"))  # type: ignore[attr-defined]
+    if "/login/second-factor" in page.url:  # type: ignore[attr-defined]
+        pass_second_step(page, username)
     page.wait_for_url("**/account")  # type: ignore[attr-defined]
+
+
+def _step_now() -> int:
+    return int(clock.now().timestamp()) // STEP_SECONDS
+
+
+def app_code(username: str) -> str:
+    """The next code of ``username``'s app: of this time step, or of the next one when this
+    one's was given already (the server takes a code one step ahead); waits for the step after
+    that when both were."""
+    step = max(_step_now(), _LAST_STEP.get(username, 0) + 1)
+    while step > _step_now() + 1:
+        time.sleep(0.5)
+    _LAST_STEP[username] = step
+    return str(pyotp.TOTP(_SECRETS[username]).at(step * STEP_SECONDS))
+
+
+def pass_second_step(page: object, username: str) -> list[str]:
+    """On the second-step page: set up an app when it asks for one and go on past the recovery
+    codes (returned), else give the app's next code (and return no codes)."""
+    secret = page.locator("#second-factor-secret")  # type: ignore[attr-defined]
+    if secret.count():
+        _SECRETS[username] = secret.inner_text().replace(" ", "")
+        _LAST_STEP.pop(username, None)
+        page.get_by_label("验证码").fill(app_code(username))  # type: ignore[attr-defined]
+        page.get_by_role("button", name="完成绑定").click()  # type: ignore[attr-defined]
+        codes = page.locator("#recovery-codes li")  # type: ignore[attr-defined]
+        codes.first.wait_for()
+        recovery_codes = [c.strip() for c in codes.all_inner_texts()]
+        page.locator("#continue").click()  # type: ignore[attr-defined]
+        return recovery_codes
+    page.get_by_label("验证码").fill(app_code(username))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="验证", exact=True).click()  # type: ignore[attr-defined]
+    return []
 
 
 @dataclass

@@ -93,6 +93,25 @@ def make_category(
     return items.create_item(session, actor=SYSTEM, data=ItemCreate.model_validate(values))
 
 
+def make_task_item(
+    session: Session, department: Department, *, code: str | None = None, **fields: Any
+) -> ServiceItem:
+    """A task item (处置事项): what other engines ask cases of, with a patrol step."""
+    n = next(_n)
+    values: dict[str, Any] = {
+        "code": code or f"T-TASK-{n:04d}",
+        "kind": "task",
+        "department_id": department.id,
+        "name": f"测试处置事项{n}",
+        "legal_limit_days": 3,
+        "promised_limit_days": 1,
+        "steps": [{"key": "patrol", "name": "河道巡查", "departments": []}],
+        "delivery_methods": ["online"],
+        **fields,
+    }
+    return items.create_item(session, actor=SYSTEM, data=ItemCreate.model_validate(values))
+
+
 def uploads(**files: bytes) -> list[Upload]:
     return [
         Upload(key, f"{key}.{_ext(content)}", io.BytesIO(content)) for key, content in files.items()

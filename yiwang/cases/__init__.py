@@ -2,13 +2,20 @@
 through one state machine, deadlines in working days, electronic supervision (yellow and red
 cards), 好差评 ratings and statistics. Other layers (the Open311 API, pages) call
 :mod:`yiwang.cases.service`, :mod:`yiwang.cases.items`, :mod:`yiwang.cases.supervision` and
-:mod:`yiwang.cases.stats`."""
+:mod:`yiwang.cases.stats`.
+
+Other engines never import this package. They reach it through :mod:`yiwang.core.contracts`:
+they ask for cases (``case.requested``, answered by :mod:`yiwang.cases.intake`), check
+applicants when a case is filed (filing checks), offer documents in place of uploads (material
+providers), look items up (the case-item directory), and hear of decisions
+(``case.decided``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from yiwang.cases import (
+    intake,  # noqa: F401  (answers other engines' requests: cases, notes, the item directory)
     models,  # noqa: F401  (registers the tables)
     tasks,  # noqa: F401  (registers the jobs)
 )

@@ -24,7 +24,15 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
 from yiwang.cases import deadlines, items, materials, service, supervision, tasks
-from yiwang.cases.demo_data import CATEGORIES, CITY_POINTS, ITEMS, STREETS, DemoItem
+from yiwang.cases.demo_data import (
+    CATEGORIES,
+    CITY_POINTS,
+    ITEMS,
+    STREETS,
+    TASKS,
+    DemoItem,
+    DemoTask,
+)
 from yiwang.cases.materials import Upload
 from yiwang.cases.models import (
     Case,
@@ -175,7 +183,45 @@ def _load_items(session: Session) -> dict[str, DemoItem]:
                 }
             ),
         )
+    for task in TASKS:
+        _load_task_item(session, task, _staff(session, task.department, staff))
     return {demo.code: demo for demo in ITEMS}
+
+
+def _load_task_item(session: Session, task: DemoTask, actor: Actor) -> None:
+    """A task item (处置事项) the domain packs' alert rules open cases of, with its power."""
+    department = identity.find_department(session, task.department)
+    power = items.create_power(
+        session,
+        actor=actor,
+        data=PowerCreate(
+            code=f"QL-{task.code}",
+            department_id=department.id,
+            name=task.name,
+            category=PowerCategory(task.power),
+            legal_basis=task.basis,
+        ),
+    )
+    items.create_item(
+        session,
+        actor=actor,
+        data=ItemCreate.model_validate(
+            {
+                "code": task.code,
+                "kind": "task",
+                "department_id": department.id,
+                "power_code": power.code,
+                "name": task.name,
+                "name_en": task.name_en,
+                "legal_basis": task.basis,
+                "legal_limit_days": task.legal,
+                "promised_limit_days": task.promised,
+                "steps": [{"key": k, "name": n, "departments": list(d)} for k, n, d in task.steps],
+                "delivery_methods": ["online"],
+                "description": task.description,
+            }
+        ),
+    )
 
 
 def _form(demo: DemoItem, rng: random.Random, day: dt.date) -> dict[str, object]:

@@ -15,7 +15,7 @@ import yiwang.cases.messages  # noqa: F401  (registers the engine's messages)
 from yiwang.cases.models import ItemVersion, Power, ServiceItem
 from yiwang.cases.schemas import ItemCreate, ItemVersionSpec, PowerCreate
 from yiwang.cases.vocab import ItemKind
-from yiwang.core import audit, cache, identity
+from yiwang.core import audit, cache, contracts, identity
 from yiwang.core.codes import division_name
 from yiwang.core.db import utcnow
 from yiwang.core.errors import Conflict, InvalidInput, NotFound
@@ -39,6 +39,18 @@ class FilingTarget:
     department_id: int
     division_code: str
     version: ItemVersion
+    power_category: str | None = None
+
+    def as_contract(self) -> contracts.CaseItem:
+        """The item as other engines see it (:mod:`yiwang.core.contracts`)."""
+        return contracts.CaseItem(
+            code=self.code,
+            kind=self.kind,
+            name=self.version.name,
+            department_id=self.department_id,
+            state=self.state,
+            power_category=self.power_category,
+        )
 
 
 def create_power(session: Session, *, actor: Actor, data: PowerCreate) -> Power:
@@ -197,14 +209,15 @@ def filing_target(session: Session, *, code: str) -> FilingTarget:
             return held  # type: ignore[no-any-return]
     generation = store.begin_load(session, ITEMS) if store is not None else 0
     row = session.execute(
-        select(ServiceItem, ItemVersion, Department.division_code)
+        select(ServiceItem, ItemVersion, Department.division_code, Power.category)
         .join(ItemVersion, ItemVersion.id == ServiceItem.current_version_id)
         .join(Department, Department.id == ServiceItem.department_id)
+        .outerjoin(Power, Power.id == ServiceItem.power_id)
         .where(ServiceItem.code == code)
     ).first()
     if row is None:
         raise NotFound("service_item", code)
-    item, version, division_code = row
+    item, version, division_code, power_category = row
     target = FilingTarget(
         id=item.id,
         code=item.code,
@@ -213,10 +226,20 @@ def filing_target(session: Session, *, code: str) -> FilingTarget:
         department_id=item.department_id,
         division_code=division_code,
         version=_detached_copy(version),
+        power_category=power_category,
     )
     if store is not None:
         store.put(ITEMS, code, target, generation=generation)
     return target
+
+
+def case_item(session: Session, code: str) -> contracts.CaseItem | None:
+    """The item with this code as other engines see it, or None: the cases engine's answer to
+    :func:`yiwang.core.contracts.find_case_item`."""
+    try:
+        return filing_target(session, code=code).as_contract()
+    except NotFound:
+        return None
 
 
 def _detached_copy(version: ItemVersion) -> ItemVersion:

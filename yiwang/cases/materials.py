@@ -70,6 +70,7 @@ class StoredFile:
     size: int
     digest: str
     path: Path
+    provided_by: str | None = None  # <provider>:<reference> of a document offered in its place
 
 
 def sniff(head: bytes, content: Path | BinaryIO) -> str | None:

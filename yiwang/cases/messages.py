@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "close": "归档",
     "withdraw": "撤回",
     "recount": "期限重新计算",
+    "note": "情况记录",
 }
 
 add_messages(
@@ -27,6 +28,10 @@ add_messages(
         "cases.not_a_service": {
             ZH: "“{value}”不是可申请的办事事项。",
             EN: "“{value}” is not a service item one can apply for.",
+        },
+        "cases.not_a_task": {
+            ZH: "“{value}”不是可开办处置任务的事项（须为在用的处置事项）。",
+            EN: "“{value}” is not an item tasks can be opened for (an active task item).",
         },
         "cases.not_a_category": {
             ZH: "“{value}”不是投诉类别。",

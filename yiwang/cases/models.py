@@ -49,7 +49,7 @@ class ServiceItem(Base):
 
     id: Mapped[IntPK]
     code: Mapped[str] = mapped_column(String(64), unique=True, comment="事项编码 / service_code")
-    kind: Mapped[str] = mapped_column(String(24), comment="service or complaint_category")
+    kind: Mapped[str] = mapped_column(String(24), comment="service, complaint_category or task")
     department_id: Mapped[int] = mapped_column(
         ForeignKey("departments.id", ondelete="RESTRICT"),
         index=True,
@@ -135,7 +135,7 @@ class Case(Base):
 
     id: Mapped[IntPK]
     number: Mapped[str] = mapped_column(String(32), unique=True, comment="办件编号")
-    kind: Mapped[str] = mapped_column(String(16), comment="application or complaint")
+    kind: Mapped[str] = mapped_column(String(16), comment="application, complaint or task")
     item_id: Mapped[int] = mapped_column(ForeignKey("cases_items.id", ondelete="RESTRICT"))
     item_version_id: Mapped[int] = mapped_column(
         ForeignKey("cases_item_versions.id", ondelete="RESTRICT"), index=True
@@ -146,7 +146,14 @@ class Case(Base):
     division_code: Mapped[str] = mapped_column(String(6), comment="GB/T 2260 division")
     state: Mapped[str] = mapped_column(String(24))
     is_open: Mapped[bool] = mapped_column(Boolean, comment="not rejected, closed or withdrawn")
-    source: Mapped[str] = mapped_column(String(16), comment="web, api, open311, demo")
+    source: Mapped[str] = mapped_column(
+        String(16), comment="web, api, open311, demo, or the engine that asked for it"
+    )
+    source_ref: Mapped[str | None] = mapped_column(
+        String(100),
+        index=True,
+        comment="what another engine opened it for, e.g. sensing.alert:123",
+    )
     applicant_type: Mapped[str | None] = mapped_column(String(16))
     applicant_name: Mapped[str | None] = mapped_column(String(200))
     applicant_id_number: Mapped[str | None] = mapped_column(
@@ -242,6 +249,10 @@ class Material(Base):
     file_type: Mapped[str] = mapped_column(String(16), comment="sniffed from content")
     size: Mapped[int] = mapped_column(BigInteger)
     digest: Mapped[str] = mapped_column(String(64), comment="SM3 of the content")
+    provided_by: Mapped[str | None] = mapped_column(
+        String(200),
+        comment="<provider>:<reference> when a provider offered it in place of an upload",
+    )
     uploaded_at: Mapped[CreatedAt]
 
 

@@ -8,9 +8,11 @@ shown once when the case was filed, and kept only as an SM3 digest.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import io
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,13 +55,14 @@ from yiwang.cases.vocab import (
     State,
     local_date,
 )
-from yiwang.core import events, identity
+from yiwang.core import contracts, events, identity
 from yiwang.core.codes import division_name, normalize_ric, normalize_uscc
 from yiwang.core.config import Settings
 from yiwang.core.db import utcnow
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.identity import throttle
 from yiwang.core.policy import (
+    SYSTEM,
     Actor,
     can_file_case,
     can_handle_case,
@@ -259,12 +262,20 @@ def store_materials(
     storage: Storage,
     *,
     require_mandatory: bool,
+    offered_to: tuple[contracts.CaseItem, contracts.Applicant] | None = None,
 ) -> list[StoredFile]:
+    """Check and keep the uploads against the item's materials. With ``offered_to`` (the item
+    and the applicant of a filing), each material not uploaded is first asked of the material
+    providers (:func:`yiwang.core.contracts.provide_material`); a document offered is checked
+    and kept like an upload, noting who provided it."""
     specs = {m["key"]: m for m in version.materials}
-    given = {u.key for u in uploads}
     for upload in uploads:
         if upload.key not in specs:
             raise InvalidInput("cases.unknown_material", key=upload.key)
+    provided: dict[str, str] = {}
+    if offered_to is not None:
+        uploads = [*uploads, *_provided_uploads(session, version, uploads, offered_to, provided)]
+    given = {u.key for u in uploads}
     if require_mandatory:
         for spec in version.materials:
             if spec.get("mandatory", True) and spec["key"] not in given:
@@ -273,17 +284,49 @@ def store_materials(
     for upload in uploads:
         spec = specs[upload.key]
         limits = [storage.max_bytes, version.max_material_bytes, spec.get("max_bytes")]
-        stored.append(
-            materials.store(
-                session,
-                upload,
-                root=storage.root,
-                max_bytes=min(int(n) for n in limits if n),
-                accepted=spec.get("types") or ["pdf", "jpeg", "png", "ofd"],
-                material_name=spec["name"],
-            )
+        kept = materials.store(
+            session,
+            upload,
+            root=storage.root,
+            max_bytes=min(int(n) for n in limits if n),
+            accepted=spec.get("types") or ["pdf", "jpeg", "png", "ofd"],
+            material_name=spec["name"],
         )
+        if upload.key in provided:
+            kept = dataclasses.replace(kept, provided_by=provided[upload.key])
+        stored.append(kept)
     return stored
+
+
+def _provided_uploads(
+    session: Session,
+    version: ItemVersion,
+    uploads: Sequence[Upload],
+    offered_to: tuple[contracts.CaseItem, contracts.Applicant],
+    provided: dict[str, str],
+) -> list[Upload]:
+    """Uploads made of the documents providers offer for the materials not uploaded; fill
+    ``provided`` with who provided each (by material key)."""
+    if not contracts.has_material_providers():
+        return []
+    item, applicant = offered_to
+    given = {u.key for u in uploads}
+    result = []
+    for spec in version.materials:
+        if spec["key"] in given:
+            continue
+        wanted = contracts.MaterialWanted(
+            item=item,
+            key=spec["key"],
+            name=spec["name"],
+            types=tuple(spec.get("types") or ()),
+            applicant=applicant,
+        )
+        document = contracts.provide_material(session, wanted)
+        if document is not None:
+            provided[spec["key"]] = document.source
+            result.append(Upload(spec["key"], document.filename, io.BytesIO(document.content)))
+    return result
 
 
 def attach(
@@ -298,6 +341,7 @@ def attach(
             file_type=f.file_type,
             size=f.size,
             digest=f.digest,
+            provided_by=f.provided_by,
         )
         for f in stored
     ]
@@ -343,9 +387,13 @@ def _open_case(
     now: dt.datetime | None,
     values: dict[str, Any],
     stored: Sequence[StoredFile] = (),
+    submitted: _Submitted | None = None,
 ) -> Filed:
     """Insert the case with its deadlines, materials, first transition and event; its audit
-    entry is appended when the transaction commits (see :mod:`yiwang.cases.auditing`)."""
+    entry is appended when the transaction commits (see :mod:`yiwang.cases.auditing`).
+    ``submitted`` says who submitted it and what to note on its first transition, when that
+    is not simply the actor as applicant."""
+    submitted = submitted or _Submitted()
     version = target.version
     now = now or utcnow()
     today = local_date(now)
@@ -392,20 +440,20 @@ def _open_case(
     twin = _insert_case(session, case, key_digest)
     if twin is not None:
         return Filed(twin, code if code_secret is not None else None, created=False)
-    submitted = Transition(
+    first = Transition(
         case_id=case.id,
         action="submit",
         from_state=None,
         to_state=State.SUBMITTED,
-        party="applicant",
+        party=submitted.party,
         actor_id=actor.user_id,
-        actor_name=actor.label(),
+        actor_name=submitted.by or actor.label(),
         department_id=actor.department_id,
-        reason=None,
-        details={"version": version.number},
+        reason=submitted.reason,
+        details={"version": version.number, **submitted.details},
         at=now,
     )
-    session.add(submitted)
+    session.add(first)
     rows = attach(session, case, stored, "application") if stored else []
     # publish() flushes, so the transition, the materials and the event go in one flush.
     events.publish(
@@ -417,6 +465,7 @@ def _open_case(
             "item": target.code,
             "department_id": department_id,
             "division_code": division_code,
+            "source_ref": case.source_ref,
         },
     )
     record_at_commit(
@@ -426,11 +475,25 @@ def _open_case(
         action="case.submit",
         object_type="case",
         object_id=number,
-        details={"kind": kind.value, "item": target.code, "department_id": department_id},
+        details={"kind": kind.value, "item": target.code, "department_id": department_id}
+        | submitted.details
+        | ({"note": submitted.reason} if submitted.reason else {}),
     )
     return Filed(
-        case, code, created=True, target=target, materials=tuple(rows), transitions=(submitted,)
+        case, code, created=True, target=target, materials=tuple(rows), transitions=(first,)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Submitted:
+    """Who submitted a case (the applicant, or an engine for a department) and what its first
+    transition notes beside the item's version: the filing checks' flags, where a requested
+    case came from, why it went to the department it did."""
+
+    party: str = "applicant"
+    by: str | None = None
+    reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def submit_application(
@@ -467,7 +530,19 @@ def submit_application(
     form = _validate_form(version.form_fields, data.form)
     if data.delivery_method and data.delivery_method not in version.delivery_methods:
         raise InvalidInput("cases.delivery_method", method=data.delivery_method)
-    stored = store_materials(session, version, uploads, storage, require_mandatory=True)
+    applicant = contracts.Applicant(
+        type=data.applicant.type.value, id_number=id_number, name=data.applicant.name.strip()
+    )
+    item = target.as_contract()
+    flags = contracts.run_filing_checks(session, contracts.Filing(item=item, applicant=applicant))
+    stored = store_materials(
+        session,
+        version,
+        uploads,
+        storage,
+        require_mandatory=True,
+        offered_to=(item, applicant),
+    )
     return _open_case(
         session,
         actor=actor,
@@ -490,6 +565,7 @@ def submit_application(
             "delivery_method": data.delivery_method,
         },
         stored=stored,
+        submitted=_Submitted(details={"flags": [f.as_dict() for f in flags]} if flags else {}),
     )
 
 
@@ -560,6 +636,62 @@ def file_complaint(
             "description": data.description,
             "media_url": data.media_url,
         },
+    )
+
+
+def file_request(
+    session: Session, *, request: contracts.CaseRequested, now: dt.datetime | None = None
+) -> Filed:
+    """Open the case another engine asks for: a case of kind task against a task item (处置事
+    项), once per requester and idempotency key (a repeat returns the case already opened,
+    ``created`` False). It goes to the department the request names, else to the item's, with
+    the reason noted on its first transition; the system files it in the requester's name.
+    Raise :class:`InvalidInput` when the item is unknown, retired or not a task item."""
+    key_digest = _key_digest("request", request.requester, request.idempotency_key)
+    twin = _existing(session, key_digest)
+    if twin is not None:
+        return Filed(twin, None, created=False)
+    try:
+        target = filing_target(session, code=request.item_code)
+    except NotFound:
+        target = None
+    if target is None or target.kind != ItemKind.TASK or target.state != "active":
+        raise InvalidInput("cases.not_a_task", value=request.item_code)
+    department_id, division_code, note = target.department_id, target.division_code, None
+    if request.department_id is not None:
+        department = session.get(identity.Department, request.department_id)
+        if department is not None:
+            department_id, division_code = department.id, department.division_code
+        else:
+            note = f"请求指定的部门（编号 {request.department_id}）不存在，已交事项所属部门办理。"
+    if request.division_code and division_name(request.division_code) is not None:
+        division_code = request.division_code
+    return _open_case(
+        session,
+        actor=SYSTEM,
+        target=target,
+        kind=CaseKind.TASK,
+        department_id=department_id,
+        division_code=division_code,
+        key_digest=key_digest,
+        code_secret=None,
+        now=now,
+        values={
+            "source": request.requester,
+            "source_ref": request.source_ref,
+            "form_data": {},
+            "extra": {"title": request.title, "details": request.details},
+            "latitude": request.latitude,
+            "longitude": request.longitude,
+            "address": request.address,
+            "description": request.description,
+        },
+        submitted=_Submitted(
+            party="system",
+            by=request.requester,
+            reason="；".join(n for n in (request.department_note, note) if n) or None,
+            details={"source_ref": request.source_ref},
+        ),
     )
 
 
@@ -805,6 +937,7 @@ __all__ = [
     "Storage",
     "code_digest",
     "file_complaint",
+    "file_request",
     "find_case",
     "get_case",
     "handles",

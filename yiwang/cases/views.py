@@ -145,8 +145,9 @@ def _case_dict(
         "applicant": applicant,
         "form": case.form_data,
         "location": {"lat": case.latitude, "long": case.longitude, "address": case.address}
-        if case.kind == "complaint"
+        if case.kind in ("complaint", "task")
         else None,
+        "source_ref": case.source_ref,
         "description": case.description,
         "media_url": case.media_url,
         "reply": case.reply,
@@ -173,6 +174,7 @@ def _case_dict(
                 "type": m.file_type,
                 "size": m.size,
                 "digest": m.digest,
+                "provided_by": m.provided_by,
             }
             for m in materials
         ],
@@ -202,6 +204,10 @@ def _case_dict(
             for t in transitions
         ],
     }
+    if full:
+        data["flags"] = [
+            flag for t in transitions if t.action == "submit" for flag in t.details.get("flags", ())
+        ]
     data["rating"] = (
         {"score": rating.score, "comment": rating.comment, "at": rating.rated_at.isoformat()}
         if rating

@@ -47,11 +47,13 @@ POWER_LABELS = {
 class ItemKind(StrEnum):
     SERVICE = "service"  # 办事事项: applications
     COMPLAINT_CATEGORY = "complaint_category"  # 投诉类别: complaints and suggestions
+    TASK = "task"  # 处置事项: work another engine asks a department to do (an alert's case)
 
 
 class CaseKind(StrEnum):
     APPLICATION = "application"
     COMPLAINT = "complaint"
+    TASK = "task"  # 处置任务: opened at another engine's request, never public
 
 
 class ApplicantType(StrEnum):
@@ -170,7 +172,7 @@ FINISHED_STATES = frozenset(
 )
 
 APPLICATION_DECISIONS = ("approved", "denied")
-COMPLAINT_DECISIONS = ("resolved", "unsubstantiated")
+COMPLAINT_DECISIONS = ("resolved", "unsubstantiated")  # complaints and tasks
 DELIVERY_METHODS = ("courier", "pickup", "online")
 
 APPLICANT, RESPONSIBLE, STEP, SYSADMIN = "applicant", "responsible", "step", "sysadmin"
@@ -179,6 +181,7 @@ APPLICANT, RESPONSIBLE, STEP, SYSADMIN = "applicant", "responsible", "step", "sy
 KIND_LABELS = {
     "application": ("申请", "Application"),
     "complaint": ("投诉建议", "Complaint"),
+    "task": ("处置任务", "Task"),
 }
 DECISION_LABELS = {
     "approved": ("准予许可", "Approved"),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from yiwang.cases import deadlines, materials
 from yiwang.cases.materials import StoredFile, Upload
 from yiwang.cases.messages import ACTION_LABELS
-from yiwang.cases.models import Case, ItemVersion, Rating, Task, Transition
+from yiwang.cases.models import Case, ItemVersion, Power, Rating, ServiceItem, Task, Transition
 from yiwang.cases.schemas import TransitionIn
 from yiwang.cases.service import (
     Storage,
@@ -37,7 +37,7 @@ from yiwang.cases.vocab import (
     State,
     local_date,
 )
-from yiwang.core import audit, events, identity
+from yiwang.core import audit, contracts, events, identity
 from yiwang.core.calendar import WorkCalendar
 from yiwang.core.db import utcnow
 from yiwang.core.errors import Conflict, InvalidInput, NotFound
@@ -302,7 +302,7 @@ def transition(
     if spec.reason_required and not reason:
         raise InvalidInput("cases.reason_required", action=_action_label(action))
     now = now or utcnow()
-    _, version = item_of(session, case)
+    item, version = item_of(session, case)
     source = case.state
     step = _Step(
         session=session,
@@ -354,18 +354,43 @@ def transition(
         details={"from": source, "to": target.value, "reason": reason, "party": party}
         | step.details,
     )
-    events.publish(
-        session,
-        f"case.{spec.event}",
-        {
-            "number": number,
-            "kind": case.kind,
-            "department_id": case.department_id,
-            "from": source,
-            "to": target.value,
-        },
-    )
+    payload = {
+        "number": number,
+        "kind": case.kind,
+        "department_id": case.department_id,
+        "from": source,
+        "to": target.value,
+    }
+    if action == "decide":
+        contracts.publish(session, _decided(session, case, item, version, now), extra=payload)
+    else:
+        events.publish(session, f"case.{spec.event}", payload)
     return case
+
+
+def _decided(
+    session: Session, case: Case, item: ServiceItem, version: ItemVersion, now: dt.datetime
+) -> contracts.CaseDecided:
+    """What other engines are told of a decision (credit records, certificates)."""
+    power = session.get(Power, item.power_id) if item.power_id is not None else None
+    return contracts.CaseDecided(
+        number=case.number,
+        kind=case.kind,
+        item_code=item.code,
+        item_name=version.name,
+        power_category=power.category if power is not None else None,
+        department_id=case.department_id,
+        division_code=case.division_code,
+        decision=case.decision or "",
+        document_number=case.decision_document,
+        decided_at=now,
+        applicant=contracts.DecidedApplicant(
+            type=case.applicant_type, name=case.applicant_name, id_number=case.applicant_id_number
+        )
+        if case.kind == CaseKind.APPLICATION
+        else None,
+        source_ref=case.source_ref,
+    )
 
 
 def complete_task(

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from yiwang.core.policy import Role
+
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
@@ -117,6 +119,21 @@ class Settings(BaseSettings):
     throttle_max_delay_seconds: int = Field(
         default=900, ge=1, description="The longest wait a run of failures earns"
     )
+    mfa_required_roles: Annotated[list[str], NoDecode] = Field(
+        default=["sysadmin", "department_admin"],
+        description="Roles that must sign in with a second factor (a one-time code from an "
+        "authenticator app); comma-separated, empty for none",
+    )
+    mfa_opt_in: bool = Field(
+        default=True,
+        description="Users of other roles may turn on a second factor for their own account",
+    )
+    mfa_issuer: str = Field(
+        default="yiwang",
+        min_length=1,
+        max_length=64,
+        description="The name authenticator apps show beside the account",
+    )
     max_connections: int = Field(
         default=512,
         ge=10,
@@ -132,18 +149,33 @@ class Settings(BaseSettings):
     db_admission_wait_ms: int = Field(
         default=1000, ge=0, le=30000, description="How long a request waits for a place"
     )
+    db_admission_priority_queue: int = Field(
+        default=16,
+        ge=0,
+        description="Requests of callers this process has seen sign in that may wait, in a "
+        "lane of their own served first, when the ordinary queue is full",
+    )
     datastore_sql_enabled: bool = Field(
         default=False, description="Offer CKAN's datastore_search_sql (read-only, limited)"
     )
     datastore_sql_timeout_ms: int = Field(default=3000, ge=100, le=60000)
 
-    @field_validator("languages", mode="before")
+    @field_validator("languages", "mfa_required_roles", mode="before")
     @classmethod
-    def _split_languages(cls, value: Any) -> Any:
+    def _split_list(cls, value: Any) -> Any:
+        """A list setting is written as JSON or as comma-separated values."""
         if isinstance(value, str):
             if value.lstrip().startswith("["):
                 return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("mfa_required_roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        unknown = [role for role in value if role not in {r.value for r in Role}]
+        if unknown:
+            raise ValueError(f"unknown roles: {', '.join(unknown)}")
         return value
 
     @property

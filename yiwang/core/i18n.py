@@ -59,6 +59,53 @@ MESSAGES: dict[str, dict[str, str]] = {
         ZH: "表单已失效或缺少 CSRF 令牌，请刷新页面后重试。",
         EN: "The form has expired or its CSRF token is missing; reload the page and try again.",
     },
+    "auth.second_factor_pending": {
+        ZH: "登录尚未完成：请先输入身份验证器应用中的动态验证码（首次登录须先绑定身份验证器）。",
+        EN: "Sign-in is not finished: enter the code from your authenticator app first (or, at "
+        "a first sign-in, set one up).",
+    },
+    "auth.basic_second_factor": {
+        ZH: "该账号登录须使用两步验证，不接受以密码进行的 HTTP Basic 认证；请改用 API 令牌"
+        "（Bearer 方式，或作为 Basic 认证的密码）。",
+        EN: "This account signs in with two-step verification, so HTTP Basic with its password "
+        "is refused; use an API token (as a bearer token, or as the Basic password).",
+    },
+    "second_factor.wrong_code": {
+        ZH: "验证码或恢复码不正确，或已使用过。",
+        EN: "The code is wrong, or has been used already.",
+    },
+    "second_factor.expired": {
+        ZH: "本次登录已超时，请重新输入用户名和密码。",
+        EN: "This sign-in has timed out; enter your username and password again.",
+    },
+    "second_factor.not_offered": {
+        ZH: "本系统未开放自行开启两步验证。",
+        EN: "Two-step verification cannot be turned on for this account.",
+    },
+    "second_factor.required": {
+        ZH: "您的角色必须使用两步验证，不能关闭。",
+        EN: "Your role must use two-step verification; it cannot be turned off.",
+    },
+    "second_factor.not_enabled": {
+        ZH: "两步验证尚未开启。",
+        EN: "Two-step verification is not on.",
+    },
+    "second_factor.no_enrolment": {
+        ZH: "没有正在绑定的身份验证器，请重新开始绑定。",
+        EN: "No authenticator is being set up; start again.",
+    },
+    "second_factor.unreadable": {
+        ZH: "无法读取保存的身份验证器密钥（服务器密钥可能已更换），请联系系统管理员重置两步验证。",
+        EN: "The stored authenticator secret cannot be read (the server's secret key may have "
+        "changed); ask a system administrator to reset your two-step verification.",
+    },
+    "identity.sign_in_notice": {
+        ZH: "{start} 至 {end}，您的账号有 {failures} 次登录失败，来自地址 {addresses}；"
+        "此后的登录尝试已被放缓。如非本人操作，请尽快告知系统管理员。",
+        EN: "{failures} failed sign-ins to your account from {addresses} between {start} and "
+        "{end}; further tries were slowed down. If that was not you, tell a system "
+        "administrator.",
+    },
     "policy.denied": {
         ZH: "无权执行此操作：{action}",
         EN: "You are not allowed to do this: {action}",

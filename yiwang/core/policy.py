@@ -129,6 +129,26 @@ def can_create_token_for(actor: Actor, *, owner_id: int) -> bool:
     return actor.user_id == owner_id or (actor.is_sysadmin and actor.via in ("cli", "system"))
 
 
+# --- second factors ----------------------------------------------------------------------------
+
+
+def can_manage_second_factor(actor: Actor, *, owner_id: int) -> bool:
+    """A second factor is set up, replaced and turned off by its owner alone, in a browser: signed
+    in (``session``) or between the password and the code (``password``); never with a token."""
+    return actor.user_id == owner_id and actor.via in ("session", "password")
+
+
+def can_reset_second_factor(actor: Actor, *, user_id: int) -> bool:
+    """Turning off someone else's second factor (a lost phone) is for sysadmins and operators
+    at the command line; nobody resets their own this way."""
+    return actor.is_sysadmin and actor.user_id != user_id
+
+
+def can_dismiss_sign_in_notice(actor: Actor, *, owner_id: int) -> bool:
+    """A notice of throttled sign-ins is for the account's owner alone."""
+    return actor.user_id == owner_id
+
+
 # --- catalog -----------------------------------------------------------------------------------
 # Share and open classes arrive as their plain values: "unconditional", "conditional", "none".
 
@@ -226,6 +246,15 @@ def can_see_sensing(actor: Actor, *, department_id: int | None, is_open: bool) -
     """Open sensing data (things, streams, observations, alerts) is readable by anyone; the rest
     by the owning department's staff and sysadmins."""
     if is_open or actor.is_sysadmin:
+        return True
+    return department_id is not None and _staff_of(actor, department_id)
+
+
+def can_read_personal_sensing(actor: Actor, *, department_id: int | None) -> bool:
+    """Personal data a domain pack declares in its Things' properties (a river chief's mobile)
+    is read clear by the owning department's staff and sysadmins, as a catalogue resource's
+    providing department reads its own (``DataAccess.FULL``); everyone else reads it masked."""
+    if actor.is_sysadmin:
         return True
     return department_id is not None and _staff_of(actor, department_id)
 

@@ -84,7 +84,8 @@ def search_network(
     session: Session, *, actor: Actor, q: str, dataset_limit: int = 10, item_limit: int = 20
 ) -> NetworkResults:
     """Datasets by the catalogue's Chinese full-text search, and service items and complaint
-    categories whose name, description or code holds every word of ``q``.
+    categories (not task items, which no one applies for) whose name, description or code holds
+    every word of ``q``.
 
     The cases engine offers no search of its own yet; items are few (hundreds at most), so
     they are matched here from its list of current versions."""
@@ -102,7 +103,7 @@ def search_network(
             trips=version.trips,
         )
         for item, version in items.list_items(session)
-        if terms and _item_matches(terms, item, version)
+        if terms and item.kind != ItemKind.TASK and _item_matches(terms, item, version)
     ]
     return NetworkResults(
         q=q, dataset_count=found.count, datasets=found.resources, items=hits[:item_limit]

@@ -78,7 +78,16 @@ def dataset_name(pack: packs.Pack, dataset: packs.DatasetSpec) -> str:
 
 
 def _columns(dataset: packs.DatasetSpec) -> list[tuple[str, str, str | None, str | None]]:
-    middle = [(f.name, "text", None, f.personal) for f in dataset.thing_fields]
+    # Personal data public by law is published clear, its legal basis in the description.
+    middle = [
+        (
+            f.name,
+            "text",
+            f"依法公开：{f.legal_basis}" if f.legal_basis else None,
+            f.personal if f.is_masked() else None,
+        )
+        for f in dataset.thing_fields
+    ]
     return [
         *((n, t, d, None) for n, t, d in _LEADING),
         *middle,

@@ -18,9 +18,15 @@ looking for those files; it never names a pack. ``pack.toml`` declares:
   ``moving_average`` (``{pm25 = {hours = 24, min_hours = 20}}``), ``params`` (defaults the
   Thing's properties may override);
 - ``[[rules]]``: default alert rules (``name``, ``property``, ``kind``, ``direction``,
-  ``levels`` = [{label, value}], ``hysteresis``, ``clear_after``);
+  ``levels`` = [{label, value}], ``hysteresis``, ``clear_after``, ``actions`` =
+  [{type = "open_case", level, item, department}]: reaching ``level`` opens a case of the
+  task item ``item`` for ``department``, see :mod:`yiwang.sensing.alerting.casework`);
 - ``[[datasets]]``: open datasets of hourly aggregates (``key``, ``kinds``, ``title``,
   ``title_en``, ``summary``, ``tags``, ``thing_fields`` = [{name, property, personal}]).
+  ``personal`` names the kind of personal data a field holds (``mobile``, ``resident_id``,
+  ``name``, ``address``): it is masked on every way out (see :mod:`yiwang.sensing.personal`)
+  unless the field also says ``public_by_law = true`` with the ``legal_basis`` that makes it
+  public, quoted.
 
 Installing a pack (:func:`install_pack`) is idempotent: ObservedProperties are matched by
 definition, Sensors by name and department, Things by pack kind and ``code``, Datastreams by
@@ -42,11 +48,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yiwang.catalog.personal import PersonalKind
 from yiwang.core import audit, identity
 from yiwang.core.codes import division_name
 from yiwang.core.db import utcnow
 from yiwang.core.errors import InvalidInput
-from yiwang.core.i18n import EN, ZH, add_messages
+from yiwang.core.i18n import EN, ZH, add_messages, translate
 from yiwang.core.identity import Department
 from yiwang.core.policy import Actor, can_edit_sensing, require
 from yiwang.sensing.models import (
@@ -82,6 +89,26 @@ add_messages(
             EN: "The pack's department “{department}” does not exist; create it first or name "
             "another department.",
         },
+        "sensing.pack_personal_kind": {
+            ZH: "领域包 {pack} 的数据集 {dataset}：字段“{field}”的 personal 应为 {kinds} 之一，"
+            "而不是“{value}”。",
+            EN: "pack {pack}, dataset {dataset}: the personal kind of the field “{field}” is one "
+            "of {kinds}, not “{value}”.",
+        },
+        "sensing.pack_public_without_basis": {
+            ZH: "领域包 {pack} 的数据集 {dataset}：字段“{field}”声明依法公开（public_by_law），"
+            "但未写明法律依据（legal_basis）；请引用公开该信息的法律法规或文件条款，"
+            "否则该个人信息一律脱敏。",
+            EN: "pack {pack}, dataset {dataset}: the field “{field}” is declared public by law "
+            "(public_by_law) without its legal basis (legal_basis); quote the provision that "
+            "makes it public, or leave the personal data masked.",
+        },
+        "sensing.pack_public_not_personal": {
+            ZH: "领域包 {pack} 的数据集 {dataset}：字段“{field}”的 public_by_law 和 legal_basis "
+            "只用于声明了 personal 的个人信息字段，且须同时给出。",
+            EN: "pack {pack}, dataset {dataset}: public_by_law and legal_basis of the field "
+            "“{field}” go together, and only on a field declared personal.",
+        },
     }
 )
 
@@ -89,7 +116,21 @@ Formula = Callable[[Mapping[str, float], Mapping[str, Any]], Mapping[str, Any] |
 
 
 class PackError(ValueError):
-    """A pack's files are not valid; the message names the pack and the problem."""
+    """A pack's files are not valid; the message names the pack and the problem. An error made
+    by :meth:`translated` has its message in every language (:meth:`message`)."""
+
+    def __init__(self, text: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(text)
+        self.code = code
+        self.params = params
+
+    @classmethod
+    def translated(cls, code: str, **params: Any) -> PackError:
+        """The error of message ``code`` (English as its text)."""
+        return cls(translate(code, EN, params), code=code, **params)
+
+    def message(self, language: str) -> str:
+        return translate(self.code, language, self.params) if self.code else str(self)
 
 
 # --- the declarative format ------------------------------------------------------------------
@@ -178,13 +219,20 @@ class RuleSpec:
     levels: tuple[Mapping[str, Any], ...]
     hysteresis: float
     clear_after: int
+    actions: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
 class ThingField:
     name: str
     property: str  # a dotted path into the Thing's properties
-    personal: str | None = None
+    personal: str | None = None  # a PersonalKind value
+    legal_basis: str | None = None  # set when the personal data is public by law
+
+    def is_masked(self) -> bool:
+        """Whether it holds personal data not made public by law, masked for whoever may not
+        read it clear."""
+        return self.personal is not None and self.legal_basis is None
 
 
 @dataclass(frozen=True)
@@ -354,7 +402,43 @@ def _parse_rule(pack: str, table: Mapping[str, Any], pack_data: dict[str, Any]) 
         levels=levels,
         hysteresis=float(table.get("hysteresis", 0.0)),
         clear_after=int(table.get("clear_after", 1)),
+        actions=_parse_actions(pack, name, table.get("actions", []), len(levels)),
     )
+
+
+_ACTION_KEYS = frozenset({"type", "level", "item", "department"})
+
+
+def _parse_actions(pack: str, rule: str, raw: Any, levels: int) -> tuple[Mapping[str, Any], ...]:
+    """A rule's ``actions``: ``[{type = "open_case", level, item, department}]``, at most one.
+    An error names the file and the key: ``water/pack.toml, [[rules]] 河段水位预警,
+    actions[0].level``."""
+    where = f"{pack}/pack.toml, [[rules]] {rule}, actions"
+    if not isinstance(raw, list) or len(raw) > 1:
+        raise PackError(f"{where}: a list of at most one {{type = 'open_case', ...}}")
+    actions = []
+    for index, table in enumerate(raw):
+        at = f"{where}[{index}]"
+        if not isinstance(table, dict) or set(table) - _ACTION_KEYS:
+            raise PackError(f"{at}: the keys are {', '.join(sorted(_ACTION_KEYS))}")
+        if table.get("type", "open_case") != "open_case":
+            raise PackError(f"{at}.type: 'open_case' is the one action, not {table['type']!r}")
+        level = table.get("level")
+        if not isinstance(level, int) or not 1 <= level <= levels:
+            raise PackError(f"{at}.level: a level of the rule, 1 to {levels}, not {level!r}")
+        item = table.get("item")
+        if not isinstance(item, str) or not 0 < len(item) <= 64:
+            raise PackError(f"{at}.item: the code of a task item (处置事项), not {item!r}")
+        department = table.get("department", "owner")
+        if not isinstance(department, str) or not department.strip() or " " in department:
+            raise PackError(
+                f"{at}.department: owner, properties.<path> or a department's slug, "
+                f"not {department!r}"
+            )
+        actions.append(
+            {"type": "open_case", "level": level, "item": item, "department": department}
+        )
+    return tuple(actions)
 
 
 def _parse_dataset(pack: str, table: Mapping[str, Any], kinds: Mapping[str, Any]) -> DatasetSpec:
@@ -371,10 +455,43 @@ def _parse_dataset(pack: str, table: Mapping[str, Any], kinds: Mapping[str, Any]
         title_en=str(table.get("title_en", "")),
         summary=_need(table, "summary", where),
         tags=tuple(table.get("tags", ())),
-        thing_fields=tuple(
-            ThingField(name=str(f["name"]), property=str(f["property"]), personal=f.get("personal"))
-            for f in table.get("thing_fields", ())
-        ),
+        thing_fields=tuple(_parse_thing_field(pack, key, f) for f in table.get("thing_fields", ())),
+    )
+
+
+_THING_FIELD_KEYS = frozenset({"name", "property", "personal", "public_by_law", "legal_basis"})
+_LONGEST_BASIS = 400  # it goes into the catalogue column's description (500 at most)
+
+
+def _parse_thing_field(pack: str, dataset: str, table: Mapping[str, Any]) -> ThingField:
+    name = _need(table, "name", f"pack {pack}, dataset {dataset}, thing field")
+    where = {"pack": pack, "dataset": dataset, "field": name}
+    unknown = set(table) - _THING_FIELD_KEYS
+    if unknown:
+        raise PackError(f"pack {pack}, dataset {dataset}, field {name}: unknown {min(unknown)!r}")
+    personal = table.get("personal")
+    kinds = [k.value for k in PersonalKind]
+    if personal is not None and personal not in kinds:
+        raise PackError.translated(
+            "sensing.pack_personal_kind", **where, kinds=", ".join(kinds), value=personal
+        )
+    public = table.get("public_by_law", False)
+    given = table.get("legal_basis")
+    basis = given.strip() if isinstance(given, str) else ""
+    if public is True and not basis:
+        raise PackError.translated("sensing.pack_public_without_basis", **where)
+    if (public is not False or given is not None) and (public is not True or personal is None):
+        raise PackError.translated("sensing.pack_public_not_personal", **where)
+    if len(basis) > _LONGEST_BASIS:
+        raise PackError(
+            f"pack {pack}, dataset {dataset}, field {name}: legal_basis passes "
+            f"{_LONGEST_BASIS} characters"
+        )
+    return ThingField(
+        name=name,
+        property=_need(table, "property", f"pack {pack}, dataset {dataset}, field {name}"),
+        personal=personal,
+        legal_basis=basis or None,
     )
 
 
@@ -588,7 +705,12 @@ def install_pack(
         action="sensing.pack_install",
         object_type="pack",
         object_id=name,
-        details={"version": pack.version, "created": report.created, "updated": report.updated},
+        details={
+            "version": pack.version,
+            "created": report.created,
+            "updated": report.updated,
+            "notes": report.notes,
+        },
     )
     return report
 
@@ -626,6 +748,7 @@ def _install_rules(
     if not pack.rules:
         return
     # Imported here: the alerting engine builds on the observation service, as this module does.
+    from yiwang.sensing.alerting import casework  # noqa: PLC0415
     from yiwang.sensing.alerting import schemas as rule_schemas  # noqa: PLC0415
     from yiwang.sensing.alerting import service as rules_service  # noqa: PLC0415
     from yiwang.sensing.alerting.models import AlertRule  # noqa: PLC0415
@@ -647,11 +770,24 @@ def _install_rules(
             ],
             hysteresis=rule.hysteresis,
             clear_after=rule.clear_after,
+            actions=[rule_schemas.CaseAction.model_validate(a) for a in rule.actions],
             department_id=department.id,
             property_definition=pack.properties[rule.property].definition,
             scope_pack=pack.kind(rule.kind).full_name,
         )
-        rules_service.create_rule(session, actor=actor, data=data)
+        # An action's item or department not known yet (the cases engine's items may be
+        # registered after the pack) does not stop the installation: it is reported here, and
+        # each case asked for meanwhile is answered with the reason on its alert.
+        for index, key, problem in casework.check_actions(
+            session, data.actions, levels=len(data.levels), strict=False
+        ):
+            note = (
+                f"{pack.name}/pack.toml, [[rules]] {rule.name}, actions[{index}].{key}: "
+                f"{problem.message(EN)}"
+            )
+            log.warning("a pack rule's action names what does not exist", extra={"note": note})
+            report.notes.append(note)
+        rules_service.create_rule(session, actor=actor, data=data, check_actions=False)
         report.count("rules", created=True)
 
 

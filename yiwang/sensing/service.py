@@ -95,6 +95,10 @@ class StoredObservation:
     phenomenon_time_end: dt.datetime | None = None
     result_time: dt.datetime | None = None
     feature_id: int | None = None
+    result_quality: Any = None
+    valid_time_start: dt.datetime | None = None
+    valid_time_end: dt.datetime | None = None
+    parameters: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -872,6 +876,10 @@ def _announce(session: Session, stored: list[_Row]) -> None:
             phenomenon_time_end=row.item.phenomenon_time_end,
             result_time=row.item.result_time,
             feature_id=row.feature_id,
+            result_quality=row.item.result_quality,
+            valid_time_start=row.item.valid_time_start,
+            valid_time_end=row.item.valid_time_end,
+            parameters=row.item.parameters,
         )
         for row in stored
         if row.id is not None and row.stream is not None

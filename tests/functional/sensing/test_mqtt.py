@@ -261,6 +261,10 @@ def test_each_committed_batch_is_audited_once(
             {"phenomenonTime": f"2026-11-29T{n // 60:02d}:{n % 60:02d}:00Z", "result": n},
         )
     assert wait_for_stored(committed_database, 300) == 300
+    # The bridge counts a batch once its commit returns, a moment after the rows are visible.
+    deadline = time.monotonic() + 10
+    while bridge.stored < 300 and time.monotonic() < deadline:
+        time.sleep(0.02)
     with committed_database.session(write=False) as session:
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "sensing.mqtt_ingest")
@@ -304,12 +308,18 @@ def test_subscribers_are_told_of_observations_stored_over_mqtt(
     with committed_database.session(write=False) as session:
         ids = dict(session.execute(select(Observation.stream_id, Observation.id)).all())
     notified = received[f"v1.1/Datastreams({pm25})/Observations"]
+    link = f"https://data.example.gov.cn/sta/v1.1/Observations({ids[pm25]})"
     assert notified == {
         "@iot.id": ids[pm25],
-        "@iot.selfLink": f"https://data.example.gov.cn/sta/v1.1/Observations({ids[pm25]})",
+        "@iot.selfLink": link,
         "phenomenonTime": "2026-11-29T00:00:00.000Z",
         "result": 35.0,
         "resultTime": None,
+        "resultQuality": None,
+        "validTime": None,
+        "parameters": None,
+        "Datastream@iot.navigationLink": f"{link}/Datastream",
+        "FeatureOfInterest@iot.navigationLink": f"{link}/FeatureOfInterest",
     }
     assert received[f"v1.1/Datastreams({visitors})/Observations"]["result"] == 1200
     multi = received[f"v1.1/MultiDatastreams({streams.multi_stream})/Observations"]

@@ -325,7 +325,7 @@ def test_an_expression_postgresql_cannot_compute_is_400(
         ),
         (
             "Things",
-            {"name": "x", "properties": {"values": [0] * 1_000_000}},
+            {"name": "x", "description": "", "properties": {"values": [0] * 1_000_000}},
             "The field properties of Thing is too large: at most 65536 bytes",
         ),
         (
@@ -428,7 +428,9 @@ def test_a_sensor_needs_its_metadata_and_encoding_type(
         body = {k: v for k, v in SENSOR.items() if k != missing}
         response = app_client.post(f"{STA}/Sensors", json=body, headers=auth)
         assert response.status_code == 400
-        assert response.json()["message"] == f"Sensor needs the field {missing}"
+        assert response.json()["message"] == (
+            f"Sensor needs the field {missing}, which the SensorThings data model makes mandatory."
+        )
     created = app_client.post(f"{STA}/Sensors", json=SENSOR, headers=auth)
     assert created.status_code == 201
     url = created.json()["@iot.selfLink"]
@@ -436,7 +438,9 @@ def test_a_sensor_needs_its_metadata_and_encoding_type(
         url, json={"name": "s", "description": "", "encodingType": "text/html"}, headers=auth
     )
     assert replaced.status_code == 400
-    assert replaced.json()["message"] == "Sensor needs the field metadata"
+    assert replaced.json()["message"] == (
+        "Sensor needs the field metadata, which the SensorThings data model makes mandatory."
+    )
     cleared = app_client.patch(url, json={"metadata": None}, headers=auth)
     assert cleared.status_code == 400
     assert app_client.get(url).json()["metadata"] == "urn:s"

@@ -147,11 +147,12 @@ def test_patch_put_json_patch_and_delete(app_client: TestClient, net: Network) -
     assert json_patched.status_code == 200, json_patched.text
     assert json_patched.json()["properties"] == {"owner": "杭州市", "height": 12}
     assert json_patched.json()["name"] == "西湖站"
-    replaced = app_client.put(url, json={"name": "新站"}, headers=auth)
+    replaced = app_client.put(url, json={"name": "新站", "description": ""}, headers=auth)
     assert replaced.status_code == 200
     assert replaced.json()["description"] == ""
     assert replaced.json()["properties"] is None
     assert app_client.put(url, json={"description": "x"}, headers=auth).status_code == 400
+    assert app_client.put(url, json={"name": "新站"}, headers=auth).status_code == 400
     assert app_client.delete(url, headers=auth).status_code == 200
     assert app_client.get(url).status_code == 404
     assert app_client.get(f"{STA}/Datastreams").json()["value"] == []
@@ -228,7 +229,7 @@ def test_posting_observations_to_a_stream(app_client: TestClient, net: Network) 
             422,
             "OM_Measurement: its result must be",
         ),
-        ({"phenomenonTime": "2026-11-29T10:00:00Z"}, 422, "has no result"),
+        ({"phenomenonTime": "2026-11-29T10:00:00Z"}, 400, "needs the field result"),
     ],
 )
 def test_bad_observations_are_refused_in_the_callers_language(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from yiwang.core.config import Settings, mask_url
 from yiwang.core.i18n import EN, ZH, negotiate, translate
@@ -22,6 +23,17 @@ def test_settings_come_from_yiwang_variables(
     assert settings.languages == ["en", "zh-CN"]
     assert settings.default_language == "en"
     assert settings.max_upload_bytes == 1024
+
+
+def test_the_roles_that_must_use_two_step_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().mfa_required_roles == ["sysadmin", "department_admin"]
+    monkeypatch.setenv("YIWANG_MFA_REQUIRED_ROLES", "sysadmin, editor")
+    assert Settings().mfa_required_roles == ["sysadmin", "editor"]
+    monkeypatch.setenv("YIWANG_MFA_REQUIRED_ROLES", "")
+    assert Settings().mfa_required_roles == []
+    monkeypatch.setenv("YIWANG_MFA_REQUIRED_ROLES", "sysadmin,admins")
+    with pytest.raises(ValidationError, match="unknown roles: admins"):
+        Settings()
 
 
 def test_the_secret_is_generated_once_and_kept_private(tmp_path: Path) -> None:

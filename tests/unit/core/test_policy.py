@@ -102,6 +102,30 @@ MATRIX: dict[str, tuple[Check, set[str]]] = {
         lambda a: policy.can_create_token_for(a, owner_id=2),
         set(),
     ),
+    "manage own second factor": (
+        lambda a: policy.can_manage_second_factor(a, owner_id=ME),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "manage another's second factor": (
+        lambda a: policy.can_manage_second_factor(a, owner_id=2),
+        set(),
+    ),
+    "reset another's second factor": (
+        lambda a: policy.can_reset_second_factor(a, user_id=2),
+        {"sysadmin"},
+    ),
+    "reset own second factor": (
+        lambda a: policy.can_reset_second_factor(a, user_id=ME),
+        set(),
+    ),
+    "dismiss a notice of own throttled sign-ins": (
+        lambda a: policy.can_dismiss_sign_in_notice(a, owner_id=ME),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "dismiss another's notice": (
+        lambda a: policy.can_dismiss_sign_in_notice(a, owner_id=2),
+        set(),
+    ),
     "read the audit log": (policy.can_view_audit, {"sysadmin"}),
     "verify the audit log": (policy.can_verify_audit, {"sysadmin"}),
     "view own job": (
@@ -126,6 +150,18 @@ MATRIX: dict[str, tuple[Check, set[str]]] = {
     ),
     "see another department's closed sensing data": (
         lambda a: policy.can_see_sensing(a, department_id=OTHER_DEPT, is_open=False),
+        {"sysadmin"},
+    ),
+    "read own department's Things' personal data clear": (
+        lambda a: policy.can_read_personal_sensing(a, department_id=OWN_DEPT),
+        {"sysadmin", "department_admin", "editor", "member"},
+    ),
+    "read another department's Things' personal data clear": (
+        lambda a: policy.can_read_personal_sensing(a, department_id=OTHER_DEPT),
+        {"sysadmin"},
+    ),
+    "read personal data of Things of no department clear": (
+        lambda a: policy.can_read_personal_sensing(a, department_id=None),
         {"sysadmin"},
     ),
     "create sensing entities": (
@@ -293,6 +329,15 @@ def test_data_office_staff_see_every_departments_supervision() -> None:
 def test_operator_at_the_command_line_may_create_tokens_for_others() -> None:
     operator = Actor(username="cli:root", role=Role.SYSADMIN, via="cli")
     assert policy.can_create_token_for(operator, owner_id=2)
+
+
+def test_a_second_factor_is_managed_in_a_browser_only() -> None:
+    by_token = Actor(user_id=ME, username="root", role=Role.SYSADMIN, via="token")
+    between_steps = Actor(user_id=ME, username="root", role=Role.SYSADMIN, via="password")
+    assert not policy.can_manage_second_factor(by_token, owner_id=ME)
+    assert policy.can_manage_second_factor(between_steps, owner_id=ME)
+    operator = Actor(username="cli:root", role=Role.SYSADMIN, via="cli")
+    assert policy.can_reset_second_factor(operator, user_id=ME)
 
 
 def test_require_raises_with_the_action() -> None:

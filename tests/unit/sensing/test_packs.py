@@ -99,6 +99,65 @@ def test_a_pack_with_a_mistake_is_refused_with_a_message_naming_it(
     assert "sample" in str(refused.value)
 
 
+DATASET = """
+[[datasets]]
+key = "boxes"
+kinds = ["box"]
+title = "箱"
+summary = "箱"
+thing_fields = [FIELD]
+"""
+FIELD = '{ name = "电话", property = "keeper.phone", personal = "mobile" }'
+
+
+def _with_field(field: str) -> packs.Pack:
+    return packs.parse_pack("sample", MINIMAL + DATASET.replace("FIELD", field))
+
+
+def test_a_field_of_personal_data_is_masked_unless_public_by_law_with_its_basis() -> None:
+    (masked,) = _with_field(FIELD).datasets[0].thing_fields
+    assert masked.personal == "mobile"
+    assert masked.is_masked()
+    public = FIELD.replace(" }", ', public_by_law = true, legal_basis = " 《某条例》第五条 " }')
+    (shown,) = _with_field(public).datasets[0].thing_fields
+    assert not shown.is_masked()
+    assert shown.legal_basis == "《某条例》第五条"
+
+
+@pytest.mark.parametrize(
+    ("field", "code", "zh"),
+    [
+        (FIELD.replace(" }", ", public_by_law = true }"), "public_without_basis", "法律依据"),
+        (
+            FIELD.replace(" }", ', public_by_law = true, legal_basis = " " }'),
+            "public_without_basis",
+            "法律依据",
+        ),
+        (FIELD.replace(" }", ', legal_basis = "《某条例》" }'), "public_not_personal", "同时"),
+        (
+            '{ name = "电话", property = "p", public_by_law = true, legal_basis = "《某条例》" }',
+            "public_not_personal",
+            "个人信息",
+        ),
+        (FIELD.replace('"mobile"', '"phone"'), "personal_kind", "mobile"),
+    ],
+)
+def test_a_personal_data_declaration_with_a_mistake_is_refused_in_both_languages(
+    field: str, code: str, zh: str
+) -> None:
+    with pytest.raises(packs.PackError) as refused:
+        _with_field(field)
+    assert refused.value.code == f"sensing.pack_{code}"
+    assert "sample" in str(refused.value)
+    assert "电话" in str(refused.value)
+    assert zh in refused.value.message("zh-CN")
+
+
+def test_a_thing_field_with_an_unknown_key_is_refused() -> None:
+    with pytest.raises(packs.PackError, match="public_basis"):
+        _with_field(FIELD.replace(" }", ', public_basis = "《某条例》" }'))
+
+
 def test_a_moving_average_needs_an_hourly_period() -> None:
     text = MINIMAL.replace(
         'outputs = ["b"]', 'outputs = ["b"]\nmoving_average = { a = { hours = 24 } }'

@@ -1,6 +1,16 @@
-"""Departments, users, roles, API tokens and web logins."""
+"""Departments, users, roles, API tokens and web logins. Second factors are in
+:mod:`yiwang.core.identity.second_factor`, notices of throttled sign-ins in
+:mod:`yiwang.core.identity.notices`, the throttle in :mod:`yiwang.core.identity.throttle`."""
 
-from yiwang.core.identity.models import ApiToken, Department, User, WebSession
+from yiwang.core.identity.models import (
+    ApiToken,
+    Department,
+    RecoveryCode,
+    SecondFactor,
+    SignInNotice,
+    User,
+    WebSession,
+)
 from yiwang.core.identity.service import (
     DEPARTMENTS,
     IDENTITY,
@@ -38,6 +48,9 @@ __all__ = [
     "IDENTITY",
     "ApiToken",
     "Department",
+    "RecoveryCode",
+    "SecondFactor",
+    "SignInNotice",
     "User",
     "WebSession",
     "actor_for",

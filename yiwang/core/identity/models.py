@@ -1,10 +1,10 @@
-"""Departments, users, API tokens and web sessions."""
+"""Departments, users, API tokens, web sessions, second factors and the throttle's counts."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yiwang.core.db import Base, CreatedAt, DivisionCodeColumn, IntPK, UTCDateTime
@@ -88,6 +88,13 @@ class WebSession(Base):
     idle_expires_at: Mapped[dt.datetime | None] = mapped_column(
         UTCDateTime(), comment="ends here unless used before; moved on as it is used"
     )
+    second_factor_pending: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="the password was right, the one-time code (or the enrolment) is still to come: "
+        "such a login grants nothing but the second step",
+    )
 
     user: Mapped[User] = relationship()
 
@@ -107,3 +114,73 @@ class AuthThrottle(Base):
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     last_address: Mapped[str | None] = mapped_column(String(64))
+    addresses: Mapped[str | None] = mapped_column(
+        String(700),
+        comment="the distinct addresses of this window's failures, comma-separated, the first ten",
+    )
+
+
+class SecondFactor(Base):
+    """A user's authenticator app: a TOTP secret (RFC 6238), sealed because the server must read
+    it back to check a code."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_sealed: Mapped[str | None] = mapped_column(
+        String(200),
+        comment="the secret in use, SM4-GCM under a key derived from the secret key; NULL until "
+        "a first code is confirmed",
+    )
+    new_secret_sealed: Mapped[str | None] = mapped_column(
+        String(200),
+        comment="a secret being enrolled; it replaces secret_sealed once a code from it is "
+        "confirmed",
+    )
+    enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_step: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="the 30-second time step of the last code accepted; no code of it or of an "
+        "earlier step is taken again",
+    )
+    created_at: Mapped[CreatedAt]
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app once (a lost phone)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(
+        String(200), comment="argon2id; the code is shown once and never stored"
+    )
+    created_at: Mapped[CreatedAt]
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInNotice(Base):
+    """Failed sign-ins that set off the throttle for an account, told to its owner when they
+    next sign in: one per episode (from the first failure of a window until a success, or an
+    hour without failures)."""
+
+    __tablename__ = "sign_in_notices"
+    __table_args__ = (UniqueConstraint("user_id", "episode_started_at"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    episode_started_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), comment="the episode's first failure (auth_throttles.first_failure_at)"
+    )
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer)
+    addresses: Mapped[str] = mapped_column(
+        String(700), comment="the distinct addresses the failures came from, comma-separated"
+    )
+    created_at: Mapped[CreatedAt]
+    seen_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime(), comment="when the owner dismissed it; shown at each sign-in until then"
+    )

@@ -640,6 +640,8 @@ def session_actor(session: Session, raw: str, *, idle: dt.timedelta | None = Non
     if row is None:
         return None
     web_session, user = row
+    if web_session.second_factor_pending:
+        return None  # grants nothing but the second step (yiwang.core.identity.second_factor)
     now = utcnow()
     idle_end = web_session.idle_expires_at
     if web_session.expires_at <= now or not user.is_active or (idle_end and idle_end <= now):

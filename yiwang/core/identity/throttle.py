@@ -3,7 +3,8 @@ query code are counted per account and per address, in the database (so across p
 nodes); past a number of free tries each further failure doubles the wait before the next try
 is heard (429 with Retry-After), up to a ceiling. A progressive delay rather than a lockout, so
 that nobody can lock a person out for good by guessing wrong on purpose; a success clears the
-account's count. Failures older than the window are forgotten.
+account's count. Failures older than the window are forgotten. When an account's waits begin,
+its owner is told at their next sign-in (:mod:`yiwang.core.identity.notices`), once per episode.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from yiwang.core import audit, clock
 from yiwang.core.config import Settings, get_settings
 from yiwang.core.db import database_of, holds_write_intent
 from yiwang.core.errors import AppError
+from yiwang.core.identity import notices
 from yiwang.core.identity.models import AuthThrottle
 from yiwang.core.policy import SYSTEM
 
 WINDOW = dt.timedelta(hours=1)  # failures older than this are forgotten
+MAX_ADDRESSES = 10  # distinct addresses remembered per key and window
 _PENDING = "yiwang.throttle.pending"
 
 
@@ -133,10 +136,22 @@ def _count(
             session.add(row)
         elif now - row.last_failure_at > WINDOW:
             row.failures, row.first_failure_at, row.blocked_until = 0, now, None
+            row.addresses = None
         row.failures += 1
         row.last_failure_at = now
         row.last_address = ip
+        addresses = _addresses(row.addresses, ip)
+        row.addresses = ",".join(addresses)
         wait = delay_after(row.failures, key.free, limits.max_delay_seconds)
+        if wait and key.name.startswith("account:"):
+            notices.throttled(
+                session,
+                username=key.name.removeprefix("account:"),
+                episode_started_at=row.first_failure_at,
+                last_failure_at=now,
+                failures=row.failures,
+                addresses=addresses,
+            )
         if wait:
             row.blocked_until = now + dt.timedelta(seconds=wait)
             audit.record(
@@ -149,6 +164,15 @@ def _count(
                 details={"what": what, "failures": row.failures, "wait_seconds": wait, "ip": ip},
             )
         session.flush()
+
+
+def _addresses(listed: str | None, ip: str | None) -> list[str]:
+    """``listed`` (comma-separated) with ``ip`` added, unless there or the list is full."""
+    addresses = [a for a in (listed or "").split(",") if a]
+    address = (ip or "unknown")[:64]
+    if address not in addresses and len(addresses) < MAX_ADDRESSES:
+        addresses.append(address)
+    return addresses
 
 
 def succeeded(session: Session, key: Key) -> int:

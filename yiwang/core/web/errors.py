@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yiwang.core.errors import AppError
 from yiwang.core.i18n import EN, MESSAGES, ZH, translate
-from yiwang.core.web.deps import request_language
+from yiwang.core.web.deps import PENDING_COOKIE, request_language
 from yiwang.core.web.middleware import BodyTooLarge
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,9 @@ def render(
     if _wants_html(request):
         if status == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+            # A login waiting for its second step is led there, before anything else.
+            step = "/login/second-factor" if request.cookies.get(PENDING_COOKIE) else "/login"
+            return RedirectResponse(f"{step}?next={quote(target)}", status_code=303)
         from yiwang.core.web.templating import render_page  # noqa: PLC0415  (avoids a cycle)
 
         return render_page(

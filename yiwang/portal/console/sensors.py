@@ -183,6 +183,7 @@ class AlertRow:
     resolved_at: dt.datetime | None
     resolution: str | None
     can_handle: bool
+    case_number: str | None = None  # the case the rule's action opened for it
 
     @property
     def is_open(self) -> bool:
@@ -224,6 +225,7 @@ def _alert_rows(session: Session, actor: Actor, alerts: list[Alert]) -> list[Ale
                 resolved_at=alert.resolved_at,
                 resolution=alert.resolution,
                 can_handle=can_handle_alert(actor, department_id=alert.department_id),
+                case_number=alert.case_number,
             )
         )
     # Open alerts first, then the newest.

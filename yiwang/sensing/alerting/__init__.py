@@ -1,6 +1,7 @@
 """Rules on observations and the alerts they raise: thresholds with levels and hysteresis, rate
 of change, stale sensors; delivered as server-sent events, signed webhooks, MQTT messages and
-events on the core bus."""
+events on the core bus; and cases opened for alerts through the core's cross-engine messages
+(:mod:`yiwang.sensing.alerting.casework`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-# models registers the tables, service the ingest hook, tasks the jobs and the event handler.
-from yiwang.sensing.alerting import models, service, tasks  # noqa: F401
+# models registers the tables, service the ingest hook, tasks the jobs and the event handler,
+# casework the handlers of the cases engine's answers (case.opened, case.request_failed).
+from yiwang.sensing.alerting import casework, models, service, tasks  # noqa: F401
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

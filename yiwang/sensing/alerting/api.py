@@ -17,7 +17,6 @@ from yiwang.sensing.alerting.schemas import (
     AlertChangePublic,
     AlertDetail,
     AlertPublic,
-    LevelPublic,
     RuleCreate,
     RulePublic,
     RuleUpdate,
@@ -33,27 +32,7 @@ StateFilter = Literal["open", "raised", "acknowledged", "resolved"]
 
 
 def rule_public(rule: AlertRule) -> RulePublic:
-    return RulePublic(
-        id=rule.id,
-        department_id=rule.department_id,
-        name=rule.name,
-        description=rule.description,
-        kind=rule.kind,
-        direction=rule.direction,
-        levels=[LevelPublic(**level) for level in rule.levels],
-        hysteresis=rule.hysteresis,
-        clear_after=rule.clear_after,
-        auto_resolve=rule.auto_resolve,
-        window_minutes=rule.window_minutes,
-        datastream_id=rule.datastream_id,
-        observed_property_id=rule.observed_property_id,
-        property_definition=rule.property_definition,
-        scope_department_id=rule.scope_department_id,
-        scope_pack=rule.scope_pack,
-        enabled=rule.enabled,
-        created_at=rule.created_at,
-        updated_at=rule.updated_at,
-    )
+    return RulePublic.model_validate(rule, from_attributes=True)
 
 
 def alert_public(alert: Alert) -> AlertPublic:

@@ -36,6 +36,16 @@ class Level:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenCase:
+    """A rule's action: reaching ``level`` opens a case of the task item ``item`` for the
+    department ``department`` names ("owner", "properties.<path>" or a department's slug)."""
+
+    level: int
+    item: str
+    department: str = "owner"
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSpec:
     """What evaluation needs of a rule (kept in memory, shared between threads)."""
 
@@ -54,6 +64,7 @@ class RuleSpec:
     property_definition: str | None = None
     scope_department_id: int | None = None
     scope_pack: str | None = None
+    actions: tuple[OpenCase, ...] = ()
 
     def thresholds(self) -> tuple[float, ...]:
         """The levels' thresholds on the severity measure, ascending."""

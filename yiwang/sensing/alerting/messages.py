@@ -54,5 +54,22 @@ add_messages(
             ZH: "筛选条件无效：{field}",
             EN: "Not a valid filter: {field}",
         },
+        "alerting.action_level": {
+            ZH: "规则动作 actions[{index}] 的级别 {level} 不存在：规则只有 {levels} 个级别。",
+            EN: "Rule action actions[{index}] names level {level}; the rule has {levels} levels.",
+        },
+        "alerting.action_department": {
+            ZH: "规则动作 actions[{index}] 的部门“{department}”不存在；可写 owner（设备所属部门）、"
+            "properties.<属性路径>（设备属性中指定的部门）或部门标识。",
+            EN: "Rule action actions[{index}] names the department “{department}”, which does "
+            "not exist; write owner (the Thing's department), properties.<path> (a department "
+            "a Thing property names) or a department's slug.",
+        },
+        "alerting.action_item": {
+            ZH: "规则动作 actions[{index}] 的事项“{item}”不是在用的处置事项；请先登记该事项"
+            "（办件引擎，事项类型 task）。",
+            EN: "Rule action actions[{index}] names “{item}”, which is not an active task item; "
+            "register it first (the cases engine, kind task).",
+        },
     }
 )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -90,6 +91,12 @@ class AlertRule(Base):
     )
     scope_pack: Mapped[str | None] = mapped_column(
         String(64), comment="only the streams of things of this domain-pack kind"
+    )
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONType,
+        default=list,
+        server_default=text("'[]'"),
+        comment="[{type: open_case, level, item, department}]: what reaching a level does",
     )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
@@ -177,6 +184,12 @@ class Alert(Base):
     resolution: Mapped[str | None] = mapped_column(
         String(16), comment="auto, manual or rule_deleted"
     )
+    case_requested_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime(), comment="when the rule's action asked for a case (once per alert)"
+    )
+    case_number: Mapped[str | None] = mapped_column(
+        String(32), index=True, comment="the case opened for it (办件编号)"
+    )
 
 
 class AlertChange(Base):
@@ -192,7 +205,8 @@ class AlertChange(Base):
     at: Mapped[CreatedAt]
     action: Mapped[str] = mapped_column(
         String(16),
-        comment="raised, escalated, deescalated, cleared, recurred, acknowledged or resolved",
+        comment="raised, escalated, deescalated, cleared, recurred, acknowledged, resolved, "
+        "case_opened or case_failed",
     )
     level: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(100), comment="the label of the level")

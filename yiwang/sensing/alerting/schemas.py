@@ -32,6 +32,29 @@ class LevelPublic(LevelIn):
     level: int
 
 
+class CaseAction(BaseModel):
+    """Open a case when an alert of the rule reaches ``level``: a case of the task item
+    ``item`` (处置事项 of the cases engine) for the department ``department`` names. One case
+    per alert, whatever the alert does afterwards; the case hears when the alert resolves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["open_case"] = "open_case"
+    level: int = Field(ge=1, le=10, description="the level (1 = the first) that opens the case")
+    item: str = Field(min_length=1, max_length=64, examples=["330000-SL-101"])
+    department: str = Field(
+        default="owner",
+        min_length=1,
+        max_length=200,
+        pattern=r"^\S+$",
+        description="owner: the Thing's department; properties.<path>: the department (slug, "
+        "name or id) a Thing property names, e.g. properties.river_chief.office; else a "
+        "department's slug. A department that cannot be found sends the case to the owner, "
+        "with a note.",
+        examples=["owner", "properties.river_chief.office"],
+    )
+
+
 class RuleFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +77,9 @@ class RuleFields(BaseModel):
     )
     window_minutes: float | None = Field(
         default=None, gt=0, le=10080, description="rate rules: the window; none: previous value"
+    )
+    actions: list[CaseAction] = Field(
+        default_factory=list, max_length=1, description="what reaching a level does"
     )
     enabled: bool = True
 
@@ -87,6 +113,7 @@ class RuleUpdate(BaseModel):
     clear_after: int | None = Field(default=None, ge=1, le=1000)
     auto_resolve: bool | None = None
     window_minutes: float | None = Field(default=None, gt=0, le=10080)
+    actions: list[CaseAction] | None = Field(default=None, max_length=1)
     enabled: bool | None = None
 
 
@@ -107,6 +134,7 @@ class RulePublic(BaseModel):
     property_definition: str | None
     scope_department_id: int | None
     scope_pack: str | None
+    actions: list[CaseAction]
     enabled: bool
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -155,6 +183,8 @@ class AlertPublic(BaseModel):
     resolved_at: dt.datetime | None
     resolved_by_id: int | None
     resolution: str | None
+    case_requested_at: dt.datetime | None
+    case_number: str | None
 
 
 class AlertDetail(AlertPublic):

@@ -34,7 +34,10 @@ from yiwang.core.policy import (
     require,
 )
 from yiwang.sensing import service as observations
-from yiwang.sensing.alerting import messages  # noqa: F401  (registers the messages)
+from yiwang.sensing.alerting import (
+    casework,
+    messages,  # noqa: F401  (registers the messages)
+)
 from yiwang.sensing.alerting.evaluation import (
     DIRECTIONS,
     Level,
@@ -56,7 +59,7 @@ from yiwang.sensing.alerting.models import (
     AlertRule,
     AlertRuleState,
 )
-from yiwang.sensing.alerting.schemas import LevelIn, RuleCreate, RuleUpdate
+from yiwang.sensing.alerting.schemas import CaseAction, LevelIn, RuleCreate, RuleUpdate
 from yiwang.sensing.models import MULTI, Datastream, ObservedProperty, Thing
 from yiwang.sensing.service import StoredObservation
 
@@ -122,8 +125,13 @@ def _check_target(session: Session, *, actor: Actor, data: RuleCreate) -> None:
         raise InvalidInput("alerting.unknown_property", id=data.observed_property_id)
 
 
-def create_rule(session: Session, *, actor: Actor, data: RuleCreate) -> AlertRule:
-    """Create a rule of ``data.department_id`` (the caller's department by default)."""
+def create_rule(
+    session: Session, *, actor: Actor, data: RuleCreate, check_actions: bool = True
+) -> AlertRule:
+    """Create a rule of ``data.department_id`` (the caller's department by default). An action
+    naming an item that is not an active task item, or a department that does not exist, is
+    refused, unless ``check_actions`` is False (a pack's rule: its installation reports it,
+    and the cases engine answers each request for such an item with the reason)."""
     department_id = data.department_id if data.department_id is not None else actor.department_id
     if department_id is None:
         raise InvalidInput("alerting.department_required")
@@ -137,6 +145,7 @@ def create_rule(session: Session, *, actor: Actor, data: RuleCreate) -> AlertRul
     direction = _check_shape(
         kind=data.kind, direction=data.direction, levels=levels, window=data.window_minutes
     )
+    casework.check_actions(session, data.actions, levels=len(levels), strict=check_actions)
     stale = data.kind == STALE
     rule = AlertRule(
         department_id=department_id,
@@ -154,6 +163,7 @@ def create_rule(session: Session, *, actor: Actor, data: RuleCreate) -> AlertRul
         property_definition=data.property_definition,
         scope_department_id=data.scope_department_id,
         scope_pack=data.scope_pack,
+        actions=casework.actions_json(data.actions),
         enabled=data.enabled,
         created_by_id=actor.user_id,
     )
@@ -235,6 +245,11 @@ def update_rule(session: Session, *, actor: Actor, rule_id: int, data: RuleUpdat
         levels=levels,
         window=window,
     )
+    if data.actions is not None:
+        casework.check_actions(session, data.actions, levels=len(levels))
+        rule.actions = casework.actions_json(data.actions)
+    elif data.levels is not None:
+        casework.check_actions(session, _stored_actions(rule), levels=len(levels), strict=False)
     for name in ("name", "description", "auto_resolve", "enabled"):
         if name in changes and changes[name] is not None:
             setattr(rule, name, changes[name])
@@ -248,6 +263,10 @@ def update_rule(session: Session, *, actor: Actor, rule_id: int, data: RuleUpdat
     session.flush()
     _changed(session, actor, rule, "sensing.rule.update")
     return rule
+
+
+def _stored_actions(rule: AlertRule) -> list[CaseAction]:
+    return [CaseAction.model_validate(a) for a in rule.actions or ()]
 
 
 def delete_rule(session: Session, *, actor: Actor, rule_id: int) -> None:
@@ -292,6 +311,7 @@ def _spec(rule: AlertRule) -> RuleSpec:
         property_definition=rule.property_definition,
         scope_department_id=rule.scope_department_id,
         scope_pack=rule.scope_pack,
+        actions=casework.actions_spec(rule.actions),
     )
 
 
@@ -661,6 +681,7 @@ def _transition(
             alerts[alert.id] = alert
             state.alert_id = alert.id
             _record(session, alert, "raised", None, cause, stream=stream)
+            casework.on_level(session, rule, alert)
             return
         previous = alert.level
         action = "escalated" if alert.cleared_at is None or step.level > previous else "recurred"
@@ -671,6 +692,7 @@ def _transition(
         alert.max_level = max(alert.max_level, step.level)
         alert.value, alert.updated_at = cause.value, now
         _record(session, alert, action, previous, cause, stream=stream)
+        casework.on_level(session, rule, alert)
         return
     if alert is None:
         return  # resolved by hand while the condition lasted
@@ -759,6 +781,7 @@ def alert_payload(
         "raised_at": alert.raised_at.isoformat(),
         "actor": change.actor_name,
         "note": change.note,
+        "case_number": alert.case_number,
     }
 
 
@@ -783,6 +806,14 @@ def _resolve(
             .values(alert_id=None, updated_at=now)
         )
     _record(session, alert, "resolved", alert.level, cause, actor=actor, note=note, stream=stream)
+    casework.on_resolved(session, alert, resolution=resolution, actor=actor, note=note)
+
+
+def note_on_alert(session: Session, alert: Alert, action: str, note: str) -> AlertChange:
+    """Write in the alert's history something that moves neither its level nor its state (the
+    case opened for it: ``case_opened``, ``case_failed``), and publish it like every change."""
+    alert.updated_at = utcnow()
+    return _record(session, alert, action, alert.level, None, note=note)
 
 
 # --- handling alerts by hand ---------------------------------------------------------------------
@@ -1031,6 +1062,7 @@ __all__ = [
     "last_change_id",
     "list_alerts",
     "list_rules",
+    "note_on_alert",
     "resolve_alert",
     "rule_index",
     "update_rule",

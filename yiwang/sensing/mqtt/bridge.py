@@ -350,16 +350,17 @@ class IngestBridge:
         for message in batch:
             stream_id: int | None = None
             try:
+                data = json.loads(message.payload)
+            except ValueError as exc:
+                data = InvalidInput("sensing.mqtt_payload_invalid", reason=str(exc)[:200])
+            if isinstance(data, dict) and "@iot.id" in data:
+                # A notification (ours or another node's), on whichever topic it was published.
+                prepared.ignored += 1
+                continue
+            try:
                 collection, stream_id = parse_topic(message.topic)
-                try:
-                    data = json.loads(message.payload)
-                except ValueError as exc:
-                    raise InvalidInput(
-                        "sensing.mqtt_payload_invalid", reason=str(exc)[:200]
-                    ) from None
-                if isinstance(data, dict) and "@iot.id" in data:
-                    prepared.ignored += 1  # a notification (ours or another node's)
-                    continue
+                if isinstance(data, InvalidInput):
+                    raise data
                 observation = service.observation_from_json(data, stream_id=stream_id)
             except AppError as error:
                 prepared.rejections.append(self._reject(message, error, datastream_id=stream_id))

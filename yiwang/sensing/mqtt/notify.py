@@ -1,9 +1,13 @@
-"""Telling MQTT subscribers of new observations, however they were stored (HTTP, MQTT, the
-packs' computed indices): each stored observation is published, as SensorThings JSON, to
-``v1.1/Datastreams(id)/Observations`` (or ``MultiDatastreams``) once its transaction commits.
+"""Telling MQTT subscribers of SensorThings updates (OGC 18-088 14.2) once their transaction
+commits: new observations, however they were stored (HTTP, MQTT, the packs' computed
+indices), published to ``v1.1/Observations``, ``v1.1/Datastreams(id)/Observations`` (or
+``MultiDatastreams``) and ``v1.1/FeaturesOfInterest(id)/Observations``; and every entity
+created or updated through the SensorThings API (see :mod:`~yiwang.sensing.mqtt.updates` for
+the topics). Only what the public may read is published.
 
 Notifications are best effort (QoS 0): a process that stores observations but has no broker
-connection drops them with a warning. Ingest never depends on them."""
+connection drops them with a warning, as it does past a bounded number waiting to be sent.
+Ingest never depends on them."""
 
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ from yiwang.sensing import service
 from yiwang.sensing.models import MULTI, Datastream
 from yiwang.sensing.mqtt.client import KEEPALIVE_S, BrokerAddress, new_client
 from yiwang.sensing.mqtt.topics import VERSION, observations_topic
+from yiwang.sensing.mqtt.updates import SUBSCRIPTION_LOG, SelectTopics, entity_messages, selected
 from yiwang.sensing.service import StoredObservation
+from yiwang.sensing.sta.changes import Change, register_change_hook, unregister_change_hook
 from yiwang.sensing.times import format_interval, format_optional
 
 log = logging.getLogger(__name__)
@@ -33,6 +39,8 @@ _PENDING_KEY = "yiwang.sensing.mqtt.notifications"
 _WARN_EVERY_S = 60.0
 _HOLD_S = 10.0
 _HOLD_MAX = 10_000
+# Messages paho may hold unsent on a slow connection (QoS 0 has no queue limit of its own).
+_UNSENT_MAX = 50_000
 
 Notification = tuple[str, bytes]
 
@@ -42,9 +50,11 @@ def observation_json(
 ) -> dict[str, Any]:
     """An observation as SensorThings shows it."""
     number = observation.result_number
-    return {
+    link = f"{base_url}/sta/{VERSION}/Observations({observation.id})"
+    stream = "MultiDatastream" if observation_type == service.COMPLEX else "Datastream"
+    document = {
         "@iot.id": observation.id,
-        "@iot.selfLink": f"{base_url}/sta/{VERSION}/Observations({observation.id})",
+        "@iot.selfLink": link,
         "phenomenonTime": format_interval(
             observation.phenomenon_time, observation.phenomenon_time_end
         ),
@@ -52,7 +62,14 @@ def observation_json(
             number, None if number is not None else observation.result, observation_type
         ),
         "resultTime": format_optional(observation.result_time),
+        "resultQuality": observation.result_quality,
+        "validTime": format_optional(observation.valid_time_start, observation.valid_time_end),
+        "parameters": observation.parameters,
+        f"{stream}@iot.navigationLink": f"{link}/{stream}",
     }
+    if observation.feature_id is not None:
+        document["FeatureOfInterest@iot.navigationLink"] = f"{link}/FeatureOfInterest"
+    return document
 
 
 class Notifier:
@@ -70,6 +87,21 @@ class Notifier:
         self._held: deque[tuple[float, Notification]] = deque()
         self._dropped = 0
         self._warned_at = 0.0
+        self.selects = SelectTopics()
+        self._watcher: paho.Client | None = None
+
+    def watch_subscriptions(self) -> None:
+        """Learn the ``$select`` topics subscribers ask for from the broker's reports."""
+        with self._lock:
+            if self._watcher is not None:
+                return
+            watcher = self._watcher = new_client(self.address)
+        watcher.on_connect = lambda client, *_: client.subscribe(SUBSCRIPTION_LOG, qos=0)
+        watcher.on_message = lambda _c, _u, message: self.selects.learn(
+            message.payload.decode("utf-8", "replace")
+        )
+        watcher.connect_async(self.address.host, self.address.port, KEEPALIVE_S)
+        watcher.loop_start()
 
     def attach(self, client: paho.Client) -> None:
         """Publish through ``client`` (already connecting, looped by its owner)."""
@@ -119,6 +151,11 @@ class Notifier:
         self._send(client, fresh)
 
     def _send(self, client: paho.Client, notifications: Sequence[Notification]) -> None:
+        unsent = len(getattr(client, "_out_packet", ()))  # paho's own queue of unsent packets
+        room = max(_UNSENT_MAX - unsent, 0)
+        if len(notifications) > room:
+            self._drop(len(notifications) - room)
+            notifications = notifications[:room]
         failed = 0
         for topic, payload in notifications:
             if client.publish(topic, payload, qos=0).rc != paho.MQTT_ERR_SUCCESS:
@@ -131,7 +168,7 @@ class Notifier:
         now = time.monotonic()
         if now - self._warned_at >= _WARN_EVERY_S:
             log.warning(
-                "MQTT broker %s:%s not reachable: %d observation notification(s) dropped",
+                "MQTT broker %s:%s not reachable or too slow: %d notification(s) dropped",
                 self.address.host,
                 self.address.port,
                 self._dropped,
@@ -141,29 +178,53 @@ class Notifier:
     def close(self) -> None:
         with self._lock:
             client, own, self._client = self._client, self._own, None
+            watcher, self._watcher = self._watcher, None
         if client is not None and own:
             client.disconnect()
             client.loop_stop()
+        if watcher is not None:
+            watcher.disconnect()
+            watcher.loop_stop()
 
 
 _notifier: Notifier | None = None
 
 
 def start_notifications(notifier: Notifier) -> None:
-    """Publish every observation this process stores from now on through ``notifier``."""
+    """Publish every observation this process stores, and every entity it creates or updates
+    through the SensorThings API, from now on through ``notifier``."""
     global _notifier
     previous, _notifier = _notifier, notifier
     if previous is not None and previous is not notifier:
         previous.close()
+    notifier.watch_subscriptions()
     service.register_ingest_hook(_prepare)
+    register_change_hook(_prepare_changes)
 
 
 def stop_notifications() -> None:
     global _notifier
     previous, _notifier = _notifier, None
     service.unregister(_prepare)
+    unregister_change_hook(_prepare_changes)
     if previous is not None:
         previous.close()
+
+
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _prepare_changes(session: Session, changes: Sequence[Change]) -> None:
+    """Inside the writing transaction: the notifications of the entities it created or
+    updated; they are sent once it commits."""
+    notifier = _notifier
+    if notifier is None or not changes:
+        return
+    messages = entity_messages(
+        session, changes, base_url=notifier.base_url, selects=notifier.selects
+    )
+    session.info.setdefault(_PENDING_KEY, []).extend((t, _dumps(b)) for t, b in messages)
 
 
 def _prepare(session: Session, stored: Sequence[StoredObservation]) -> None:
@@ -182,16 +243,22 @@ def _prepare(session: Session, stored: Sequence[StoredObservation]) -> None:
     }
     pending: list[Notification] = session.info.setdefault(_PENDING_KEY, [])
     for observation in stored:
+        if not observation.is_open:  # the public may not read it
+            continue
         kind, observation_type = streams.get(observation.stream_id, (None, None))
         body = observation_json(
             observation, base_url=notifier.base_url, observation_type=observation_type
         )
-        pending.append(
-            (
-                observations_topic(observation.stream_id, multi=kind == MULTI),
-                json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
-            )
-        )
+        topics = [
+            observations_topic(observation.stream_id, multi=kind == MULTI),
+            f"{VERSION}/Observations",
+        ]
+        if observation.feature_id is not None:
+            topics.append(f"{VERSION}/FeaturesOfInterest({observation.feature_id})/Observations")
+        payload = _dumps(body)
+        pending.extend((topic, payload) for topic in topics)
+        for topic, names in notifier.selects.matching(topics):
+            pending.append((topic, _dumps(selected(body, names))))
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -192,6 +192,7 @@ def _created(ctx: reads.Context, path: str, body: Any) -> tuple[str, dict[str, A
         parent_entity, parent = target.parent
         body = _with_parent(entity, parent_entity.name, target.nav.name, parent["id"], body)
     ident = store.create(writer, entity, body)
+    writer.announce()
     document = reads.read_entity(
         ctx, reads.Target(entity, [entity.table.c.id == ident], True, path, ident), Query()
     )
@@ -227,6 +228,7 @@ def _changed(ctx: reads.Context, path: str, body: Any, mode: str) -> dict[str, A
         store.patch_json(writer, target, body)
     else:
         store.update(writer, target, body, replace=mode == "put")
+    writer.announce()
     return dict(reads.read_entity(ctx, target, Query()))
 
 

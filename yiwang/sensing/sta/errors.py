@@ -73,6 +73,11 @@ add_messages(
             ZH: "{name} 的参数类型不正确",
             EN: "The arguments of {name} have the wrong type",
         },
+        "sta.personal_property": {
+            ZH: "{entity} 的属性 {name} 含个人信息，对您脱敏显示，不能用于 $filter 或 $orderby。",
+            EN: "The property {name} of {entity} holds personal data shown masked to you: it "
+            "cannot be used in $filter or $orderby.",
+        },
         "sta.not_implemented": {
             ZH: "暂不支持：{feature}",
             EN: "Not implemented: {feature}",
@@ -94,8 +99,9 @@ add_messages(
             EN: "The request body must be a JSON object.",
         },
         "sta.field_missing": {
-            ZH: "{entity} 缺少必填字段 {field}",
-            EN: "{entity} needs the field {field}",
+            ZH: "{entity} 缺少必填字段 {field}（SensorThings 数据模型规定的必填项）。",
+            EN: "{entity} needs the field {field}, which the SensorThings data model makes "
+            "mandatory.",
         },
         "sta.field_invalid": {
             ZH: "{entity} 的字段 {field} 无效：应为{expected_zh}",
@@ -126,6 +132,11 @@ add_messages(
         "sta.not_an_entity": {
             ZH: "只能修改或删除单个实体：{path}",
             EN: "Only a single entity can be changed or deleted: {path}",
+        },
+        "sta.inline_in_update": {
+            ZH: "修改 {entity} 时，{field} 只能用 @iot.id 链接已有实体，不能内嵌新实体。",
+            EN: "An update of {entity} may only link existing entities in {field} by @iot.id, "
+            "not contain new ones.",
         },
         "sta.read_only": {
             ZH: "{entity} 不能通过此接口修改。",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from yiwang.core.db import UTCDateTime, utcnow
 from yiwang.core.errors import AppError
 from yiwang.core.policy import Actor
+from yiwang.sensing import personal
 from yiwang.sensing.sta import spatial
 from yiwang.sensing.sta.entities import TYPES, EntityType, relation, visibility
 from yiwang.sensing.sta.errors import bad_request, not_implemented
@@ -222,6 +223,8 @@ class Compiler:
                     result_columns=(source.c.result_number, source.c.result_json),
                 )
             column = source.c[prop.column]  # type: ignore[index]
+            if entity.name == "Thing" and prop.name == "properties":
+                column = self.personal_guard(source, column, rest, "/".join(parts))
             if prop.kind == "json":
                 return Operand(None, "json", json_column=column, json_path=rest)
             if rest:
@@ -231,6 +234,23 @@ class Compiler:
                 return Operand(column, "geometry", geometry_source=bbox)
             return Operand(column, prop.kind)
         raise bad_request("sta.unknown_property", entity=entity.name, name="/".join(parts))
+
+    def personal_guard(
+        self, things: sa.FromClause, column: Any, path: tuple[str, ...], name: str
+    ) -> Any:
+        """A Thing's properties as ``$filter`` and ``$orderby`` may read them at ``path``: where
+        the path reaches personal data its pack masks for the caller, the value reads as null,
+        so that nothing compares or sorts by the clear value; refused outright (400) to a caller
+        who reads no such value clear."""
+        kinds = personal.kinds_reaching(path)
+        if not kinds:
+            return column
+        if not personal.may_read_clear_anywhere(self.actor):
+            raise bad_request("sta.personal_property", entity="Thing", name=name)
+        clear = personal.clear_condition(
+            self.actor, pack=things.c.pack, department_id=things.c.department_id, kinds=kinds
+        )
+        return column if clear is None else sa.case((clear, column))
 
     # --- typing ------------------------------------------------------------------------------
 

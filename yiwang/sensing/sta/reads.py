@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from yiwang.core import audit
 from yiwang.core.errors import AppError, NotFound
 from yiwang.core.policy import Actor
-from yiwang.sensing import limits
+from yiwang.sensing import limits, personal
 from yiwang.sensing.sta.entities import (
     BY_PLURAL,
     DATASTREAMS,
@@ -73,6 +73,7 @@ class Context:
     base_url: str  # the service root, e.g. https://host/sta/v1.1
     streams: dict[int, StreamInfo] = field(default_factory=dict)
     closed_reads: list[tuple[str, int]] = field(default_factory=list)
+    clear_personal: list[int] = field(default_factory=list)  # Things shown with personal data
     budget: int = MAX_DATA_BYTES  # bytes of JSON the response's entities may still take
     full: bool = False  # the budget is spent: every collection is cut from here on
 
@@ -144,17 +145,21 @@ class Context:
         self.closed_reads.extend((entity.name, row["id"]) for row in rows if not row["is_open"])
 
     def audit_reads(self, path: str) -> None:
-        """One audit entry per request that read data that is not open."""
-        if not self.closed_reads:
+        """One audit entry per request that read data that is not open (personal data shown
+        clear is not)."""
+        if not self.closed_reads and not self.clear_personal:
             return
-        objects = sorted(set(self.closed_reads))
+        objects = sorted({*self.closed_reads, *(("Thing", i) for i in self.clear_personal)})
+        details: dict[str, Any] = {"path": path, "objects": [f"{t}({i})" for t, i in objects[:50]]}
+        if self.clear_personal:
+            details["personal"] = [f"Thing({i})" for i in sorted(set(self.clear_personal))[:50]]
         audit.record_read(
             self.session,
             actor=self.actor,
             action="sensing.sta.read",
             object_type=objects[0][0],
             object_id=objects[0][1],
-            details={"path": path, "objects": [f"{t}({i})" for t, i in objects[:50]]},
+            details=details,
         )
 
 
@@ -409,7 +414,8 @@ def read_collection(
 
 
 def read_entity(ctx: Context, target: Target, query: Query) -> Any:
-    """One entity (or one of its properties, or its ``$ref``); 404 when there is none."""
+    """One entity (or one of its properties, None when that is null, or its ``$ref``); 404
+    when there is none."""
     row = fetch_one(ctx, target.entity, target.where)
     if row is None:
         if target.parent is not None and target.entity_id is None:
@@ -421,7 +427,8 @@ def read_entity(ctx: Context, target: Target, query: Query) -> Any:
     if target.prop is not None:
         document = serialize_rows(ctx, target.entity, [row], Query(select=[target.prop]))[0]
         value = document.get(target.prop if target.prop != "id" else "@iot.id")
-        return value if target.value else {target.prop: value}
+        # A property that is null answers 204 No Content, as its $value does (OGC 18-088 9.2.4).
+        return value if target.value or value is None else {target.prop: value}
     if query.result_format == "dataArray":
         raise bad_request("sta.bad_option", option="$resultFormat", value="dataArray")
     return serialize_rows(ctx, target.entity, [row], query)[0]
@@ -488,6 +495,7 @@ def serialize_rows(
         ]
         # An observation belongs to a Datastream or to a MultiDatastream, never both.
         navs = [n for n in navs if n != "MultiDatastream"]
+    reader, props = _personal_reader(ctx, entity, props)
     with_id = selected is None or "id" in selected
     with_link = selected is None or "@iot.selfLink" in selected or "id" in selected
     minimum = len(rows) if keep is None else keep
@@ -518,12 +526,27 @@ def serialize_rows(
         count = ctx.take(chunk, keep=minimum - len(documents))
         kept, chunk = part[:count], chunk[:count]
         ctx.note_reads(entity, kept)
+        if reader is not None:
+            ctx.clear_personal.extend(reader.shown_clear(kept))
         for nav, inner in expands:
             _expand(ctx, entity, nav, kept, chunk, inner)
         documents.extend(chunk)
         if len(kept) < len(part):
             break
     return documents
+
+
+def _personal_reader(
+    ctx: Context, entity: EntityType, props: list[tuple[str, Any]]
+) -> tuple[personal.Reader | None, list[tuple[str, Any]]]:
+    """For Things whose properties are shown: the reader that masks the personal data their
+    packs declare (unless the caller may read it clear), and ``props`` reading through it."""
+    if entity.name != "Thing" or all(name != "properties" for name, _ in props):
+        return None, props
+    reader = personal.Reader(ctx.actor)
+    return reader, [
+        (name, reader.properties if name == "properties" else read) for name, read in props
+    ]
 
 
 def _result_getter(streams: Mapping[int, StreamInfo]) -> Any:

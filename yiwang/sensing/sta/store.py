@@ -23,6 +23,7 @@ from yiwang.core.errors import AppError, Conflict, NotFound
 from yiwang.core.policy import Actor
 from yiwang.sensing import limits, service
 from yiwang.sensing.sta import spatial
+from yiwang.sensing.sta.changes import Change, announce
 from yiwang.sensing.sta.entities import (
     DATASTREAMS,
     HISTORICAL_LOCATION_LOCATIONS,
@@ -39,8 +40,6 @@ from yiwang.sensing.sta.errors import bad_request
 from yiwang.sensing.sta.reads import Context, Target, fetch_one
 from yiwang.sensing.times import parse_instant
 
-GEOJSON = "application/geo+json"
-
 
 @dataclass(frozen=True)
 class Field:
@@ -56,34 +55,37 @@ class Field:
 
 
 _NAME = Field("name", "text", required=True)
-_DESCRIPTION = Field("description", "text", default="", limit=limits.MAX_DESCRIPTION)
+_DESCRIPTION = Field("description", "text", required=True, limit=limits.MAX_DESCRIPTION)
 _PROPERTIES = Field("properties", "object")
 # The widths of their columns.
 _ENCODING_TYPE = 100
 _DEFINITION = 500
 _OBSERVATION_TYPE = 200
+_ENCODING = Field("encoding_type", "text", required=True, limit=_ENCODING_TYPE)
 
+# What the data model makes mandatory (OGC 18-088 8.2, 12) is required: a POST or PUT without
+# it, or a PATCH setting it to null, is a 400. An Observation's phenomenonTime and resultTime,
+# which the server may fill in, are the observation service's.
 FIELDS: dict[str, dict[str, Field]] = {
     "Thing": {"name": _NAME, "description": _DESCRIPTION, "properties": _PROPERTIES},
     "Location": {
         "name": _NAME,
         "description": _DESCRIPTION,
-        "encodingType": Field("encoding_type", "text", default=GEOJSON, limit=_ENCODING_TYPE),
+        "encodingType": _ENCODING,
         "location": Field("location", "geometry", required=True),
         "properties": _PROPERTIES,
     },
     "HistoricalLocation": {"time": Field("time", "time", required=True)},
-    # The data model makes a Sensor's encodingType and metadata mandatory (OGC 18-088 8.2.5).
     "Sensor": {
         "name": _NAME,
         "description": _DESCRIPTION,
-        "encodingType": Field("encoding_type", "text", required=True, limit=_ENCODING_TYPE),
+        "encodingType": _ENCODING,
         "metadata": Field("metadata", "any", required=True),
         "properties": _PROPERTIES,
     },
     "ObservedProperty": {
         "name": _NAME,
-        "definition": Field("definition", "text", default="", limit=_DEFINITION),
+        "definition": Field("definition", "text", required=True, limit=_DEFINITION),
         "description": _DESCRIPTION,
         "properties": _PROPERTIES,
     },
@@ -101,7 +103,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "name": _NAME,
         "description": _DESCRIPTION,
         "observationType": Field(
-            "observation_type", "text", default=service.COMPLEX, limit=_OBSERVATION_TYPE
+            "observation_type", "text", required=True, limit=_OBSERVATION_TYPE
         ),
         "multiObservationDataTypes": Field("multi_observation_types", "text_list", required=True),
         "unitOfMeasurements": Field("unit_of_measurement", "object_list", required=True),
@@ -111,7 +113,7 @@ FIELDS: dict[str, dict[str, Field]] = {
     "FeatureOfInterest": {
         "name": _NAME,
         "description": _DESCRIPTION,
-        "encodingType": Field("encoding_type", "text", default=GEOJSON, limit=_ENCODING_TYPE),
+        "encodingType": _ENCODING,
         "feature": Field("feature", "geometry", required=True),
         "properties": _PROPERTIES,
     },
@@ -141,6 +143,7 @@ class Writer:
 
     ctx: Context
     now: dt.datetime = field(default_factory=utcnow)
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def session(self) -> Session:
@@ -151,6 +154,11 @@ class Writer:
         return self.ctx.actor
 
     def record(self, action: str, entity: EntityType, entity_id: int, **details: Any) -> None:
+        """Audit a create, update or delete, and keep creates and updates to announce (new
+        Observations are the observation service's to announce)."""
+        if action == "update" or (action == "create" and entity.name != "Observation"):
+            fields = tuple(details.get("fields", ()))
+            self.changes.append(Change(entity.name, entity_id, action == "create", fields))
         audit.record(
             self.session,
             actor=self.actor,
@@ -159,6 +167,11 @@ class Writer:
             object_id=entity_id,
             details=details or None,
         )
+
+    def announce(self) -> None:
+        """Announce this request's creates and updates (inside its transaction, after them)."""
+        announce(self.session, self.changes)
+        self.changes.clear()
 
 
 def _invalid(entity: EntityType, name: str, kind: str) -> AppError:
@@ -411,12 +424,24 @@ def set_locations(writer: Writer, thing_id: int, location_ids: list[int]) -> Non
     writer.record("create", TYPES["HistoricalLocation"], history, thing=thing_id)
 
 
+def _check_observation(document: Mapping[str, Any], stream_id: int | None) -> None:
+    """An Observation's mandatory result and stream (its phenomenonTime the service may fill
+    in): a 400 naming what is missing, as for any other entity."""
+    if document.get("result") is None:
+        raise bad_request("sta.field_missing", entity="Observation", field="result")
+    if stream_id is None and all(
+        document.get(name) is None for name in ("Datastream", "MultiDatastream")
+    ):
+        raise bad_request("sta.field_missing", entity="Observation", field="Datastream")
+
+
 def create_observation(
     writer: Writer, data: Mapping[str, Any], *, stream_id: int | None = None
 ) -> int:
     """Store one observation through the observation service; a FeatureOfInterest or a
     Datastream given in full is created first."""
     document = dict(data)
+    _check_observation(document, stream_id)
     for name in ("FeatureOfInterest", "Datastream", "MultiDatastream"):
         value = document.get(name)
         if isinstance(value, dict) and "@iot.id" not in value:
@@ -459,7 +484,7 @@ def update(writer: Writer, target: Target, data: Any, *, replace: bool) -> int:
     if entity.name == "Observation":
         _update_observation(writer, row, data)
         service.refresh_stream_summary(writer.session, row["stream_id"])
-        writer.record("update", entity, ident)
+        writer.record("update", entity, ident, fields=sorted(k for k in data if "@" not in k))
         return int(ident)
     values = column_values(entity, data, partial=not replace)
     for nav in entity.navs.values():
@@ -470,7 +495,7 @@ def update(writer: Writer, target: Target, data: Any, *, replace: bool) -> int:
             continue
         linked = _link_id(entity, nav.name, data[nav.name])
         if linked is None:
-            raise bad_request("sta.read_only", entity=f"{entity.name}/{nav.name}")
+            raise bad_request("sta.inline_in_update", entity=entity.name, field=nav.name)
         linked_row = _existing(writer, TYPES[nav.target], linked)
         values[nav.source_key] = linked
         if nav.target == "Thing":
@@ -490,6 +515,10 @@ def _relink(writer: Writer, entity: EntityType, ident: int, name: str, items: An
     if not isinstance(items, list):
         raise _invalid(entity, name, "list")
     target = TYPES[entity.navs[name].target]
+    # An update links existing entities only: it may not contain new ones (OGC 18-088 10.3).
+    for item in items:
+        if _link_id(entity, name, item) is None:
+            raise bad_request("sta.inline_in_update", entity=entity.name, field=name)
     if (entity.name, name) == ("Thing", "Locations"):
         ids = [link_or_create(writer, target, name, item) for item in items]
         set_locations(writer, ident, ids)
@@ -510,6 +539,7 @@ def _update_observation(writer: Writer, row: Row, data: Mapping[str, Any]) -> No
     merged.update({k: v for k, v in data.items() if "@iot." not in k})
     if "Datastream" in data or "MultiDatastream" in data:
         raise bad_request("sta.read_only", entity="Observation/Datastream")
+    _check_observation(merged, row["stream_id"])
     parsed = service.observation_from_json(merged, stream_id=row["stream_id"])
     stream = writer.session.execute(
         sa.select(DATASTREAMS.c.observation_type).where(DATASTREAMS.c.id == row["stream_id"])
