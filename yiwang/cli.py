@@ -659,13 +659,21 @@ def pack() -> None:
 def pack_list() -> None:
     """List the packs this software ships, with their version and what is installed."""
     from yiwang import engines  # noqa: PLC0415
+    from yiwang.migrate import current_revision  # noqa: PLC0415
     from yiwang.sensing import packs  # noqa: PLC0415
 
     engines.load()
-    with _database().session(write=False) as session:
-        installed = packs.installed_packs(session)
+    db = _database()
+    installed: dict[str, int] | None = None
+    if current_revision(db.engine) is None:
+        # No database yet: what ships is listed all the same, and how to begin is said.
+        click.echo("(no database yet: `yiwang db upgrade` or `yiwang demo` sets one up)", err=True)
+    else:
+        with db.session(write=False) as session:
+            installed = packs.installed_packs(session)
+    counts = installed or {}
     for item in packs.discover().values():
-        state = f"installed, {installed[item.name]} things" if item.name in installed else "-"
+        state = f"installed, {counts[item.name]} things" if item.name in counts else "-"
         click.echo(f"{item.name:<12} {item.version:<8} {item.title}（{item.department}）  {state}")
 
 

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiwang import __version__
@@ -454,8 +453,7 @@ def _facet_titles(
     titles = {("groups", code): zh for code, (zh, _) in CATEGORIES.items()}
     titles.update({("license_id", key): title for key, (title, _) in LICENSES.items()})
     if facets.get("organization"):
-        slugs = list(facets["organization"])
-        for department in session.scalars(select(Department).where(Department.slug.in_(slugs))):
+        for department in identity.departments_by(session, slugs=facets["organization"]):
             titles["organization", department.slug] = department.name_zh
     return titles
 
@@ -490,8 +488,8 @@ def package_search(call: Call) -> dict[str, Any]:
     )
     departments = {
         d.id: d
-        for d in call.session.scalars(
-            select(Department).where(Department.id.in_({r.department_id for r in result.resources}))
+        for d in identity.departments_by(
+            call.session, ids={r.department_id for r in result.resources}
         )
     }
     titles = _facet_titles(call.session, result.facets)
@@ -524,7 +522,7 @@ def package_search(call: Call) -> dict[str, Any]:
 
 @action("organization_list")
 def organization_list(call: Call) -> list[Any]:
-    departments = list(call.session.scalars(select(Department).order_by(Department.slug)))
+    departments = identity.departments_by(call.session)
     if str(call.get("all_fields", "")).lower() in ("true", "1"):
         counts = service.department_counts(call.session, actor=call.actor)
         return [organization_dict(d, count=counts.get(d.id, 0)) for d in departments]

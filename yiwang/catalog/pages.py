@@ -12,18 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2.utils import htmlsafe_json_dumps
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiwang.catalog import datastore, service, sharing
-from yiwang.catalog.models import Resource, TableVersion
+from yiwang.catalog.models import Resource
 from yiwang.catalog.packages import package_dict
 from yiwang.catalog.params import SearchFilters
 from yiwang.catalog.vocab import CATEGORIES, LABELS, label
-from yiwang.core import cache
+from yiwang.core import cache, identity
 from yiwang.core.codes import division_name
 from yiwang.core.errors import AppError
-from yiwang.core.identity import Department
 from yiwang.core.policy import Actor, DataAccess
 from yiwang.core.web.deps import CurrentActor, SessionDep, request_language
 from yiwang.core.web.templating import render_page
@@ -87,7 +85,7 @@ def search_page(
     language = request_language(request)
     departments = {
         d.slug: (d.name_zh if language.startswith("zh") else d.name_en or d.name_zh)
-        for d in session.scalars(select(Department))
+        for d in identity.departments_by(session)
     }
     base = str(request.base_url).rstrip("/")
     facets = [
@@ -303,10 +301,7 @@ def dataset_page(request: Request, ref: str, session: SessionDep, actor: Current
             except AppError as exc:
                 preview["error"] = exc.code
         previews.append(preview)
-    versions = {}
-    for distribution in resource.distributions:
-        if distribution.current_version_id:
-            versions[distribution.id] = session.get(TableVersion, distribution.current_version_id)
+    versions = service.current_versions(session, resource)
     return render_page(
         request,
         "catalog/dataset.html",

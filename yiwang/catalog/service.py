@@ -19,6 +19,7 @@ from yiwang.catalog.models import (
     ResourceRevision,
     ResourceTag,
     SearchTerm,
+    TableVersion,
 )
 from yiwang.catalog.schemas import ResourceCreate, ResourceFields
 from yiwang.catalog.vocab import CATEGORIES, LICENSES, OpenClass, State, label
@@ -328,6 +329,15 @@ def history(session: Session, *, actor: Actor, ref: str) -> list[ResourceRevisio
 
 
 # --- representation ------------------------------------------------------------------------------
+
+
+def current_versions(session: Session, resource: Resource) -> dict[str, TableVersion]:
+    """The table version each distribution of ``resource`` serves now, by distribution id."""
+    ids = {d.current_version_id: d.id for d in resource.distributions if d.current_version_id}
+    if not ids:
+        return {}
+    versions = session.scalars(select(TableVersion).where(TableVersion.id.in_(ids)))
+    return {ids[v.id]: v for v in versions}
 
 
 def metadata_values(resource: Resource) -> dict[str, Any]:

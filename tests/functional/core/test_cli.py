@@ -236,3 +236,25 @@ def test_data_files_are_readable_by_the_service_account_alone(tmp_path: Path) ->
     assert {p.name for p in var.iterdir()} >= {"old.db", "new.db"}
     for path in var.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_pack_list_works_before_the_database_exists(tmp_path: Path) -> None:
+    env = base_env() | {
+        "YIWANG_DATABASE_URL": f"sqlite:///{tmp_path / 'none-yet.db'}",
+        "YIWANG_VAR_DIR": str(tmp_path / "var"),
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "yiwang", "pack", "list"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "yiwang db upgrade" in done.stderr  # how to begin
+    names = {line.split()[0] for line in done.stdout.splitlines() if line.strip()}
+    assert {"environment", "water", "tourism"} <= names

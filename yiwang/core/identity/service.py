@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -142,6 +143,19 @@ def get_department(session: Session, department_id: int) -> Department:
     if department is None:
         raise NotFound("department", department_id)
     return department
+
+
+def departments_by(
+    session: Session, *, ids: Iterable[int] | None = None, slugs: Iterable[str] | None = None
+) -> list[Department]:
+    """Departments by id or by slug (all of them when neither is given), ordered by slug.
+    Department names are public: no permission is asked."""
+    query = select(Department)
+    if ids is not None:
+        query = query.where(Department.id.in_(set(ids)))
+    if slugs is not None:
+        query = query.where(Department.slug.in_(set(slugs)))
+    return list(session.scalars(query.order_by(Department.slug)))
 
 
 def find_department(session: Session, ref: str) -> Department:

@@ -13,7 +13,6 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import text
 
 from yiwang import __version__
 from yiwang.core import audit, calendar, codes, identity, jobs, tasks
@@ -57,8 +56,7 @@ async def healthz() -> dict[str, str]:
 def readyz(request: Request, language: Language) -> JSONResponse:
     db = get_database(request)
     try:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        db.ping()
     except Exception as exc:  # noqa: BLE001  (any failure to reach the database means not ready)
         message = translate("internal_error", language)
         return JSONResponse(
