@@ -195,61 +195,52 @@ def publish_monthly(session: Session, *, actor: Actor, until: dt.date) -> dict[s
     """Publish the monthly statistics up to the month of ``until`` as a new version of the
     open resource (registered on first use, provided by the provincial data office)."""
     require(can_publish_case_statistics(actor), "case.statistics.publish", object_type="resource")
-    from yiwang.catalog import loader  # noqa: PLC0415  (the catalog engine's public services)
-    from yiwang.catalog import service as catalog  # noqa: PLC0415
-    from yiwang.catalog.schemas import FieldSpec, ResourceCreate  # noqa: PLC0415
-    from yiwang.core.errors import NotFound  # noqa: PLC0415
+    from yiwang.catalog.public import (  # noqa: PLC0415  (the catalog engine's public services)
+        FieldSpec,
+        ResourceCreate,
+        publish_table,
+    )
 
-    try:
-        resource = catalog.get_resource(session, actor=actor, ref=RESOURCE_CODE)
-    except NotFound:
+    def data() -> ResourceCreate:
         office = session.scalars(
             select(Department)
             .where(Department.is_data_office.is_(True))
             .order_by(Department.division_code, Department.id)
         ).first()
         owner = office or identity.get_department(session, 1)
-        resource = catalog.create_resource(
-            session,
-            actor=actor,
-            data=ResourceCreate(
-                department_id=owner.id,
-                code=RESOURCE_CODE,
-                name=RESOURCE_NAME,
-                title="政务服务办件月度统计",
-                title_en="Monthly statistics of government service cases",
-                summary=(
-                    "全省政务服务事项按月、按部门和事项统计的办件量、办结量、按时办结率、平均办理"
-                    "工作日、好差评（评价数、平均评分、好评率）和“最多跑一次”少跑次数，"
-                    "由一网办件引擎每月自动发布。"
-                ),
-                category="government",
-                format="CSV",
-                fields=[
-                    FieldSpec(
-                        name=name, type={"int": "integer", "numeric": "decimal"}.get(t, "text")
-                    )
-                    for name, t in COLUMNS
-                ],
-                update_frequency="monthly",
-                open_class="unconditional",
-                share_class="unconditional",
-                tags=["政务服务", "好差评", "最多跑一次", "电子监察"],
-                spatial_division="330000",
-                state="active",
+        return ResourceCreate(
+            department_id=owner.id,
+            code=RESOURCE_CODE,
+            name=RESOURCE_NAME,
+            title="政务服务办件月度统计",
+            title_en="Monthly statistics of government service cases",
+            summary=(
+                "全省政务服务事项按月、按部门和事项统计的办件量、办结量、按时办结率、平均办理"
+                "工作日、好差评（评价数、平均评分、好评率）和“最多跑一次”少跑次数，"
+                "由一网办件引擎每月自动发布。"
             ),
+            category="government",
+            format="CSV",
+            fields=[
+                FieldSpec(name=name, type={"int": "integer", "numeric": "decimal"}.get(t, "text"))
+                for name, t in COLUMNS
+            ],
+            update_frequency="monthly",
+            open_class="unconditional",
+            share_class="unconditional",
+            tags=["政务服务", "好差评", "最多跑一次", "电子监察"],
+            spatial_division="330000",
+            state="active",
         )
-    distribution = next((d for d in resource.distributions if d.name == TABLE_NAME), None)
-    if distribution is None:
-        distribution = loader.add_distribution(
-            session, actor=actor, resource_ref=resource.id, name=TABLE_NAME, format="CSV"
-        )
-    records = monthly_records(session, until=until)
-    version = loader.create_from_records(
+
+    published = publish_table(
         session,
         actor=actor,
-        distribution_id=distribution.id,
+        ref=RESOURCE_CODE,
+        data=data,
+        distribution=TABLE_NAME,
+        format="CSV",
         fields=[{"id": name, "type": t} for name, t in COLUMNS],
-        records=records,
+        records=monthly_records(session, until=until),
     )
-    return {"resource": resource.code, "version": version.number, "rows": len(records)}
+    return {"resource": published.code, "version": published.version, "rows": published.rows}

@@ -20,7 +20,7 @@ from yiwang.cases.models import (
     Transition,
 )
 from yiwang.cases.vocab import STATE_LABELS, ApplicantType, State, allowed_actions
-from yiwang.catalog.personal import PersonalKind, mask
+from yiwang.catalog.public import PersonalKind, mask
 
 
 def mask_identity(applicant_type: str | None, number: str | None) -> str | None:

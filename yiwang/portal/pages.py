@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from yiwang.catalog.packages import package_dict
+from yiwang.catalog.public import package_dict
 from yiwang.core.web.deps import CurrentActor, SessionDep
 from yiwang.core.web.templating import render_page
 from yiwang.portal import monitor, service

@@ -4,6 +4,7 @@ comes from an engine's public service, read as the anonymous public sees it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,8 +12,7 @@ from sqlalchemy.orm import Session
 from yiwang.cases import items
 from yiwang.cases.models import ItemVersion, ServiceItem
 from yiwang.cases.vocab import ItemKind
-from yiwang.catalog import service as catalog
-from yiwang.catalog.models import Resource
+from yiwang.catalog import public as catalog
 from yiwang.core import identity
 from yiwang.core.policy import ANONYMOUS, Actor
 from yiwang.sensing import timeseries
@@ -69,7 +69,7 @@ class ItemHit:
 class NetworkResults:
     q: str
     dataset_count: int
-    datasets: list[Resource]
+    datasets: list[Any]  # the catalogue's resources found, for catalog.package_dict
     items: list[ItemHit]
 
 

@@ -19,14 +19,23 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from yiwang.catalog import datastore, loader, service
-from yiwang.catalog.models import Resource
-from yiwang.catalog.schemas import FieldSpec, FieldType, PersonalKindName, ResourceCreate
-from yiwang.catalog.vocab import CatalogType, Frequency, OpenClass, ShareClass
+from yiwang.catalog.public import (
+    CatalogType,
+    FieldSpec,
+    FieldType,
+    Frequency,
+    OpenClass,
+    PersonalKindName,
+    ResourceCreate,
+    ShareClass,
+    find_table,
+    register_table,
+    replace_table,
+    upsert_rows,
+)
 from yiwang.core import jobs
 from yiwang.core.codes import division_name
 from yiwang.core.db import utcnow
-from yiwang.core.errors import NotFound
 from yiwang.core.jobs import Job, JobContext, handler
 from yiwang.core.policy import SYSTEM, Actor
 from yiwang.sensing import packs
@@ -109,70 +118,57 @@ def register_datasets(
     pack: packs.Pack,
     department: Department,
     report: packs.InstallReport | None = None,
-) -> list[Resource]:
+) -> list[str]:
     """Register each of the pack's datasets in the catalogue (open, unconditionally shared,
     updated hourly) with an empty table, unless a resource of that name exists already (even
-    deleted: a department that withdrew a dataset is not overruled). Return the resources."""
-    resources: list[Resource] = []
+    deleted: a department that withdrew a dataset is not overruled). Return the resources'
+    ids."""
+    resources: list[str] = []
     for dataset in pack.datasets:
         name = dataset_name(pack, dataset)
-        existing = _find(session, name)
-        if existing is not None:
-            resources.append(existing)
-            continue
-        data = ResourceCreate(
-            department_id=department.id,
-            name=name,
-            title=dataset.title,
-            title_en=dataset.title_en or None,
-            summary=dataset.summary,
-            catalog_type=CatalogType.DEPARTMENTAL,
-            category=pack.category,
-            format="CSV",
-            fields=[
-                FieldSpec(
-                    name=column,
-                    type=_FIELD_TYPES[kind],
-                    description=description,
-                    personal=cast("PersonalKindName | None", personal),
-                )
-                for column, kind, description, personal in _columns(dataset)
-            ],
-            share_class=ShareClass.UNCONDITIONAL,
-            open_class=OpenClass.UNCONDITIONAL,
-            update_frequency=Frequency.HOURLY,
-            tags=[*dataset.tags, "物联感知", pack.title],
-            spatial_division="330000",
-            state="active",
-        )
-        resource = service.create_resource(session, actor=actor, data=data)
-        distribution = loader.add_distribution(
+
+        def data(name: str = name, dataset: packs.DatasetSpec = dataset) -> ResourceCreate:
+            return ResourceCreate(
+                department_id=department.id,
+                name=name,
+                title=dataset.title,
+                title_en=dataset.title_en or None,
+                summary=dataset.summary,
+                catalog_type=CatalogType.DEPARTMENTAL,
+                category=pack.category,
+                format="CSV",
+                fields=[
+                    FieldSpec(
+                        name=column,
+                        type=_FIELD_TYPES[kind],
+                        description=description,
+                        personal=cast("PersonalKindName | None", personal),
+                    )
+                    for column, kind, description, personal in _columns(dataset)
+                ],
+                share_class=ShareClass.UNCONDITIONAL,
+                open_class=OpenClass.UNCONDITIONAL,
+                update_frequency=Frequency.HOURLY,
+                tags=[*dataset.tags, "物联感知", pack.title],
+                spatial_division="330000",
+                state="active",
+            )
+
+        resource_id, created = register_table(
             session,
             actor=actor,
-            resource_ref=resource.id,
-            name=DISTRIBUTION_NAME,
+            ref=name,
+            data=data,
+            distribution=DISTRIBUTION_NAME,
             description=f"{dataset.title}：每个数据流每小时一行",
             format="CSV",
-        )
-        loader.create_from_records(
-            session,
-            actor=actor,
-            distribution_id=distribution.id,
             fields=_ckan_fields(dataset),
-            records=[],
             primary_key=_KEY,
         )
-        if report is not None:
+        if created and report is not None:
             report.count("datasets", created=True)
-        resources.append(resource)
+        resources.append(resource_id)
     return resources
-
-
-def _find(session: Session, name: str) -> Resource | None:
-    try:
-        return service.get_resource(session, actor=SYSTEM, ref=name)
-    except NotFound:
-        return None
 
 
 # --- aggregates ------------------------------------------------------------------------------
@@ -371,16 +367,15 @@ def publish(
     written: dict[str, int] = {}
     for pack, dataset in _datasets(pack_names):
         name = dataset_name(pack, dataset)
-        resource = _find(session, name)
-        if resource is None or resource.state == "deleted" or not resource.distributions:
+        distribution_id = find_table(session, actor=SYSTEM, ref=name)
+        if distribution_id is None:
             continue
-        distribution = resource.distributions[0]
         if full:
             rows = hourly_rows(session, pack=pack, dataset=dataset)
-            loader.create_from_records(
+            replace_table(
                 session,
                 actor=actor,
-                distribution_id=distribution.id,
+                distribution_id=distribution_id,
                 fields=_ckan_fields(dataset),
                 records=rows,
                 primary_key=_KEY,
@@ -390,9 +385,7 @@ def publish(
             start -= (hours - 1) * _HOUR
             rows = hourly_rows(session, pack=pack, dataset=dataset, start=start)
             if rows:
-                datastore.upsert(
-                    session, actor=actor, distribution_id=distribution.id, records=rows
-                )
+                upsert_rows(session, actor=actor, distribution_id=distribution_id, records=rows)
         written[name] = len(rows)
     return written
 

@@ -48,7 +48,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiwang.catalog.personal import PersonalKind
+from yiwang.catalog.public import PersonalKind
 from yiwang.core import audit, identity
 from yiwang.core.codes import division_name
 from yiwang.core.db import utcnow

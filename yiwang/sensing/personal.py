@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 
-from yiwang.catalog.personal import PersonalKind, masker
+from yiwang.catalog.public import PersonalKind, masker
 from yiwang.core.policy import Actor, can_read_personal_sensing
 from yiwang.sensing import packs
 

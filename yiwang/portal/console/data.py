@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.catalog import datastore, loader, service, sharing
 from yiwang.catalog.models import Distribution, Resource, ShareRequest, TableVersion
-from yiwang.catalog.vocab import label
+from yiwang.catalog.public import label
 from yiwang.core import identity, jobs, policy
 from yiwang.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.identity import Department
