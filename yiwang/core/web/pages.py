@@ -4,7 +4,8 @@ account page: API tokens, two-step verification, notices of throttled sign-ins."
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,6 +26,8 @@ from yiwang.core.web.deps import (
 )
 from yiwang.core.web.login import enrolment_view, guarded_code, safe_next
 from yiwang.core.web.templating import render_page
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 router.include_router(login.router)
@@ -131,6 +134,24 @@ def _owner(actor: Actor) -> int:
     return actor.user_id
 
 
+def _with_code(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: SignedInActor,
+    csrf: str,
+    change: Callable[[second_factor.Options], T],
+) -> T | Response:
+    """Make a change to the caller's two-step verification that a code vouches for: throttled
+    like a sign-in; a refusal is shown on the account page."""
+    check_csrf(request, csrf)
+    options = second_factor.configured(settings)
+    try:
+        return guarded_code(request, session, actor.username or "-", lambda: change(options))
+    except AppError as exc:
+        return _account(request, session, settings, actor, error=exc)
+
+
 @router.post("/account/second-factor/start", response_class=HTMLResponse)
 def account_second_factor_start(
     request: Request,
@@ -141,20 +162,17 @@ def account_second_factor_start(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Set up an authenticator app (or a new one in place of the one in use: with its code)."""
-    check_csrf(request, csrf)
-    options = second_factor.configured(settings)
-    try:
-        guarded_code(
-            request,
-            session,
-            actor.username or "-",
-            lambda: second_factor.start_enrolment(
-                session, actor=actor, user_id=_owner(actor), options=options, code=code
-            ),
-        )
-    except AppError as exc:
-        return _account(request, session, settings, actor, error=exc)
-    return RedirectResponse(_SECTION, status_code=303)
+    done = _with_code(
+        request,
+        session,
+        settings,
+        actor,
+        csrf,
+        lambda options: second_factor.start_enrolment(
+            session, actor=actor, user_id=_owner(actor), options=options, code=code
+        ),
+    )
+    return done if isinstance(done, Response) else RedirectResponse(_SECTION, status_code=303)
 
 
 @router.post("/account/second-factor/confirm", response_class=HTMLResponse)
@@ -166,24 +184,23 @@ def account_second_factor_confirm(
     code: Annotated[str, Form(max_length=32)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf)
-    options = second_factor.configured(settings)
-    try:
-        codes = guarded_code(
-            request,
+    codes = _with_code(
+        request,
+        session,
+        settings,
+        actor,
+        csrf,
+        lambda options: second_factor.confirm_enrolment(
             session,
-            actor.username or "-",
-            lambda: second_factor.confirm_enrolment(
-                session,
-                actor=actor,
-                user_id=_owner(actor),
-                code=code,
-                options=options,
-                keep_session=request.cookies.get(SESSION_COOKIE),
-            ),
-        )
-    except AppError as exc:
-        return _account(request, session, settings, actor, error=exc)
+            actor=actor,
+            user_id=_owner(actor),
+            code=code,
+            options=options,
+            keep_session=request.cookies.get(SESSION_COOKIE),
+        ),
+    )
+    if isinstance(codes, Response):
+        return codes
     return _account(request, session, settings, actor, recovery_codes=codes)
 
 
@@ -196,19 +213,18 @@ def account_recovery_codes(
     code: Annotated[str, Form(max_length=32)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf)
-    options = second_factor.configured(settings)
-    try:
-        codes = guarded_code(
-            request,
-            session,
-            actor.username or "-",
-            lambda: second_factor.regenerate_recovery_codes(
-                session, actor=actor, user_id=_owner(actor), code=code, options=options
-            ),
-        )
-    except AppError as exc:
-        return _account(request, session, settings, actor, error=exc)
+    codes = _with_code(
+        request,
+        session,
+        settings,
+        actor,
+        csrf,
+        lambda options: second_factor.regenerate_recovery_codes(
+            session, actor=actor, user_id=_owner(actor), code=code, options=options
+        ),
+    )
+    if isinstance(codes, Response):
+        return codes
     return _account(request, session, settings, actor, recovery_codes=codes)
 
 
@@ -221,20 +237,17 @@ def account_second_factor_disable(
     code: Annotated[str, Form(max_length=32)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf)
-    options = second_factor.configured(settings)
-    try:
-        guarded_code(
-            request,
-            session,
-            actor.username or "-",
-            lambda: second_factor.disable(
-                session, actor=actor, user_id=_owner(actor), code=code, options=options
-            ),
-        )
-    except AppError as exc:
-        return _account(request, session, settings, actor, error=exc)
-    return RedirectResponse(_SECTION, status_code=303)
+    done = _with_code(
+        request,
+        session,
+        settings,
+        actor,
+        csrf,
+        lambda options: second_factor.disable(
+            session, actor=actor, user_id=_owner(actor), code=code, options=options
+        ),
+    )
+    return done if isinstance(done, Response) else RedirectResponse(_SECTION, status_code=303)
 
 
 @router.post("/account/second-factor/cancel")
