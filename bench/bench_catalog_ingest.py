@@ -206,7 +206,7 @@ def child_main(args: dict[str, Any]) -> dict[str, Any]:
     timed, ``store_upload`` of the file's bytes, ``queue_load`` and the ``catalog.load`` job run
     by a worker, to a committed, typed, queryable table; then ``add_indexes`` on the filter and
     sort columns, timed apart. Returns the times, the table and the peak memory."""
-    from yiwang.catalog import datastore, loader  # noqa: PLC0415
+    from yiwang.catalog import datastore, datastore_edits, datastore_versions, loader  # noqa: PLC0415
     from yiwang.catalog.models import TableVersion  # noqa: PLC0415
     from yiwang.core.db import Database  # noqa: PLC0415
     from yiwang.core.jobs import Worker  # noqa: PLC0415
@@ -246,7 +246,7 @@ def child_main(args: dict[str, Any]) -> dict[str, Any]:
         loaded_at = time.perf_counter()
         loaded_hwm_mb = _vm_hwm_mb()
         with db.session() as session:
-            datastore.add_indexes(
+            datastore_edits.add_indexes(
                 session, actor=editor, distribution_id=distribution_id, fields=[list(INDEXED)]
             )
         indexed_at = time.perf_counter()
@@ -254,7 +254,7 @@ def child_main(args: dict[str, Any]) -> dict[str, Any]:
         with db.session(write=False) as session:
             job = session.get(Job, job_id)
             version = session.get(TableVersion, version_id)
-            if version is None or version.status != datastore.READY:
+            if version is None or version.status != datastore_versions.READY:
                 raise BenchError(
                     f"the load did not finish: version {getattr(version, 'status', None)}, "
                     f"job {getattr(job, 'status', None)} {getattr(job, 'error', None)}"

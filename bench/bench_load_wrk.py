@@ -24,6 +24,21 @@ with one ``yiwang worker`` beside it to run the upload's load job:
   ``datastore_search`` (``limit=0``, its total) until the 200,000 rows are there, again waiting
   Retry-After on a 503;
 - when wrk stops, a CKAN search is asked every 0.1 s until it answers 200 within a second.
+
+Each load runs directly against the server and again through nginx (``deploy/nginx/yiwang.conf``
+with only its listen and upstream ports changed, the way ``tests/functional/core/test_nginx.py``
+starts it) in front of the same kind of server, side by side in one run:
+
+- ``direct``: wrk, the probe and the upload talk to ``yiwang serve``;
+- ``nginx``: through nginx as shipped. wrk's connections all come from 127.0.0.1, so they are a
+  flood from one address, which the per-address limits cut; the probe (127.0.0.2) and the
+  upload (127.0.0.3) come from addresses of their own, as a newcomer and an editor would;
+- ``nginx-many``: through nginx with the per-address limits keyed by address *and port*, as if
+  each of wrk's connections came from an address of its own: 1,000 clients, each limited as
+  one address, and the total limit.
+
+``YIWANG_BENCH_LOAD_PROXIES`` (e.g. ``direct,nginx``) or ``python -m bench.bench_load_wrk
+--proxy nginx`` choose them; nginx's refusals are counted from its access log.
 """
 
 from __future__ import annotations
@@ -32,7 +47,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import resource
+import shutil
 import subprocess
 import threading
 import time
@@ -49,9 +66,11 @@ from bench.bench_core_http import YIWANG, prepare, yiwang_server
 from bench.bench_load import MIX, SECONDS, recovery
 from bench.support import (
     HOST,
+    REPO,
     BenchError,
     Server,
     ensure_wrk,
+    free_port,
     percentile,
     postgres_missing,
     run_cli,
@@ -74,6 +93,20 @@ TIMEOUT_S = 10  # wrk's and the probe's
 EDITOR = "zjenv_editor"  # a department's editor in `yiwang demo`
 SCRIPT = Path(__file__).with_name("load_mix.lua")
 RESULT_MARK = "YIWANG_RESULT "
+PROXIES = tuple(
+    p
+    for p in os.environ.get("YIWANG_BENCH_LOAD_PROXIES", "direct,nginx,nginx-many").split(",")
+    if p
+)
+PROXY_LABELS = {
+    "direct": "direct",
+    "nginx": "nginx",
+    "nginx-many": "nginx, 1 address per connection",
+}
+NGINX_SITE = REPO / "deploy" / "nginx" / "yiwang.conf"
+WRK_ADDRESS = HOST  # wrk cannot choose its source address: the flood comes from 127.0.0.1
+PROBE_ADDRESS = "127.0.0.2"  # a newcomer, from an address of its own
+UPLOAD_ADDRESS = "127.0.0.3"  # the department's editor, from an address of its own
 
 
 # --- wrk ------------------------------------------------------------------------------------------
@@ -143,6 +176,7 @@ class Probe:
     the connection), each answer timed, until stopped."""
 
     base_url: str
+    local_address: str | None = None
     answers: list[tuple[str, float]] = field(default_factory=list)  # (status or "timeout", ms)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -158,7 +192,12 @@ class Probe:
 
     def _run(self) -> None:
         headers = {"Accept-Language": "zh-CN"}
-        with httpx.Client(base_url=self.base_url, timeout=TIMEOUT_S, headers=headers) as http:
+        with httpx.Client(
+            base_url=self.base_url,
+            timeout=TIMEOUT_S,
+            headers=headers,
+            transport=_transport(self.local_address),
+        ) as http:
             tick = time.monotonic()
             i = 0
             while not self._stop.is_set():
@@ -188,7 +227,15 @@ class Probe:
         return found
 
 
+def _transport(local_address: str | None) -> httpx.HTTPTransport | None:
+    """Connections from ``local_address`` (any 127.0.0.0/8 address is this machine), so that
+    nginx's per-address limits see a client other than wrk's."""
+    return None if local_address is None else httpx.HTTPTransport(local_address=local_address)
+
+
 # --- the upload -----------------------------------------------------------------------------------
+
+BUSY = (503, 429)  # "come back after Retry-After": yiwang's and nginx's 503, nginx's 429
 
 
 def _call(
@@ -242,8 +289,9 @@ class Upload:
     source: Path
     rows: int
     deadline: float  # time.monotonic() at which it gives up
+    local_address: str | None = None
     attempts: int = 0
-    busy: int = 0  # 503s answered to the upload
+    busy: int = 0  # 503s (and nginx's 429s) answered to the upload
     busy_without_retry_after: int = 0
     transport_errors: int = 0  # the connection failed mid-upload (a refusal that closed it)
     retry_after_seen: set[str] = field(default_factory=set)
@@ -269,7 +317,7 @@ class Upload:
 
     def _wait(self, response: httpx.Response | None) -> None:
         value = response.headers.get("retry-after") if response is not None else None
-        if response is not None and response.status_code == 503:
+        if response is not None and response.status_code in BUSY:
             if value is None:
                 self.busy_without_retry_after += 1
             else:
@@ -285,7 +333,12 @@ class Upload:
 
     def _upload_and_wait(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
-        with httpx.Client(base_url=self.base_url, headers=headers, timeout=60) as http:
+        with httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=60,
+            transport=_transport(self.local_address),
+        ) as http:
             self.started_at = time.monotonic()
             self.started_wall = dt.datetime.now(dt.UTC)
             while self.accepted_at is None:
@@ -306,7 +359,7 @@ class Upload:
                     self._wait(None)
                     continue
                 self._tried(sent, str(response.status_code))
-                if response.status_code == 503:
+                if response.status_code in BUSY:
                     self.busy += 1
                     self._wait(response)
                 elif response.status_code == 202:
@@ -325,7 +378,7 @@ class Upload:
                 except httpx.TransportError:
                     self._wait(None)
                     continue
-                if response.status_code == 503:
+                if response.status_code in BUSY:
                     self.poll_busy += 1
                     self._wait(response)
                     continue
@@ -382,6 +435,129 @@ def worker(env: Mapping[str, str], place: Path, label: str) -> Iterator[Server]:
         process.stop()
 
 
+# --- nginx in front ---------------------------------------------------------------------------
+
+
+def nginx_site(listen_port: int, upstream_port: int, *, per_connection: bool) -> str:
+    """``deploy/nginx/yiwang.conf`` with only its listen and upstream ports changed (and, for
+    ``per_connection``, its per-address limits keyed by address and port)."""
+    text = NGINX_SITE.read_text()
+    text, listens = re.subn(r"(?m)^    listen 80;$", f"    listen {HOST}:{listen_port};", text)
+    text, listens6 = re.subn(r"(?m)^    listen \[::\]:80;\n", "", text)
+    text, upstreams = re.subn(
+        r"(?m)^    server 127\.0\.0\.1:8000;$", f"    server {HOST}:{upstream_port};", text
+    )
+    keys = 3
+    if per_connection:
+        text, keys = re.subn(r"\$binary_remote_addr\b", "$binary_remote_addr$remote_port", text)
+    if (listens, listens6, upstreams, keys) != (1, 1, 1, 3):
+        raise BenchError(f"{NGINX_SITE} changed shape: update bench_load_wrk.nginx_site")
+    return text
+
+
+@dataclass
+class Nginx:
+    """nginx with the site included in its ``http`` block (as Debian's nginx.conf includes
+    conf.d/*.conf), one worker process, and an access log of status, upstream status and client
+    address from which its own refusals are counted."""
+
+    server: Server
+    access_log: Path
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def pids(self) -> list[int]:
+        """The master's and its workers'."""
+        if self.server.proc is None:
+            return []
+        master = self.server.proc.pid
+        try:
+            children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        except OSError:
+            children = []
+        return [master, *(int(c) for c in children)]
+
+    def refusals(self, address: str, until: float) -> dict[str, int]:
+        """nginx's own answers to ``address`` until ``until`` (``time.time()``; wrk counts
+        none after its duration): 503 (connections) and 429 (rate), not those of the server
+        it passed on."""
+        found = {"503": 0, "429": 0}
+        try:
+            lines = self.access_log.read_text(errors="replace").splitlines()
+        except OSError:
+            return found
+        for line in lines:
+            status, upstream, remote, moment = [*line.split(), "", "", "", ""][:4]
+            if (
+                remote == address
+                and upstream == "-"
+                and status in found
+                and moment
+                and float(moment) <= until
+            ):
+                found[status] += 1
+        return found
+
+
+@contextlib.contextmanager
+def nginx_in_front(
+    upstream: Server, place: Path, label: str, *, per_connection: bool
+) -> Iterator[Nginx]:
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        raise BenchError("nginx is not installed (apt-get install nginx-light or nginx)")
+    # Not under a 0700 temporary directory of root's: nginx's workers write their temp files.
+    workdir = place / f"nginx-{label}"
+    workdir.mkdir()
+    for parent in (workdir, *workdir.parents):
+        if parent == Path("/tmp"):  # noqa: S108 (only to stop walking up)
+            break
+        parent.chmod(parent.stat().st_mode | 0o711)
+    port = free_port()
+    (workdir / "yiwang.conf").write_text(
+        nginx_site(port, upstream.port, per_connection=per_connection)
+    )
+    access_log = workdir / "access.log"
+    (workdir / "nginx.conf").write_text(
+        "\n".join(
+            [
+                "user root;" if os.geteuid() == 0 else "",
+                "worker_processes 1;",
+                "worker_rlimit_nofile 16384;",
+                "daemon off;",
+                f"pid {workdir}/nginx.pid;",
+                f"error_log {workdir}/error.log warn;",
+                "events { worker_connections 4096; }",
+                "http {",
+                *(
+                    f"    {kind}_temp_path {workdir}/{kind};"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+                ),
+                "    log_format counts '$status $upstream_status $remote_addr $msec';",
+                f"    access_log {access_log} counts buffer=256k flush=1s;",
+                f"    include {workdir}/yiwang.conf;",
+                "}",
+                "",
+            ]
+        )
+    )
+    args = [binary, "-p", str(workdir), "-e", str(workdir / "error.log")]
+    args += ["-c", str(workdir / "nginx.conf")]
+    run_cli([*args, "-t"], env=os.environ, cwd=workdir)
+    server = Server(
+        name=f"nginx ({label})",
+        args=args,
+        port=port,
+        env=dict(os.environ),
+        cwd=workdir,
+        log_path=workdir / "nginx.out",
+    )
+    with running(server):
+        yield Nginx(server, access_log)
+
+
 def _log_counts(path: Path) -> dict[str, int]:
     try:
         text = path.read_text(errors="replace")
@@ -420,8 +596,9 @@ def _since(start: dt.datetime | None, job: dict[str, Any] | None, key: str) -> f
 
 
 def probe_answers(counts: Mapping[str, int]) -> str:
-    """The probe's answers as "503s / 200s / time-outs and failed connections"."""
-    busy = counts.get("503_admission", 0) + counts.get("503_other", 0)
+    """The probe's answers as "refusals (503s and 429s) / 200s / time-outs and failed
+    connections"."""
+    busy = counts.get("503_admission", 0) + counts.get("503_other", 0) + counts.get("429", 0)
     lost = counts.get("timeout", 0) + counts.get("error", 0)
     return f"{busy} / {counts.get('200', 0)} / {lost}"
 
@@ -449,6 +626,7 @@ def ceiling(wrk: str, env: Mapping[str, str], place: Path, label: str) -> dict[s
     return {
         "database": label,
         "run": f"ceiling ({CEILING_SECONDS} s)",
+        "proxy": PROXY_LABELS["direct"],
         "clients": CEILING_CLIENTS,
         "served": load.ok,
         "served_per_s": round(load.ok / load.seconds, 1),
@@ -465,34 +643,51 @@ def ceiling(wrk: str, env: Mapping[str, str], place: Path, label: str) -> dict[s
 
 
 def measure(
-    wrk: str, env: Mapping[str, str], token: str, place: Path, label: str, clients: int
+    wrk: str,
+    env: Mapping[str, str],
+    token: str,
+    place: Path,
+    label: str,
+    clients: int,
+    proxy: str = "direct",
 ) -> dict[str, Any]:
-    run_label = f"{label.lower()}-{clients}"
-    with (
-        running(yiwang_server(env, place, run_label)) as server,
-        worker(env, place, run_label) as jobs,
-    ):
+    run_label = f"{label.lower()}-{clients}-{proxy}"
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(running(yiwang_server(env, place, run_label)))
+        jobs = stack.enter_context(worker(env, place, run_label))
+        front = (
+            stack.enter_context(
+                nginx_in_front(server, place, run_label, per_connection=proxy == "nginx-many")
+            )
+            if proxy != "direct"
+            else None
+        )
+        url = front.base_url if front is not None else server.base_url
         distribution_id = upload_target(server.base_url, token)
         source = csv_file("utf-8", rows=UPLOAD_ROWS)
-        probe = Probe(server.base_url)
+        probe = Probe(url, local_address=PROBE_ADDRESS)
         load_before = os.getloadavg()[0]
         pids = {
             "server": server.proc.pid if server.proc else None,
             "worker": jobs.proc.pid if jobs.proc else None,
         }
+        nginx_pids = front.pids() if front is not None else []
         cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        nginx_cpu_before = sum(_cpu_seconds(pid) for pid in nginx_pids)
         wrk_cpu_before = _children_cpu_seconds()
         started = time.monotonic()
+        started_wall = time.time()
         upload = Upload(
-            server.base_url,
+            url,
             token,
             distribution_id,
             source,
             UPLOAD_ROWS,
             deadline=started + SECONDS + UPLOAD_LIMIT_S,
+            local_address=UPLOAD_ADDRESS,
         )
         with subprocess.Popen(
-            wrk_args(wrk, server.base_url, clients, SECONDS),
+            wrk_args(wrk, url, clients, SECONDS),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -507,26 +702,37 @@ def measure(
         ended = time.monotonic()
         load_after = os.getloadavg()[0]
         cpu = {name: round(_cpu_seconds(pid) - cpu_before[name], 1) for name, pid in pids.items()}
+        if front is not None:
+            cpu["nginx"] = round(sum(_cpu_seconds(p) for p in nginx_pids) - nginx_cpu_before, 1)
         cpu["wrk"] = round(_children_cpu_seconds() - wrk_cpu_before, 1)
         cpu["wall"] = round(ended - started, 1)
         probe.stop()
-        recovered = recovery(server.base_url, MIX[1])
+        recovered = recovery(url, MIX[1])
         if proc.returncode != 0:
             raise BenchError(f"wrk exited {proc.returncode}:\n{stdout}\n{stderr}")
         load = WrkRun.parse(stdout)
         upload.join()
         logs = _log_counts(server.log_path)
-    busy_ms = probe.latencies("503_admission", "503_other")
+        if front is not None:
+            time.sleep(1.5)  # the access log's buffer is flushed every second
+            refused = front.refusals(WRK_ADDRESS, until=started_wall + load.seconds)
+        else:
+            refused = {"503": 0, "429": 0}
+    busy_ms = probe.latencies("503_admission", "503_other", "429")
     ok_ms = probe.latencies("200")
     row = {
         "database": label,
         "run": f"load ({SECONDS} s) + upload",
+        "proxy": PROXY_LABELS[proxy],
         "clients": clients,
         "served": load.ok,
         "served_per_s": round(load.ok / load.seconds, 1),
-        "busy_admission": load.statuses.get("503_admission", 0),
+        # load_mix.lua counts every 503 with Retry-After as yiwang's; nginx's are set apart
+        "busy_admission": max(0, load.statuses.get("503_admission", 0) - refused["503"]),
         "busy_uvicorn": load.statuses.get("503_other", 0),
-        "errors": load.other_statuses,
+        "busy_nginx": refused["503"],
+        "limited_nginx": refused["429"],
+        "errors": max(0, load.other_statuses - refused["429"]),
         "socket_errors": load.errors["connect"] + load.errors["read"] + load.errors["write"],
         "timeouts": load.errors["timeout"],
         "p50_ms": round(load.latency_us["50"] / 1000, 1),
@@ -552,6 +758,7 @@ def measure(
             "latency_ms": {k: round(v / 1000, 1) for k, v in load.latency_us.items()},
         },
         "probe": {
+            "address": PROBE_ADDRESS,
             "answers": probe.counts(),
             "p50_ms_503": _ms(busy_ms, 50),
             "p99_ms_503": _ms(busy_ms, 99),
@@ -581,7 +788,10 @@ def measure(
         "server_log": logs,
         "cpu_seconds": cpu,
     }
-    print(f"bench: load_wrk {label} {clients}: {json.dumps(row, ensure_ascii=False)}", flush=True)
+    print(
+        f"bench: load_wrk {label} {clients} {proxy}: {json.dumps(row, ensure_ascii=False)}",
+        flush=True,
+    )
     return row
 
 
@@ -620,6 +830,19 @@ def describe(version: str) -> list[str]:
         f"poll that showed them) count from its first attempt, so the load ends at "
         f"{SECONDS - UPLOAD_AFTER_S:.0f} s on that clock; the load job runs in the `yiwang "
         "worker`. The times of each attempt are in the JSON result (`upload.tries`).",
+        "In front: `direct`, wrk, the probe and the upload talk to `yiwang serve`; `nginx`, "
+        "through nginx 1 worker process started with `deploy/nginx/yiwang.conf` (only its listen "
+        "and upstream ports changed) in front of the same kind of server, started afresh too: "
+        "wrk's connections all come from 127.0.0.1, a flood from one address, which nginx's "
+        "per-address limits cut (50 connections with a request in flight, 20 API requests a "
+        "second, burst 40); `nginx, 1 address per connection`, the same with the per-address "
+        "limits keyed by address and port, as if each wrk connection were a client of its own "
+        "(each limited to 20 API requests a second, all to 128 anonymous requests in flight). "
+        f"The probe comes from {PROBE_ADDRESS} and the upload from {UPLOAD_ADDRESS} in every "
+        "run, a newcomer and an editor with addresses of their own. 503 nginx / 429 nginx: "
+        "nginx's own refusals of wrk's requests (from its access log: no upstream), both with "
+        "Retry-After; 503 admission is then yiwang's alone; the probe's refusals are 503s and "
+        "429s of either.",
         f"ceiling: the same mix on {CEILING_CLIENTS} connections (as many as admission lets "
         f"in at once, so none is refused) for {CEILING_SECONDS} s on a fresh server, without "
         "the worker, the probe or the upload: what the server serves when it is full but not "
@@ -632,6 +855,12 @@ def describe(version: str) -> list[str]:
         "`YIWANG_BENCH_LOAD_CLIENTS` (e.g. `200,1000`) and `YIWANG_BENCH_LOAD_UPLOAD_ROWS` "
         "change the run.",
     ]
+
+
+def nginx_version() -> str:
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    done = subprocess.run([binary, "-v"], capture_output=True, text=True, timeout=10, check=False)
+    return (done.stderr or done.stdout).strip().removeprefix("nginx version: ") or "unknown"
 
 
 def find_wrk() -> str:
@@ -669,12 +898,15 @@ def run() -> dict[str, Any]:
             ).strip()
             rows.append(ceiling(wrk, envs[label], places[label], label))
             rows += [
-                measure(wrk, envs[label], token, places[label], label, clients)
+                measure(wrk, envs[label], token, places[label], label, clients, proxy)
+                for proxy in PROXIES
                 for clients in CLIENTS
             ]
     notes = describe(wrk_version(wrk))
     if missing:
         notes.append(f"PostgreSQL not measured: {missing}.")
+    if any(p != "direct" for p in PROXIES):
+        notes.append(f"nginx: {nginx_version()}.")
     return {
         "title": "Load with wrk: 200 and 1,000 connections, an upload meanwhile",
         "intro": "The same mix as above driven by a C load generator that keeps every "
@@ -682,17 +914,20 @@ def run() -> dict[str, Any]:
         "columns": [
             ["database", "database"],
             ["run", "run"],
+            ["proxy", "in front"],
             ["clients", "connections"],
             ["served", "served 2xx"],
             ["served_per_s", "served/s"],
             ["busy_admission", "503 admission"],
             ["busy_uvicorn", "503 uvicorn"],
+            ["busy_nginx", "503 nginx"],
+            ["limited_nginx", "429 nginx"],
             ["errors", "other statuses"],
             ["socket_errors", "socket errors"],
             ["timeouts", "time-outs"],
             ["p50_ms", "p50 ms"],
             ["p99_ms", "p99 ms"],
-            ["probe_answers", "probe 503 / 200 / lost"],
+            ["probe_answers", "probe refused / 200 / lost"],
             ["probe_503_p50_ms", "503 p50 ms (probe)"],
             ["probe_503_p99_ms", "503 p99 ms (probe)"],
             ["upload_503", "upload 503s"],
@@ -705,3 +940,24 @@ def run() -> dict[str, Any]:
         "rows": rows,
         "notes": notes,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.bench_load_wrk [--proxy direct|nginx|nginx-many ...]``: this benchmark
+    with only the loads named (all three by default); writes its result and rewrites
+    docs/performance.md as ``python -m bench load_wrk`` does."""
+    import argparse  # noqa: PLC0415
+
+    from bench import main as bench_main  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_load_wrk")
+    parser.add_argument("--proxy", choices=tuple(PROXY_LABELS), action="append")
+    args = parser.parse_args(argv)
+    if args.proxy:
+        # read when bench imports this module anew (run as __main__, it is another module)
+        os.environ["YIWANG_BENCH_LOAD_PROXIES"] = ",".join(dict.fromkeys(args.proxy))
+    return bench_main(["load_wrk"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -502,7 +502,7 @@ def _recount_now(db: Database) -> list[str]:
     worker may take it first: then wait for that one)."""
     from sqlalchemy import select  # noqa: PLC0415
 
-    from yiwang.cases.tasks import RECOUNT  # noqa: PLC0415
+    from yiwang.cases.public import RECOUNT_JOB as RECOUNT  # noqa: PLC0415
     from yiwang.core.jobs import Job, Worker, wait_for  # noqa: PLC0415
 
     worker = Worker(db, kinds=[RECOUNT])
@@ -622,7 +622,7 @@ def mqtt(notify: bool | None) -> None:
     from yiwang import engines  # noqa: PLC0415
     from yiwang.core import logging as ylogging  # noqa: PLC0415
     from yiwang.core.config import mask_url  # noqa: PLC0415
-    from yiwang.sensing.mqtt import make_bridge  # noqa: PLC0415
+    from yiwang.sensing.public import make_bridge  # noqa: PLC0415
 
     engines.load()
     settings = get_settings()
@@ -652,67 +652,174 @@ def mqtt(notify: bool | None) -> None:
 
 @main.group()
 def pack() -> None:
-    """Domain packs (environment, tourism, transport, water, energy, ...)."""
+    """Domain packs: a sector's datasets, sensors, rules and service items (docs/packs.md)."""
+
+
+def _find_pack(name_or_folder: str) -> Any:
+    """The pack named so, or the pack in the folder of that path."""
+    from yiwang.core import packs  # noqa: PLC0415
+
+    folder = Path(name_or_folder)
+    if folder.is_dir() and (folder / packs.PACK_FILE).is_file():
+        return packs.read_folder(folder.resolve())
+    try:
+        return packs.find(name_or_folder)
+    except AppError as exc:
+        _fail(exc)
+
+
+def _database_ready() -> Database | None:
+    from yiwang.migrate import current_revision  # noqa: PLC0415
+
+    db = _database()
+    try:
+        ready = current_revision(db.engine) is not None
+    except Exception:  # noqa: BLE001  (no database at all: listed and validated all the same)
+        ready = False
+    if not ready:
+        click.echo("(no database yet: `yiwang db upgrade` or `yiwang demo` sets one up)", err=True)
+        return None
+    return db
 
 
 @pack.command("list")
 def pack_list() -> None:
-    """List the packs this software ships, with their version and what is installed."""
+    """List the packs found (shipped, YIWANG_PACK_PATH, installed distributions), with their
+    version and the version installed in the database."""
     from yiwang import engines  # noqa: PLC0415
-    from yiwang.migrate import current_revision  # noqa: PLC0415
-    from yiwang.sensing import packs  # noqa: PLC0415
+    from yiwang.core import packs  # noqa: PLC0415
 
     engines.load()
-    db = _database()
-    installed: dict[str, int] | None = None
-    if current_revision(db.engine) is None:
-        # No database yet: what ships is listed all the same, and how to begin is said.
-        click.echo("(no database yet: `yiwang db upgrade` or `yiwang demo` sets one up)", err=True)
-    else:
+    db = _database_ready()
+    from yiwang.sensing import public as sensing  # noqa: PLC0415
+
+    installed: dict[str, str] = {}
+    things: dict[str, int] = {}
+    if db is not None:
         with db.session(write=False) as session:
-            installed = packs.installed_packs(session)
-    counts = installed or {}
-    for item in packs.discover().values():
-        state = f"installed, {counts[item.name]} things" if item.name in counts else "-"
-        click.echo(f"{item.name:<12} {item.version:<8} {item.title}（{item.department}）  {state}")
+            installed = {row.name: row.version for row in packs.installed(session)}
+            things = sensing.things_by_pack(session)
+    for manifest in packs.found().values():
+        state = f"installed {installed[manifest.name]}" if manifest.name in installed else "-"
+        if manifest.name in things:
+            state += f", {things[manifest.name]} things"
+        click.echo(
+            f"{manifest.name:<14} {manifest.version:<8} {manifest.title:<10} "
+            f"{manifest.origin:<12} {state}"
+        )
 
 
-@pack.command("install")
-@click.argument("name")
-@click.option("--department", help="Owning department (slug, id or name) instead of the pack's")
-@click.option("--demo-things", is_flag=True, help="Also add the pack's demo things")
-def pack_install(name: str, department: str | None, demo_things: bool) -> None:
-    """Install a pack (again: bring it up to date); installing twice changes nothing."""
+@pack.command("validate")
+@click.argument("packs_or_folders", nargs=-1)
+def pack_validate(packs_or_folders: tuple[str, ...]) -> None:
+    """Check packs (by name or folder; default: every pack found) and report every problem
+    with its file, line and key. References to departments and installed items are checked
+    when the database is set up."""
     from yiwang import engines  # noqa: PLC0415
-    from yiwang.sensing import packs  # noqa: PLC0415
+    from yiwang.core import packs  # noqa: PLC0415
 
     engines.load()
+    chosen = [_find_pack(p) for p in packs_or_folders] or list(packs.found().values())
+    db = _database_ready()
+    failed = 0
+    for manifest in chosen:
+        try:
+            if db is None:
+                valid = packs.validate(manifest)
+            else:
+                with db.session(write=False) as session:
+                    valid = packs.validate(manifest, session)
+        except packs.PackInvalid as exc:
+            failed += 1
+            click.echo(f"{manifest.name} {manifest.version}: {len(exc.problems)} problem(s)")
+            for problem in exc.problems:
+                click.echo(f"  {problem}")
+            continue
+        counts = "; ".join(
+            f"{engine}: " + ", ".join(f"{k} {v}" for k, v in kinds.items())
+            for engine, kinds in valid.summary().items()
+        )
+        click.echo(f"{manifest.name} {manifest.version}: valid ({counts or 'empty'})")
+    if failed:
+        raise SystemExit(1)
+
+
+@pack.command("show")
+@click.argument("name_or_folder")
+def pack_show(name_or_folder: str) -> None:
+    """Show a pack: where it was found, its version, what each engine reads of it, and the
+    version installed."""
+    from yiwang import engines  # noqa: PLC0415
+    from yiwang.core import packs  # noqa: PLC0415
+
+    engines.load()
+    manifest = _find_pack(name_or_folder)
+    click.echo(f"{manifest.name} {manifest.version}  {manifest.title}")
+    click.echo(f"  found: {manifest.origin} ({manifest.location})")
+    click.echo(f"  department: {manifest.department or '-'}")
+    click.echo(f"  digest: {manifest.digest}")
+    try:
+        valid = packs.validate(manifest)
+    except packs.PackInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"  problem: {problem}")
+        raise SystemExit(1) from None
+    for engine, kinds in valid.summary().items():
+        click.echo(f"  {engine}: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
+    db = _database_ready()
+    if db is not None:
+        with db.session(write=False) as session:
+            row = next((r for r in packs.installed(session) if r.name == manifest.name), None)
+        click.echo(
+            f"  installed: {row.version} ({row.updated_at:%Y-%m-%d %H:%M} UTC)"
+            if row
+            else "  installed: no"
+        )
+
+
+def _install_pack(name: str, *, upgrade: bool, department: str | None, demo: bool) -> None:
+    from yiwang import engines  # noqa: PLC0415
+    from yiwang.core import packs  # noqa: PLC0415
+
+    engines.load()
+    manifest = _find_pack(name)
+    options = packs.InstallOptions(demo=demo, department=department)
     try:
         with _database().session() as session:
-            report = packs.install_pack(
-                session, actor=_operator(), name=name, department=department
+            report = packs.install(
+                session, actor=_operator(), manifest=manifest, upgrade=upgrade, options=options
             )
-            if demo_things:
-                chosen = packs.get_pack(name)
-                owner = None
-                if department:
-                    from yiwang.core import identity  # noqa: PLC0415
-
-                    owner = identity.find_department(session, department)
-                packs.install_things(
-                    session,
-                    actor=_operator(),
-                    pack=chosen,
-                    things=list(chosen.demo_things),
-                    department=owner,
-                    report=report,
-                )
     except AppError as exc:
         _fail(exc)
     created = ", ".join(f"{k} {v}" for k, v in sorted(report.created.items())) or "nothing"
-    click.echo(f"pack {report.pack} {report.version} installed; created: {created}")
+    updated = ", ".join(f"{k} {v}" for k, v in sorted(report.updated.items())) or "nothing"
+    since = f" (was {report.previous})" if report.previous else ""
+    click.echo(
+        f"pack {report.pack} {report.version}{since} installed; created: {created}; "
+        f"updated: {updated}"
+    )
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
+
+
+@pack.command("install")
+@click.argument("name_or_folder")
+@click.option("--department", help="Owning department (slug) instead of the pack's")
+@click.option("--demo", "--demo-things", "demo", is_flag=True, help="Also add its demo content")
+def pack_install(name_or_folder: str, department: str | None, demo: bool) -> None:
+    """Install a pack (by name or folder); installing the same version twice changes
+    nothing."""
+    _install_pack(name_or_folder, upgrade=False, department=department, demo=demo)
+
+
+@pack.command("upgrade")
+@click.argument("name_or_folder")
+@click.option("--department", help="Owning department (slug) instead of the pack's")
+@click.option("--demo", is_flag=True, help="Also add its demo content")
+def pack_upgrade(name_or_folder: str, department: str | None, demo: bool) -> None:
+    """Bring an installed pack to the newer version found: what is new is added, what changed
+    becomes a new version (service items), nothing is deleted."""
+    _install_pack(name_or_folder, upgrade=True, department=department, demo=demo)
 
 
 @main.command()
@@ -736,12 +843,12 @@ def simulate(rate: float, duration: float | None, cities: str | None, url: str |
 
     from yiwang import engines  # noqa: PLC0415
     from yiwang.core.config import mask_url  # noqa: PLC0415
-    from yiwang.sensing import simulate as simulator  # noqa: PLC0415
+    from yiwang.sensing import public as sensing  # noqa: PLC0415
 
     engines.load()
     codes = [c.strip() for c in cities.split(",") if c.strip()] if cities else None
     with _database().session(write=False) as session:
-        streams = simulator.simulated_streams(session, cities=codes)
+        streams = sensing.simulated_streams(session, cities=codes)
     if not streams:
         click.echo("no pack datastreams to simulate: install packs and things first", err=True)
         sys.exit(1)
@@ -753,7 +860,7 @@ def simulate(rate: float, duration: float | None, cities: str | None, url: str |
         f"simulating {len(streams)} datastreams at {rate:g}/s to {mask_url(broker)}", err=True
     )
     try:
-        summary = simulator.simulate(streams, url=broker, rate=rate, duration=duration, stop=stop)
+        summary = sensing.simulate(streams, url=broker, rate=rate, duration=duration, stop=stop)
     except OSError as exc:
         click.echo(f"error: cannot reach the MQTT broker {mask_url(broker)}: {exc}", err=True)
         sys.exit(2)
@@ -775,12 +882,12 @@ def cases_scan(day: object) -> None:
     """Issue the yellow and red cards due now (the supervision scan, run once)."""
     import datetime as dt  # noqa: PLC0415
 
-    from yiwang.cases import supervision  # noqa: PLC0415
+    from yiwang.cases.public import scan_supervision  # noqa: PLC0415
 
     when = day.date() if isinstance(day, dt.datetime) else None
     try:
         with _database().session() as session:
-            result = supervision.scan(session, today=when, actor=_operator())
+            result = scan_supervision(session, today=when, actor=_operator())
     except AppError as exc:
         _fail(exc)
     click.echo(f"{result.day}: {result.yellow} yellow, {result.red} red")
@@ -793,14 +900,11 @@ def cases_scan(day: object) -> None:
 @click.option("--statistics", is_flag=True, help="Also publish the statistics every month")
 def cases_schedule(every: int, statistics: bool) -> None:
     """Queue the periodic supervision scan (it then queues its own next run)."""
-    from yiwang.cases import tasks  # noqa: PLC0415
-    from yiwang.core import jobs  # noqa: PLC0415
+    from yiwang.cases.public import schedule_publication, schedule_supervision  # noqa: PLC0415
 
     with _database().session() as session:
-        job = tasks.schedule_supervision(session, every_seconds=every, actor=_operator())
+        job = schedule_supervision(session, every_seconds=every, actor=_operator())
         click.echo(f"supervision scan queued: job {job.id}")
         if statistics:
-            published = jobs.enqueue(
-                session, kind=tasks.PUBLISH, payload={"monthly": True}, actor=_operator()
-            )
+            published = schedule_publication(session, actor=_operator())
             click.echo(f"statistics publication queued: job {published.id}")

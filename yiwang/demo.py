@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yiwang import engines
-from yiwang.core import identity
+from yiwang.core import identity, packs
 from yiwang.core.identity import Department
 from yiwang.core.policy import SYSTEM, Role
 
@@ -249,10 +249,21 @@ def load_core(session: Session) -> list[DemoUser]:
     return users
 
 
+def install_packs(session: Session) -> None:
+    """Install every pack found, with its demo content, through the pack registry."""
+    for manifest in packs.found().values():
+        packs.install(
+            session, actor=SYSTEM, manifest=manifest, options=packs.InstallOptions(demo=True)
+        )
+
+
 def load(session: Session) -> list[DemoUser]:
-    """Load the core demo, then every engine's; return the demo users."""
+    """Load the core demo, install every pack (with its demo content), then load every
+    engine's demo; return the demo users."""
     users = load_core(session)
-    for engine in engines.load():
+    loaded = engines.load()
+    install_packs(session)
+    for engine in loaded:
         load_demo = getattr(engine, "load_demo", None)
         if load_demo is not None:
             load_demo(session)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiwang.cases import items, service
+from yiwang.cases import filing, items
 from yiwang.cases.materials import Upload
 from yiwang.cases.models import ServiceItem
 from yiwang.cases.schemas import ApplicationCreate, ComplaintCreate, ItemCreate
@@ -137,7 +137,7 @@ def apply(
     id_number: str = CITIZEN_ID,
     key: str | None = None,
     **kwargs: Any,
-) -> service.Filed:
+) -> filing.Filed:
     data = ApplicationCreate.model_validate(
         {
             "item_code": item.code,
@@ -150,12 +150,12 @@ def apply(
             "form": {"purpose": "测试"},
         }
     )
-    return service.submit_application(
+    return filing.submit_application(
         session,
         actor=actor,
         data=data,
         uploads=kwargs.pop("files", None) or uploads(id_card=PDF, form=PDF),
-        storage=service.Storage(root=tmp_path, max_bytes=10**7),
+        storage=filing.Storage(root=tmp_path, max_bytes=10**7),
         idempotency_key=key,
         **kwargs,
     )
@@ -163,7 +163,7 @@ def apply(
 
 def complain(
     session: Session, category: ServiceItem, *, division_code: str = "330100", **kwargs: Any
-) -> service.Filed:
+) -> filing.Filed:
     data = ComplaintCreate(
         category_code=category.code,
         division_code=division_code,
@@ -173,4 +173,4 @@ def complain(
         description="深夜施工噪声扰民",
         contact={"name": "李四", "phone": "13900001111", "email": "li@example.cn"},
     )
-    return service.file_complaint(session, actor=kwargs.pop("actor", SYSTEM), data=data, **kwargs)
+    return filing.file_complaint(session, actor=kwargs.pop("actor", SYSTEM), data=data, **kwargs)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tests.factories.core import actor, make_department, make_token, make_user
 from yiwang.core.identity import Department
 from yiwang.core.policy import SYSTEM, Actor, Role
-from yiwang.sensing import service
+from yiwang.sensing import parsing, service
 from yiwang.sensing.models import Datastream, Location, ObservedProperty, Sensor, Thing
 
 _counter = itertools.count(1)
@@ -102,7 +102,7 @@ def make_datastream(
     thing: Thing,
     *,
     name: str | None = None,
-    observation_type: str = service.MEASUREMENT,
+    observation_type: str = parsing.MEASUREMENT,
     observed_property: str = "PM2.5",
     unit: dict[str, Any] | None = None,
 ) -> Datastream:
@@ -135,7 +135,7 @@ def add_observations(
 ) -> list[int]:
     """Store one observation per result, an hour apart from ``start``; return their ids."""
     items = [
-        service.NewObservation(stream_id=stream.id, phenomenon_time=start + i * step, result=r)
+        parsing.NewObservation(stream_id=stream.id, phenomenon_time=start + i * step, result=r)
         for i, r in enumerate(results)
     ]
     outcomes = service.create_observations(session, actor=SYSTEM, observations=items)

@@ -29,7 +29,7 @@ from yiwang.sensing import service as observations
 from yiwang.sensing.alerting import service as alerting
 from yiwang.sensing.alerting.models import Alert, AlertChange
 from yiwang.sensing.alerting.schemas import CaseAction, LevelIn, RuleCreate
-from yiwang.sensing.service import NewObservation
+from yiwang.sensing.parsing import NewObservation
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -158,7 +158,7 @@ def make_streams(db: Database, *, measurements: int = 3) -> Streams:
     PM2.5 Datastreams, a visitor-count Datastream and a wind MultiDatastream."""
     from yiwang.core import identity  # noqa: PLC0415
     from yiwang.core.policy import SYSTEM  # noqa: PLC0415
-    from yiwang.sensing import service  # noqa: PLC0415
+    from yiwang.sensing import parsing  # noqa: PLC0415
     from yiwang.sensing.models import (  # noqa: PLC0415
         MULTI,
         Datastream,
@@ -205,15 +205,15 @@ def make_streams(db: Database, *, measurements: int = 3) -> Streams:
             )
 
         singles = [
-            stream(f"PM2.5 #{n}", service.MEASUREMENT, observed_property_id=pm25.id)
+            stream(f"PM2.5 #{n}", parsing.MEASUREMENT, observed_property_id=pm25.id)
             for n in range(measurements)
         ]
-        count = stream("visitors", service.COUNT, observed_property_id=pm25.id)
+        count = stream("visitors", parsing.COUNT, observed_property_id=pm25.id)
         multi = stream(
             "wind",
-            service.COMPLEX,
+            parsing.COMPLEX,
             kind=MULTI,
-            multi_observation_types=[service.MEASUREMENT, service.CATEGORY],
+            multi_observation_types=[parsing.MEASUREMENT, parsing.CATEGORY],
         )
         session.add_all([*singles, count, multi])
         session.flush()

@@ -1,8 +1,9 @@
 """The cases engine: the power list and service items, applications and complaints handled
 through one state machine, deadlines in working days, electronic supervision (yellow and red
-cards), 好差评 ratings and statistics. Other layers (the Open311 API, pages) call
-:mod:`yiwang.cases.service`, :mod:`yiwang.cases.items`, :mod:`yiwang.cases.supervision` and
-:mod:`yiwang.cases.stats`.
+cards), 好差评 ratings and statistics. Filing is in :mod:`yiwang.cases.filing`, who may see a
+case in :mod:`yiwang.cases.access`, finding and listing cases in :mod:`yiwang.cases.queries` and
+the state machine in :mod:`yiwang.cases.workflow`. The portal and the command line call only
+what :mod:`yiwang.cases.public` offers.
 
 Other engines never import this package. They reach it through :mod:`yiwang.core.contracts`:
 they ask for cases (``case.requested``, answered by :mod:`yiwang.cases.intake`), check
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from yiwang.cases import (
     intake,  # noqa: F401  (answers other engines' requests: cases, notes, the item directory)
     models,  # noqa: F401  (registers the tables)
+    packs,  # noqa: F401  (the [[cases.items]] section of domain packs)
     tasks,  # noqa: F401  (registers the jobs)
 )
 

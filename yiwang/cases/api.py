@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from yiwang.cases import items, service, stats, supervision, tasks, views, workflow
+from yiwang.cases import access, filing, items, queries, stats, supervision, tasks, views, workflow
 from yiwang.cases.materials import Upload
 from yiwang.cases.schemas import (
     ApplicationCreate,
@@ -107,14 +107,14 @@ def _parse(model: Any, raw: str | bytes | None, field: str) -> Any:
 
 
 def _filed(
-    session: Session, filed: service.Filed, response: Response, actor: Actor
+    session: Session, filed: filing.Filed, response: Response, actor: Actor
 ) -> dict[str, Any]:
     response.status_code = status.HTTP_201_CREATED if filed.created else status.HTTP_200_OK
     body = None
     if filed.created:  # a new case: no review tasks yet, and all of it at hand
-        body = views.filed_case_dict(filed, full=service.handles_new(filed.case, actor))
+        body = views.filed_case_dict(filed, full=access.handles_new(filed.case, actor))
     if body is None:
-        full = service.handles(session, filed.case, actor)
+        full = access.handles(session, filed.case, actor)
         body = views.case_dict(session, filed.case, full=full, query_code=filed.query_code)
     body["created"] = filed.created
     return body
@@ -159,14 +159,14 @@ async def submit_application(
         data = _parse(ApplicationCreate, await request.body(), "body")
 
     def run() -> dict[str, Any]:
-        filed = service.submit_application(
+        filed = filing.submit_application(
             session,
             actor=actor,
             data=data,
             uploads=uploads,
-            storage=service.Storage.of(settings),
+            storage=filing.Storage.of(settings),
             idempotency_key=idempotency_key,
-            code_secret=service.code_secret(settings),
+            code_secret=filing.code_secret(settings),
         )
         return _filed(session, filed, response, actor)
 
@@ -191,12 +191,12 @@ def file_complaint(
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    filed = service.file_complaint(
+    filed = filing.file_complaint(
         session,
         actor=actor,
         data=body,
         idempotency_key=idempotency_key,
-        code_secret=service.code_secret(settings),
+        code_secret=filing.code_secret(settings),
     )
     return _filed(session, filed, response, actor)
 
@@ -221,7 +221,7 @@ def list_cases(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    filters = service.CaseFilters(
+    filters = queries.CaseFilters(
         kind=kind,
         status=status_,
         states=state or (),
@@ -232,11 +232,11 @@ def list_cases(
         submitted_from=start_date,
         submitted_before=end_date,
     )
-    rows, total = service.list_cases(
+    rows, total = queries.list_cases(
         session, actor=actor, filters=filters, limit=limit, offset=offset
     )
     return {
-        "items": [views.case_summary(c, full=service.handles(session, c, actor)) for c in rows],
+        "items": [views.case_summary(c, full=access.handles(session, c, actor)) for c in rows],
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -292,8 +292,8 @@ def publish_statistics(
 def get_case(
     number: str, session: SessionDep, actor: CurrentActor, query_code: QueryCode = None
 ) -> dict[str, Any]:
-    case = service.get_case(session, actor=actor, number=number, query_code=query_code)
-    return views.case_dict(session, case, full=service.handles(session, case, actor))
+    case = access.get_case(session, actor=actor, number=number, query_code=query_code)
+    return views.case_dict(session, case, full=access.handles(session, case, actor))
 
 
 # --- acting --------------------------------------------------------------------------------------
@@ -334,9 +334,9 @@ async def act(
             action=action,
             data=data,
             uploads=uploads,
-            storage=service.Storage.of(settings),
+            storage=filing.Storage.of(settings),
         )
-        return views.case_dict(session, case, full=service.handles(session, case, actor))
+        return views.case_dict(session, case, full=access.handles(session, case, actor))
 
     try:
         return await run_in_threadpool(run)
@@ -357,8 +357,8 @@ def complete_task(
         opinion=body.opinion,
         comment=body.comment,
     )
-    case = service.get_case(session, actor=actor, number=number)
-    return views.case_dict(session, case, full=service.handles(session, case, actor))
+    case = access.get_case(session, actor=actor, number=number)
+    return views.case_dict(session, case, full=access.handles(session, case, actor))
 
 
 @router.post(

@@ -23,15 +23,13 @@ from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
-from yiwang.cases import deadlines, items, materials, service, supervision, tasks
+from yiwang.cases import access, deadlines, filing, items, materials, numbers, supervision, tasks
 from yiwang.cases.demo_data import (
     CATEGORIES,
     CITY_POINTS,
     ITEMS,
     STREETS,
-    TASKS,
     DemoItem,
-    DemoTask,
 )
 from yiwang.cases.materials import Upload
 from yiwang.cases.models import (
@@ -183,45 +181,7 @@ def _load_items(session: Session) -> dict[str, DemoItem]:
                 }
             ),
         )
-    for task in TASKS:
-        _load_task_item(session, task, _staff(session, task.department, staff))
     return {demo.code: demo for demo in ITEMS}
-
-
-def _load_task_item(session: Session, task: DemoTask, actor: Actor) -> None:
-    """A task item (处置事项) the domain packs' alert rules open cases of, with its power."""
-    department = identity.find_department(session, task.department)
-    power = items.create_power(
-        session,
-        actor=actor,
-        data=PowerCreate(
-            code=f"QL-{task.code}",
-            department_id=department.id,
-            name=task.name,
-            category=PowerCategory(task.power),
-            legal_basis=task.basis,
-        ),
-    )
-    items.create_item(
-        session,
-        actor=actor,
-        data=ItemCreate.model_validate(
-            {
-                "code": task.code,
-                "kind": "task",
-                "department_id": department.id,
-                "power_code": power.code,
-                "name": task.name,
-                "name_en": task.name_en,
-                "legal_basis": task.basis,
-                "legal_limit_days": task.legal,
-                "promised_limit_days": task.promised,
-                "steps": [{"key": k, "name": n, "departments": list(d)} for k, n, d in task.steps],
-                "delivery_methods": ["online"],
-                "description": task.description,
-            }
-        ),
-    )
 
 
 def _form(demo: DemoItem, rng: random.Random, day: dt.date) -> dict[str, object]:
@@ -321,7 +281,7 @@ def _simulate(  # noqa: PLR0915  (one case's story, told step by step)
         "division_code": division,
         "state": State.SUBMITTED.value,
         "is_open": True,
-        "query_code_digest": service.code_digest(number, f"DEMO{case_id:08d}"),
+        "query_code_digest": access.code_digest(number, f"DEMO{case_id:08d}"),
         "idempotency_key": None,
         "submitted_at": submitted,
         "submitted_on": day,
@@ -521,7 +481,7 @@ def _write(session: Session, history: _History) -> None:
     session.execute(sa_insert(Material), history.materials)
     if history.ratings:
         session.execute(sa_insert(Rating), history.ratings)
-    service.raise_counters(session, history.sequences)
+    numbers.raise_counters(session, history.sequences)
     if dialect == "postgresql":  # ids were given: move the sequence past them
         session.execute(
             text(
@@ -545,7 +505,7 @@ def load(session: Session) -> None:
     targets = _targets(session)
     cal = deadlines.work_calendar(session)
     today = clock.today()
-    storage = service.Storage(root=Path(get_settings().var_dir), max_bytes=10**7)
+    storage = filing.Storage(root=Path(get_settings().var_dir), max_bytes=10**7)
     pdf = materials.store(
         session,
         Upload("demo", "demo.pdf", io.BytesIO(_PDF)),
@@ -634,7 +594,7 @@ def load(session: Session) -> None:
         target = targets[category.code]
         city = cities[index % len(cities)]
         lat, long, district = CITY_POINTS[city]
-        department_id = service.route_complaint(session, target.version, target.item, city)
+        department_id = filing.route_complaint(session, target.version, target.item, city)
         contact = rng.random() < 0.6
         _simulate(
             history,

@@ -666,65 +666,6 @@ CATEGORIES: tuple[DemoCategory, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class DemoTask:
-    """A task item (处置事项): work the platform asks a department to do, opened by another
-    engine (a domain pack's alert rule names it) rather than applied for."""
-
-    code: str
-    department: str
-    name: str
-    name_en: str
-    power: str  # one of the ten categories
-    basis: str
-    legal: int
-    promised: int
-    steps: tuple[tuple[str, str, tuple[str, ...]], ...]
-    description: str
-
-
-TASKS: tuple[DemoTask, ...] = (
-    DemoTask(
-        "330000-SL-101",
-        "zjwater",
-        "河道巡查处置",
-        "River patrol and response",
-        "inspection",
-        "《浙江省河长制规定》；《中华人民共和国防洪法》",
-        2,
-        1,
-        steps=(("patrol", "河道巡查", ()),),
-        description="河段水位超过保证水位时由水位预警开办，交河长制办公室（未指定时交河段所属部门）"
-        "组织巡河、排查险情并反馈处置情况（水利领域包）。",
-    ),
-    DemoTask(
-        "330000-STHJ-101",
-        "zjenv",
-        "排污超标执法",
-        "Enforcement on discharges over the permit",
-        "penalty",
-        "《中华人民共和国水污染防治法》第八十三条；《排污许可管理条例》第三十四条",
-        15,
-        5,
-        steps=(("inspect", "现场检查", ()),),
-        description="排放口在线监测超过排污许可限值时由预警开办，现场检查、取证并依法处理"
-        "（生态环境领域包）。",
-    ),
-    DemoTask(
-        "330000-WHLY-101",
-        "zjtourism",
-        "景区客流预警处置",
-        "Scenic-spot crowding response",
-        "other",
-        "《中华人民共和国旅游法》第四十五条；《旅游景区最大承载量核定导则》（LB/T 034-2014）",
-        1,
-        1,
-        steps=(("divert", "限流疏导", ()),),
-        description="景区游客饱和度达到红色预警时开办，督促景区停止售票、限流疏导并报告处置情况"
-        "（文化旅游领域包）。",
-    ),
-)
-
 # Plausible points inside each city's urban area: (lat, long, district for the address).
 CITY_POINTS: dict[str, tuple[float, float, str]] = {
     "330100": (30.274, 120.155, "杭州市西湖区"),

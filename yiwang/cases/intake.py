@@ -20,9 +20,9 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiwang.cases import items, service
+from yiwang.cases import filing, items
+from yiwang.cases.filing import Filed
 from yiwang.cases.models import Case, Transition
-from yiwang.cases.service import Filed
 from yiwang.core import audit, contracts, events
 from yiwang.core.contracts import (
     CaseNoteRequested,
@@ -45,7 +45,7 @@ def open_requested(session: Session, request: CaseRequested) -> Filed | None:
     requester; return it, or None when the request cannot be met (answered with
     ``case.request_failed``)."""
     try:
-        filed = service.file_request(session, request=request)
+        filed = filing.file_request(session, request=request)
     except InvalidInput as refusal:
         _refuse(session, request, refusal)
         return None

@@ -65,6 +65,12 @@ def _first_of_next_month(now: dt.datetime) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 1, tzinfo=dt.UTC)
 
 
+def schedule_publication(session: Session, *, actor: Actor = SYSTEM) -> Job:
+    """Queue a publication of the monthly statistics, which then queues its own run every
+    month; return the queued job."""
+    return jobs.enqueue(session, kind=PUBLISH, payload={"monthly": True}, actor=actor)
+
+
 @handler(PUBLISH)
 def run_publication(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Publish the monthly statistics up to ``month`` (YYYY-MM; default: last month)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiwang.cases import service, workflow
+from yiwang.cases import filing, queries, workflow
 from yiwang.cases.models import (
     Case,
     ItemVersion,
@@ -74,7 +74,7 @@ def item_dict(item: ServiceItem, version: ItemVersion) -> dict[str, Any]:
     }
 
 
-def filed_case_dict(filed: service.Filed, *, full: bool) -> dict[str, Any] | None:
+def filed_case_dict(filed: filing.Filed, *, full: bool) -> dict[str, Any] | None:
     """The case just filed, as :func:`case_dict` shows it, from what filing wrote (no query);
     None when ``filed`` does not carry it (an idempotent repeat)."""
     if filed.target is None:
@@ -97,16 +97,16 @@ def case_dict(
 ) -> dict[str, Any]:
     """A case as its applicant or its handlers see it; ``full`` (the staff handling it) shows
     personal data unmasked. ``query_code`` is shown once, when the case is filed."""
-    item, version = service.item_of(session, case)
+    item, version = queries.item_of(session, case)
     return _case_dict(
         case,
         full=full,
         query_code=query_code,
         item_code=item.code,
         version=version,
-        materials=service.materials_of(session, case),
-        tasks=service.tasks_of(session, case),
-        transitions=service.transitions_of(session, case),
+        materials=queries.materials_of(session, case),
+        tasks=queries.tasks_of(session, case),
+        transitions=queries.transitions_of(session, case),
         rating=workflow.rating_of(session, case),
     )
 

@@ -14,19 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiwang.cases import deadlines, materials
+from yiwang.cases.access import get_case, is_applicant, step_departments
+from yiwang.cases.filing import Storage, attach, store_materials
 from yiwang.cases.materials import StoredFile, Upload
 from yiwang.cases.messages import ACTION_LABELS
 from yiwang.cases.models import Case, ItemVersion, Power, Rating, ServiceItem, Task, Transition
+from yiwang.cases.queries import item_of
 from yiwang.cases.schemas import TransitionIn
-from yiwang.cases.service import (
-    Storage,
-    attach,
-    get_case,
-    is_applicant,
-    item_of,
-    step_departments,
-    store_materials,
-)
 from yiwang.cases.vocab import (
     APPLICATION_DECISIONS,
     COMPLAINT_DECISIONS,

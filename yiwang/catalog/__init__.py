@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from yiwang.catalog import loader  # noqa: F401  (registers the load job)
+from yiwang.catalog import (
+    loader,  # noqa: F401  (registers the load job)
+    packs,  # noqa: F401  (the [[catalog.datasets]] section of domain packs)
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

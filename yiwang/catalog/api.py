@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
-from yiwang.catalog import datastore, loader, service, sharing
+from yiwang.catalog import datastore, datastore_edits, datastore_versions, loader, service, sharing
 from yiwang.catalog.models import ShareRequest
 from yiwang.catalog.packages import package_dict
 from yiwang.catalog.params import SearchFilters
@@ -212,8 +212,10 @@ class VersionPublic(BaseModel):
 def list_versions(
     distribution_id: str, session: SessionDep, actor: SignedInActor
 ) -> list[VersionPublic]:
-    rows = datastore.versions(session, actor=actor, distribution_id=distribution_id)
-    distribution, resource = datastore.get_distribution(session, actor=actor, ref=distribution_id)
+    rows = datastore_versions.versions(session, actor=actor, distribution_id=distribution_id)
+    distribution, resource = datastore_versions.get_distribution(
+        session, actor=actor, ref=distribution_id
+    )
     # A failed load's message and problems quote the file's cells: they are for those who load
     # the data; others see that the load failed.
     may_edit = can_edit_resource(actor, department_id=resource.department_id)
@@ -236,7 +238,7 @@ def list_versions(
 def restore_version(
     distribution_id: str, number: int, session: SessionDep, actor: SignedInActor
 ) -> dict[str, Any]:
-    version = datastore.restore_version(
+    version = datastore_versions.restore_version(
         session, actor=actor, distribution_id=distribution_id, number=number
     )
     return {"distribution_id": distribution_id, "current_version": version.number}
@@ -255,7 +257,7 @@ def add_indexes(
     distribution_id: str, body: IndexRequest, session: SessionDep, actor: SignedInActor
 ) -> dict[str, Any]:
     return {
-        "indexed": datastore.add_indexes(
+        "indexed": datastore_edits.add_indexes(
             session, actor=actor, distribution_id=distribution_id, fields=body.fields
         )
     }

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from yiwang import __version__
-from yiwang.catalog import datastore, loader, service
+from yiwang.catalog import datastore_versions, loader, service
 from yiwang.catalog.models import Distribution, Resource
 from yiwang.catalog.packages import (
     distribution_dict,
@@ -584,7 +584,7 @@ def _resource_result(call: Call, distribution: Distribution) -> dict[str, Any]:
 
 @action("resource_show")
 def resource_show(call: Call) -> dict[str, Any]:
-    distribution, _ = datastore.get_distribution(
+    distribution, _ = datastore_versions.get_distribution(
         call.session, actor=call.actor, ref=str(call.require("id"))
     )
     return _resource_result(call, distribution)

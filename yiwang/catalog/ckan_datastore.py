@@ -8,7 +8,7 @@ import decimal
 import io
 from typing import Any
 
-from yiwang.catalog import datastore, loader
+from yiwang.catalog import datastore, datastore_edits, loader
 from yiwang.catalog.ckan import Call, CkanValidation, action
 from yiwang.catalog.packages import ckan_type
 
@@ -152,7 +152,7 @@ def datastore_create(call: Call) -> dict[str, Any]:
     if isinstance(indexes, str):
         indexes = [k.strip() for k in indexes.split(",") if k.strip()]
     if indexes:
-        datastore.add_indexes(
+        datastore_edits.add_indexes(
             call.session, actor=call.actor, distribution_id=str(resource_id), fields=indexes
         )
     return {
@@ -169,7 +169,7 @@ def datastore_upsert(call: Call) -> dict[str, Any]:
     if method not in ("upsert", "insert", "update"):
         raise CkanValidation({"method": [f"Unknown method: {method}"]})
     resource_id = str(call.require("resource_id"))
-    datastore.upsert(
+    datastore_edits.upsert(
         call.session, actor=call.actor, distribution_id=resource_id, records=records, method=method
     )
     return {"resource_id": resource_id, "method": method, "records": records}
@@ -181,7 +181,7 @@ def datastore_delete(call: Call) -> dict[str, Any]:
     filters = call.json_value("filters", {}) or {}
     if not isinstance(filters, dict):
         raise CkanValidation({"filters": ["Not a JSON object"]})
-    datastore.delete_rows(
+    datastore_edits.delete_rows(
         call.session, actor=call.actor, distribution_id=resource_id, filters=filters
     )
     return {"resource_id": resource_id, "filters": filters}

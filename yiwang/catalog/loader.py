@@ -17,15 +17,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from yiwang.catalog import ingest, personal
-from yiwang.catalog.datastore import (
-    FAILED,
-    RowWriter,
-    create_table,
-    get_distribution,
-    make_current,
-    new_version,
-    physical_name,
-)
+from yiwang.catalog.datastore_tables import RowWriter, create_table, physical_name
+from yiwang.catalog.datastore_versions import FAILED, get_distribution, make_current, new_version
 from yiwang.catalog.models import Distribution, Resource, TableVersion
 from yiwang.catalog.service import CATALOG, get_resource
 from yiwang.core import audit, cache, jobs

@@ -146,3 +146,8 @@ def replace_table(
 
 
 __all__ = ["Published", "find_table", "publish_table", "register_table", "replace_table"]
+
+
+def resource_exists(session: Session, *, ref: str) -> bool:
+    """Whether a resource ``ref`` (id, name or code) exists, even deleted."""
+    return _find(session, actor=SYSTEM, ref=ref) is not None

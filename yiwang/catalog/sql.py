@@ -46,7 +46,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import traverse_scope
 
-from yiwang.catalog import datastore, personal
+from yiwang.catalog import datastore, datastore_tables, personal
 from yiwang.core import audit
 from yiwang.core.config import Settings
 from yiwang.core.errors import AppError, InvalidInput
@@ -498,7 +498,7 @@ def _mask_value(kind: str, value: object) -> str | None:
 
 
 def _sqlite_view(view: ResourceView) -> str:
-    q = datastore.quote
+    q = datastore_tables.quote
     columns = ['"_id" AS "_id"']
     for c in view.table.columns:
         if c.masked and c.personal:
@@ -512,7 +512,7 @@ def _sqlite_view(view: ResourceView) -> str:
 
 
 def _postgresql_view(view: ResourceView, masked_table: str | None) -> str:
-    q = datastore.quote
+    q = datastore_tables.quote
     columns = ['t."_id" AS "_id"']
     for c in view.table.columns:
         source = "m" if c.masked and c.personal else "t"
@@ -610,7 +610,7 @@ def _fill_masked(
 ) -> None:
     """Copy the masked values of ``view``'s personal columns into the temporary ``table``,
     masked here by :mod:`yiwang.catalog.personal` as every other read masks them."""
-    q = datastore.quote
+    q = datastore_tables.quote
     masked = view.masked
     maskers = [personal.masker(personal.PersonalKind(c.personal or "")) for c in masked]
     names = ", ".join(c.physical for c in masked)
@@ -651,7 +651,7 @@ def run_postgresql(
     the search path. The caller holds a savepoint and rolls it back (which drops the views and
     the grants and ends the role, the read-only mode and the limit)."""
     raw: Any = connection.connection.driver_connection
-    q = datastore.quote
+    q = datastore_tables.quote
     with raw.cursor() as cursor:
         cursor.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
         cursor.execute(

@@ -6,6 +6,7 @@ from yiwang.core.calendar.models import CalendarDay, CalendarYear
 from yiwang.core.events.models import OutboxEvent
 from yiwang.core.identity.models import ApiToken, Department, User, WebSession
 from yiwang.core.jobs.models import Job
+from yiwang.core.packs.models import InstalledPack
 
 __all__ = [
     "ApiToken",
@@ -15,6 +16,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Department",
+    "InstalledPack",
     "Job",
     "OutboxEvent",
     "User",

@@ -406,3 +406,12 @@ def can_manage_calendar(actor: Actor) -> bool:
 
 def can_view_config(actor: Actor) -> bool:
     return actor.is_sysadmin
+
+
+# --- domain packs ------------------------------------------------------------------------------
+
+
+def can_manage_packs(actor: Actor) -> bool:
+    """Installing a pack adds content for many departments (datasets, items, rules): the
+    system administrators' call."""
+    return actor.is_sysadmin

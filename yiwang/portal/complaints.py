@@ -3,7 +3,7 @@ department that owns them), the form with a map pin or an address, and the recei
 complaint's number and query code.
 
 The categories come from the Open311 layer's complaint desk, as ``/open311/v2/services`` lists
-them; filing calls :func:`yiwang.cases.service.file_complaint` as the JSON API does. A pin is
+them; filing calls :func:`yiwang.cases.public.file_complaint` as the JSON API does. A pin is
 placed in its city by :func:`yiwang.core.geo.city_of` here, on the server: what the browser
 says about the city is never trusted."""
 
@@ -22,11 +22,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from yiwang.cases import items, service
-from yiwang.cases.open311 import Category
-from yiwang.cases.open311.api import get_open311
-from yiwang.cases.schemas import ComplaintCreate, ContactIn
-from yiwang.cases.vocab import ItemKind
+from yiwang.cases import public as cases
+from yiwang.cases.public import ComplaintCategory, ComplaintCreate, ContactIn, ItemKind
 from yiwang.core import geo, identity
 from yiwang.core.config import Settings
 from yiwang.core.errors import AppError, InvalidInput
@@ -115,17 +112,17 @@ LIMITS = {name: _max_length(model, attr) for name, (model, attr, _, _) in _LIMIT
 # --- the categories ------------------------------------------------------------------------------
 
 
-def categories(request: Request, session: Session) -> list[Category]:
+def categories(request: Request, session: Session) -> list[ComplaintCategory]:
     """The complaint categories, as ``/open311/v2/services`` lists them for the province."""
-    open311 = get_open311(request)
+    open311 = cases.get_open311(request)
     province = open311.jurisdictions.province.division_code
     return open311.desk.categories(session, division_code=province)
 
 
-def grouped(rows: Sequence[Category]) -> list[tuple[str | None, list[Category]]]:
+def grouped(rows: Sequence[ComplaintCategory]) -> list[tuple[str | None, list[ComplaintCategory]]]:
     """The categories by their group (the department that owns them), groups in the order of
     their first category, categories in the order of the list."""
-    groups: dict[str | None, list[Category]] = {}
+    groups: dict[str | None, list[ComplaintCategory]] = {}
     for row in rows:
         groups.setdefault(row.group, []).append(row)
     return list(groups.items())
@@ -147,7 +144,7 @@ class Names:
             return cls(True, {}, {})
         english = {
             item.code: version.name_en
-            for item, version in items.list_items(session, kind=ItemKind.COMPLAINT_CATEGORY)
+            for item, version in cases.list_items(session, kind=ItemKind.COMPLAINT_CATEGORY)
             if version.name_en
         }
         departments = {
@@ -157,14 +154,14 @@ class Names:
         }
         return cls(False, english, departments)
 
-    def category(self, category: Category) -> str:
+    def category(self, category: ComplaintCategory) -> str:
         return category.name if self.zh else self.categories.get(category.code, category.name)
 
     def department(self, name: str | None) -> str | None:
         return name if self.zh or name is None else self.departments.get(name, name)
 
 
-def attribute_field(category: Category, key: str) -> str:
+def attribute_field(category: ComplaintCategory, key: str) -> str:
     """The form field that answers one of a category's own questions."""
     return f"{ATTRIBUTE_PREFIX}{category.code}:{key}"
 
@@ -283,7 +280,7 @@ def _contact(draft: Draft) -> ContactIn | None:
     return ContactIn(name=name, phone=phone, email=email)
 
 
-def complaint_of(draft: Draft, rows: Sequence[Category]) -> ComplaintCreate:
+def complaint_of(draft: Draft, rows: Sequence[ComplaintCategory]) -> ComplaintCreate:
     """The complaint the form describes, or an ``InvalidInput`` saying what to correct."""
     if not draft.category:
         raise _refuse("portal.complaint.category_missing", "category")
@@ -320,7 +317,7 @@ def complaint_of(draft: Draft, rows: Sequence[Category]) -> ComplaintCreate:
 def _form_page(
     request: Request,
     session: Session,
-    rows: Sequence[Category],
+    rows: Sequence[ComplaintCategory],
     draft: Draft,
     *,
     error: AppError | None = None,
@@ -381,12 +378,12 @@ def _file(
 ) -> Response:
     rows = categories(request, session)
     try:
-        filed = service.file_complaint(
+        filed = cases.file_complaint(
             session,
             actor=actor,
             data=complaint_of(draft, rows),
             idempotency_key=draft.idempotency_key or None,
-            code_secret=service.code_secret(settings),
+            code_secret=cases.code_secret(settings),
             source=SOURCE,
         )
     except AppError as exc:
@@ -398,9 +395,9 @@ def _file(
 # --- the receipt ---------------------------------------------------------------------------------
 
 
-def _receipt(request: Request, session: Session, filed: service.Filed) -> Response:
+def _receipt(request: Request, session: Session, filed: cases.Filed) -> Response:
     case = filed.case
-    version = filed.target.version if filed.target else service.item_of(session, case)[1]
+    version = filed.target.version if filed.target else cases.item_of(session, case)[1]
     department = identity.get_department(session, case.department_id)
     city = geo.city(case.division_code)
     return render_page(

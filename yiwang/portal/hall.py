@@ -19,22 +19,25 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from yiwang.cases import items, service, views, workflow
-from yiwang.cases.materials import TYPE_LABELS, Upload
-from yiwang.cases.messages import ACTION_LABELS
-from yiwang.cases.models import ItemVersion, ServiceItem
-from yiwang.cases.schemas import ApplicationCreate, RatingIn
-from yiwang.cases.vocab import (
+from yiwang.cases import public as cases
+from yiwang.cases.public import (
+    ACTION_LABELS,
     DECISION_LABELS,
     DELIVERY_LABELS,
+    FILE_TYPE_LABELS,
     FINAL_STATES,
     LIFE_EVENT_LABELS,
     PARTY_LABELS,
     STATE_LABELS,
     THEME_LABELS,
     ApplicantType,
+    ApplicationCreate,
     ItemKind,
+    ItemVersion,
+    RatingIn,
+    ServiceItem,
     State,
+    Upload,
 )
 from yiwang.core import identity
 from yiwang.core.config import Settings
@@ -174,7 +177,7 @@ def hall_sections(
     departments = _departments(session)
     rows = [
         (item, version)
-        for item, version in items.list_items(session, kind=ItemKind.SERVICE)
+        for item, version in cases.list_items(session, kind=ItemKind.SERVICE)
         if applicant is None or applicant in version.applicant_types
     ]
     listed = {
@@ -268,12 +271,12 @@ def _active_service(session: Session, code: str) -> tuple[ServiceItem, ItemVersi
     """The service item with this code and its current version, or None if there is no such
     item citizens can apply for (unknown, retired, or a complaint category)."""
     try:
-        item = items.get_item(session, code=code)
+        item = cases.get_item(session, code=code)
     except NotFound:
         return None
     if item.kind != ItemKind.SERVICE or item.state != "active":
         return None
-    return item, items.current_version(session, item)
+    return item, cases.current_version(session, item)
 
 
 def _item_context(
@@ -282,7 +285,7 @@ def _item_context(
     """What the item's page and its application form show, as plain values (so that they can
     still be shown after the request's transaction was rolled back)."""
     departments = _departments(session)
-    data = views.item_dict(item, version)
+    data = cases.item_dict(item, version)
     site_limit = settings.max_upload_bytes
     materials = []
     for spec in version.materials:
@@ -294,7 +297,7 @@ def _item_context(
                 "name": spec["name"],
                 "mandatory": bool(spec.get("mandatory", True)),
                 "original": bool(spec.get("original", False)),
-                "types": "、".join(TYPE_LABELS.get(t, t) for t in types),
+                "types": "、".join(FILE_TYPE_LABELS.get(t, t) for t in types),
                 "accept": ",".join(ACCEPT[t] for t in types if t in ACCEPT),
                 "limit": _size(int(limit)),
             }
@@ -517,14 +520,14 @@ async def apply(
                 error, target = _refusal(exc, language)
                 return _refused(request, context, error, target)
             try:
-                filed = service.submit_application(
+                filed = cases.submit_application(
                     session,
                     actor=actor,
                     data=data,
                     uploads=_uploads(form, version),
-                    storage=service.Storage.of(settings),
+                    storage=cases.Storage.of(settings),
                     idempotency_key=values["idempotency_key"] or None,
-                    code_secret=service.code_secret(settings),
+                    code_secret=cases.code_secret(settings),
                     source="web",
                 )
             except PermissionDenied:
@@ -548,13 +551,13 @@ def _refused(
 
 
 def _receipt(
-    request: Request, session: Session, filed: service.Filed, context: dict[str, Any]
+    request: Request, session: Session, filed: cases.Filed, context: dict[str, Any]
 ) -> Response:
     """The receipt: the case number and the query code (shown here once), the deadline and a
     way to track the case."""
-    body = views.filed_case_dict(filed, full=False) if filed.created else None
+    body = cases.filed_case_dict(filed, full=False) if filed.created else None
     if body is None:
-        body = views.case_dict(session, filed.case, full=False, query_code=filed.query_code)
+        body = cases.case_dict(session, filed.case, full=False, query_code=filed.query_code)
     context |= {
         "case": body,
         "created": filed.created,
@@ -617,7 +620,9 @@ def _case_materials(
                 "name": name,
                 "filename": f["filename"],
                 "about": " · ".join(
-                    p for p in (TYPE_LABELS.get(f["type"], f["type"]), _size(f["size"]), note) if p
+                    p
+                    for p in (FILE_TYPE_LABELS.get(f["type"], f["type"]), _size(f["size"]), note)
+                    if p
                 ),
             }
         )
@@ -650,12 +655,12 @@ def _track_page(
     a rating refused, to fill its form in again."""
     zh = is_zh(request)
     try:
-        case = service.get_case(session, actor=actor, number=number, query_code=code)
+        case = cases.get_case(session, actor=actor, number=number, query_code=code)
     except NotFound:
         return _not_found(request, number)
-    body = views.case_dict(session, case, full=False)
+    body = cases.case_dict(session, case, full=False)
     department = identity.get_department(session, case.department_id)
-    _, version = service.item_of(session, case)
+    _, version = cases.item_of(session, case)
     labels = {f["key"]: f["label"] for f in version.form_fields}
     context = {
         "case": body,
@@ -745,7 +750,7 @@ def rate(
             status_code=error.status_code,
         )
     try:
-        workflow.rate(
+        cases.rate(
             session,
             actor=actor,
             number=number,

@@ -21,9 +21,8 @@ from yiwang.core.policy import ANONYMOUS
 from yiwang.packs.environment.formulas import AQI_CATEGORIES, AqiCategory, aqi_category
 from yiwang.packs.transport.formulas import CongestionLevel, congestion_level
 from yiwang.portal import common
-from yiwang.sensing import packs, timeseries
-from yiwang.sensing.alerting import service as alerting
-from yiwang.sensing.timeseries import LatestValue
+from yiwang.sensing import public as sensing
+from yiwang.sensing.public import LatestValue
 
 ALERTS_SHOWN = 20
 # Tourism pack: 0 normal, 1 yellow, 2 orange, 3 red (stop ticket sales).
@@ -36,15 +35,15 @@ RIVER_STATUS = (
 
 
 def _definition(pack: str, key: str) -> str:
-    return packs.get_pack(pack).properties[key].definition
+    return sensing.get_pack(pack).properties[key].definition
 
 
 def _kind(pack: str, key: str) -> str:
-    return packs.get_pack(pack).kind(key).full_name
+    return sensing.get_pack(pack).kind(key).full_name
 
 
 def _latest(session: Session, pack: str, kind: str, prop: str) -> list[LatestValue]:
-    return timeseries.latest(
+    return sensing.latest(
         session,
         actor=ANONYMOUS,
         pack=_kind(pack, kind),
@@ -267,12 +266,12 @@ class OpenAlert:
 def open_alerts(session: Session, *, limit: int = ALERTS_SHOWN) -> tuple[list[OpenAlert], int]:
     """The newest open alerts on open data, with where they were raised, and how many are
     open in all."""
-    alerts, total = alerting.list_alerts(
-        session, actor=ANONYMOUS, filters=alerting.AlertFilters(state="open"), limit=limit
+    alerts, total = sensing.list_alerts(
+        session, actor=ANONYMOUS, filters=sensing.AlertFilters(state="open"), limit=limit
     )
     streams = {
         v.datastream_id: v
-        for v in timeseries.latest(
+        for v in sensing.latest(
             session, actor=ANONYMOUS, datastream_ids=[a.datastream_id for a in alerts]
         )
     }

@@ -6,18 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yiwang.cases import items
-from yiwang.cases.models import ItemVersion, ServiceItem
-from yiwang.cases.vocab import ItemKind
+from yiwang.cases import public as cases
+from yiwang.cases.public import ItemKind, ItemVersion, ServiceItem
 from yiwang.catalog import public as catalog
 from yiwang.core import identity
 from yiwang.core.policy import ANONYMOUS, Actor
-from yiwang.sensing import timeseries
-from yiwang.sensing.alerting import service as alerting
-from yiwang.sensing.models import Datastream
+from yiwang.sensing import public as sensing
 
 MAX_QUERY = 200
 
@@ -38,18 +34,16 @@ def figures(session: Session) -> Figures:
     so a signed-in member of staff does not see their department's closed data counted)."""
     actor = ANONYMOUS
     datasets = catalog.search(session, actor=actor, limit=1).count
-    datastreams = session.scalar(
-        select(func.count()).select_from(Datastream).where(timeseries.visible_streams(actor))
-    )
-    _, open_alerts = alerting.list_alerts(
-        session, actor=actor, filters=alerting.AlertFilters(state="open"), limit=1
+    datastreams = sensing.count_streams(session, actor=actor)
+    _, open_alerts = sensing.list_alerts(
+        session, actor=actor, filters=sensing.AlertFilters(state="open"), limit=1
     )
     _, departments = identity.list_departments(session, actor=actor, limit=1)
     return Figures(
         datasets=datasets,
-        datastreams=int(datastreams or 0),
+        datastreams=datastreams,
         open_alerts=open_alerts,
-        service_items=len(items.list_items(session, kind=ItemKind.SERVICE)),
+        service_items=len(cases.list_items(session, kind=ItemKind.SERVICE)),
         departments=departments,
     )
 
@@ -102,7 +96,7 @@ def search_network(
             promised_limit_days=version.promised_limit_days,
             trips=version.trips,
         )
-        for item, version in items.list_items(session)
+        for item, version in cases.list_items(session)
         if terms and item.kind != ItemKind.TASK and _item_matches(terms, item, version)
     ]
     return NetworkResults(

@@ -11,6 +11,7 @@ from yiwang.sensing import (
     computed,  # noqa: F401  (the domain packs' computed indices: an ingest hook)
     models,  # noqa: F401  (registers the tables)
     opendata,  # noqa: F401  (the job publishing the packs' open data)
+    packs,  # noqa: F401  (the sensing sections of domain packs)
 )
 
 if TYPE_CHECKING:
@@ -37,14 +38,14 @@ def _prepare_storage(app: FastAPI) -> None:
 
     import anyio  # noqa: PLC0415
 
-    from yiwang.sensing import service  # noqa: PLC0415
+    from yiwang.sensing import storage  # noqa: PLC0415
 
     previous = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[object]:
         async with previous(running) as state:
-            await anyio.to_thread.run_sync(service.prepare_partitions, running.state.db.engine)
+            await anyio.to_thread.run_sync(storage.prepare_partitions, running.state.db.engine)
             yield state
 
     app.router.lifespan_context = lifespan  # type: ignore[assignment]

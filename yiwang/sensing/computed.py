@@ -41,15 +41,8 @@ from sqlalchemy.orm import Session
 from yiwang.core.policy import Actor, Role
 from yiwang.sensing import packs
 from yiwang.sensing.models import Datastream, Observation, ObservedProperty, Thing
-from yiwang.sensing.service import (
-    CATEGORY,
-    COUNT,
-    TRUTH,
-    NewObservation,
-    StoredObservation,
-    create_observations,
-    register_ingest_hook,
-)
+from yiwang.sensing.parsing import CATEGORY, COUNT, TRUTH, NewObservation
+from yiwang.sensing.service import StoredObservation, create_observations, register_ingest_hook
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from yiwang.core.db import utcnow
 from yiwang.core.policy import SYSTEM
 from yiwang.sensing import opendata, packs, simulate
-from yiwang.sensing.service import NewObservation, create_observations
+from yiwang.sensing.parsing import NewObservation
+from yiwang.sensing.service import create_observations
 
 HOURS = 48
 

@@ -40,7 +40,7 @@ from yiwang.core.jobs import Job, JobContext, handler
 from yiwang.core.policy import SYSTEM, Actor
 from yiwang.sensing import packs
 from yiwang.sensing.models import Datastream, Observation, ObservedProperty, Thing
-from yiwang.sensing.service import CATEGORY
+from yiwang.sensing.parsing import CATEGORY
 
 if TYPE_CHECKING:
     from yiwang.core.identity import Department

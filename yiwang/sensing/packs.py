@@ -1,60 +1,30 @@
-"""Domain packs as the sensing engine sees them: discovery, the declarative format, and
-installation.
+"""Domain packs as the sensing engine sees them: the sensing section of the pack registry
+(:mod:`yiwang.core.packs`), the packs found that have sensing content, and their installation.
 
-A pack is a sub-package of :mod:`yiwang.packs` holding a ``pack.toml`` (and optionally a
-``things.toml`` of demo things and a ``hooks.py`` of formulas). The engine finds packs by
-looking for those files; it never names a pack. ``pack.toml`` declares:
-
-- ``[pack]``: ``name``, ``version``, ``title`` / ``title_en``, the owning department's slug
-  (``department``) and the catalogue category of its open data (``category``);
-- ``[properties.<key>]``: ObservedProperties (``name``, ``definition`` URN, ``description``,
-  ``type`` = measurement / count / category / truth, ``unit`` = {name, symbol, definition},
-  ``digits`` for computed results, and a ``simulate`` model for demo and simulator values);
-- ``[kinds.<key>]``: kinds of Things (``name``, ``description``, ``sensor``, the ``streams``
-  every such Thing carries, by property key) with ``[[kinds.<key>.computed]]`` indices:
-  ``inputs`` and ``outputs`` by property key, ``formula`` (a dotted name
-  ``package.module:function``), ``period`` (``"PT1H"``: one result per hour from that hour's
-  inputs; ``"instant"``: one result per instant at which every input has a value),
-  ``moving_average`` (``{pm25 = {hours = 24, min_hours = 20}}``), ``params`` (defaults the
-  Thing's properties may override);
-- ``[[rules]]``: default alert rules (``name``, ``property``, ``kind``, ``direction``,
-  ``levels`` = [{label, value}], ``hysteresis``, ``clear_after``, ``actions`` =
-  [{type = "open_case", level, item, department}]: reaching ``level`` opens a case of the
-  task item ``item`` for ``department``, see :mod:`yiwang.sensing.alerting.casework`);
-- ``[[datasets]]``: open datasets of hourly aggregates (``key``, ``kinds``, ``title``,
-  ``title_en``, ``summary``, ``tags``, ``thing_fields`` = [{name, property, personal}]).
-  ``personal`` names the kind of personal data a field holds (``mobile``, ``resident_id``,
-  ``name``, ``address``): it is masked on every way out (see :mod:`yiwang.sensing.personal`)
-  unless the field also says ``public_by_law = true`` with the ``legal_basis`` that makes it
-  public, quoted.
-
-Installing a pack (:func:`install_pack`) is idempotent: ObservedProperties are matched by
-definition, Sensors by name and department, Things by pack kind and ``code``, Datastreams by
-Thing and ObservedProperty, rules and datasets by name."""
+The format is :mod:`yiwang.sensing.packformat`. Installing (:func:`install_pack`, or the
+registry's install, which calls :func:`install_section`) is idempotent: ObservedProperties are
+matched by definition, Sensors by name and department, Things by pack kind and ``code``,
+Datastreams by Thing and ObservedProperty, rules and datasets by name."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib
-import importlib.resources
 import logging
-import pkgutil
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiwang.catalog.public import PersonalKind
-from yiwang.core import audit, identity
+from yiwang.core import audit, contracts, identity
+from yiwang.core import packs as registry
 from yiwang.core.codes import division_name
 from yiwang.core.db import utcnow
-from yiwang.core.errors import InvalidInput
-from yiwang.core.i18n import EN, ZH, add_messages, translate
+from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.i18n import EN, ZH, add_messages
 from yiwang.core.identity import Department
+from yiwang.core.packs import InstallOptions, InstallReport, Manifest
 from yiwang.core.policy import Actor, can_edit_sensing, require
 from yiwang.sensing.models import (
     Datastream,
@@ -65,516 +35,73 @@ from yiwang.sensing.models import (
     Sensor,
     Thing,
 )
-from yiwang.sensing.service import CATEGORY, COUNT, MEASUREMENT, TRUTH
+from yiwang.sensing.packformat import (
+    INSTANT,
+    ComputedSpec,
+    DatasetSpec,
+    DemoThing,
+    KindSpec,
+    MovingAverage,
+    Pack,
+    PackError,
+    PropertySpec,
+    RuleSpec,
+    parse_data,
+    parse_pack,
+)
 
 log = logging.getLogger(__name__)
 
-PACKS_PACKAGE = "yiwang.packs"
-OBSERVATION_TYPES = {
-    "measurement": MEASUREMENT,
-    "count": COUNT,
-    "category": CATEGORY,
-    "truth": TRUTH,
-}
-INSTANT = "instant"
+SECTION_KEYS = ("properties", "kinds", "rules", "datasets")
 
 add_messages(
     {
         "sensing.pack_unknown": {
-            ZH: "没有名为“{name}”的领域包；现有：{known}。",
-            EN: "There is no domain pack “{name}”; the packs are: {known}.",
+            ZH: "没有名为“{name}”的含物联感知内容的领域包；现有：{known}。",
+            EN: "There is no domain pack “{name}” with sensing content; the packs are: {known}.",
         },
         "sensing.pack_department": {
             ZH: "领域包所属部门“{department}”不存在；请先创建该部门或另行指定部门。",
             EN: "The pack's department “{department}” does not exist; create it first or name "
             "another department.",
         },
-        "sensing.pack_personal_kind": {
-            ZH: "领域包 {pack} 的数据集 {dataset}：字段“{field}”的 personal 应为 {kinds} 之一，"
-            "而不是“{value}”。",
-            EN: "pack {pack}, dataset {dataset}: the personal kind of the field “{field}” is one "
-            "of {kinds}, not “{value}”.",
-        },
-        "sensing.pack_public_without_basis": {
-            ZH: "领域包 {pack} 的数据集 {dataset}：字段“{field}”声明依法公开（public_by_law），"
-            "但未写明法律依据（legal_basis）；请引用公开该信息的法律法规或文件条款，"
-            "否则该个人信息一律脱敏。",
-            EN: "pack {pack}, dataset {dataset}: the field “{field}” is declared public by law "
-            "(public_by_law) without its legal basis (legal_basis); quote the provision that "
-            "makes it public, or leave the personal data masked.",
-        },
-        "sensing.pack_public_not_personal": {
-            ZH: "领域包 {pack} 的数据集 {dataset}：字段“{field}”的 public_by_law 和 legal_basis "
-            "只用于声明了 personal 的个人信息字段，且须同时给出。",
-            EN: "pack {pack}, dataset {dataset}: public_by_law and legal_basis of the field "
-            "“{field}” go together, and only on a field declared personal.",
-        },
     }
 )
 
-Formula = Callable[[Mapping[str, float], Mapping[str, Any]], Mapping[str, Any] | None]
 
-
-class PackError(ValueError):
-    """A pack's files are not valid; the message names the pack and the problem. An error made
-    by :meth:`translated` has its message in every language (:meth:`message`)."""
-
-    def __init__(self, text: str, *, code: str | None = None, **params: Any) -> None:
-        super().__init__(text)
-        self.code = code
-        self.params = params
-
-    @classmethod
-    def translated(cls, code: str, **params: Any) -> PackError:
-        """The error of message ``code`` (English as its text)."""
-        return cls(translate(code, EN, params), code=code, **params)
-
-    def message(self, language: str) -> str:
-        return translate(self.code, language, self.params) if self.code else str(self)
-
-
-# --- the declarative format ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PropertySpec:
-    key: str
-    name: str
-    definition: str
-    description: str
-    observation_type: str
-    unit: dict[str, Any]
-    digits: int | None = None
-    simulate: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MovingAverage:
-    hours: int
-    min_hours: int
-
-
-@dataclass(frozen=True)
-class ComputedSpec:
-    """A computed index: outputs from inputs of one Thing, by a formula.
-
-    ``period_minutes`` is None for instant indices."""
-
-    key: str
-    formula_name: str
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    period_minutes: int | None
-    moving_average: Mapping[str, MovingAverage]
-    params: Mapping[str, Any]
-
-    @functools.cached_property
-    def formula(self) -> Formula:
-        module_name, _, attribute = self.formula_name.partition(":")
-        function: Formula = getattr(importlib.import_module(module_name), attribute)
-        return function
-
-    @property
-    def window_hours(self) -> int:
-        return max((m.hours for m in self.moving_average.values()), default=1)
-
-
-@dataclass(frozen=True)
-class KindSpec:
-    pack: str
-    key: str
-    name: str
-    name_en: str
-    description: str
-    sensor: str
-    sensor_metadata: str
-    streams: tuple[str, ...]
-    computed: tuple[ComputedSpec, ...]
-
-    @property
-    def full_name(self) -> str:
-        """The value of ``Thing.pack``: ``pack.kind``."""
-        return f"{self.pack}.{self.key}"
-
-    @property
-    def all_streams(self) -> tuple[str, ...]:
-        """Property keys of every stream of such a Thing: measured, then computed."""
-        keys = list(self.streams)
-        for spec in self.computed:
-            keys += [k for k in spec.outputs if k not in keys]
-        return tuple(keys)
-
-    @property
-    def computed_outputs(self) -> frozenset[str]:
-        return frozenset(k for spec in self.computed for k in spec.outputs)
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    name: str
-    description: str
-    property: str
-    kind: str
-    direction: str
-    levels: tuple[Mapping[str, Any], ...]
-    hysteresis: float
-    clear_after: int
-    actions: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class ThingField:
-    name: str
-    property: str  # a dotted path into the Thing's properties
-    personal: str | None = None  # a PersonalKind value
-    legal_basis: str | None = None  # set when the personal data is public by law
-
-    def is_masked(self) -> bool:
-        """Whether it holds personal data not made public by law, masked for whoever may not
-        read it clear."""
-        return self.personal is not None and self.legal_basis is None
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    key: str
-    kinds: tuple[str, ...]
-    title: str
-    title_en: str
-    summary: str
-    tags: tuple[str, ...]
-    thing_fields: tuple[ThingField, ...]
-
-
-@dataclass(frozen=True)
-class DemoThing:
-    kind: str
-    code: str
-    name: str
-    division_code: str
-    longitude: float
-    latitude: float
-    description: str = ""
-    department: str | None = None
-    properties: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Pack:
-    name: str
-    version: str
-    title: str
-    title_en: str
-    description: str
-    department: str
-    category: str | None
-    properties: Mapping[str, PropertySpec]
-    kinds: Mapping[str, KindSpec]
-    rules: tuple[RuleSpec, ...]
-    datasets: tuple[DatasetSpec, ...]
-    demo_things: tuple[DemoThing, ...]
-
-    def kind(self, key: str) -> KindSpec:
-        try:
-            return self.kinds[key]
-        except KeyError:
-            raise PackError(f"pack {self.name}: no kind {key!r}") from None
-
-    def property_by_definition(self) -> dict[str, str]:
-        return {p.definition: p.key for p in self.properties.values()}
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def _need(table: Mapping[str, Any], key: str, where: str, kind: type = str) -> Any:
-    value = table.get(key)
-    if not isinstance(value, kind):
-        raise PackError(f"{where}: {key} is required ({kind.__name__})")
-    return value
-
-
-def _period(value: Any, where: str) -> int | None:
-    if value == INSTANT:
-        return None
-    text = str(value or "PT1H").upper()
-    if text.startswith("PT") and text[-1] in "HM" and text[2:-1].isdigit():
-        minutes = int(text[2:-1]) * (60 if text[-1] == "H" else 1)
-        if 0 < minutes <= 1440 and 1440 % minutes == 0:
-            return minutes
-    raise PackError(f"{where}: period is 'instant' or PT<n>H / PT<n>M dividing a day, not {value}")
-
-
-def _parse_property(pack: str, key: str, table: Mapping[str, Any]) -> PropertySpec:
-    where = f"pack {pack}, property {key}"
-    kind = str(table.get("type", "measurement"))
-    if kind not in OBSERVATION_TYPES:
-        raise PackError(f"{where}: type is one of {', '.join(OBSERVATION_TYPES)}, not {kind}")
-    unit = dict(table.get("unit") or {})
-    return PropertySpec(
-        key=key,
-        name=_need(table, "name", where),
-        definition=_need(table, "definition", where),
-        description=str(table.get("description", "")),
-        observation_type=OBSERVATION_TYPES[kind],
-        unit={
-            "name": unit.get("name"),
-            "symbol": unit.get("symbol"),
-            "definition": unit.get("definition"),
-        },
-        digits=table.get("digits"),
-        simulate=dict(table.get("simulate") or {}),
+def _has_sensing(manifest: Manifest) -> bool:
+    return any(key in manifest.data for key in SECTION_KEYS) or (
+        registry.THINGS_FILE in manifest.files
     )
 
 
-def _parse_computed(
-    pack: str, kind: str, table: Mapping[str, Any], properties: Mapping[str, PropertySpec]
-) -> ComputedSpec:
-    key = _need(table, "key", f"pack {pack}, kind {kind}, computed")
-    where = f"pack {pack}, kind {kind}, computed {key}"
-    inputs = tuple(_need(table, "inputs", where, list))
-    outputs = tuple(_need(table, "outputs", where, list))
-    for name in (*inputs, *outputs):
-        if name not in properties:
-            raise PackError(f"{where}: unknown property {name!r}")
-    formula = _need(table, "formula", where)
-    if ":" not in formula:
-        raise PackError(f"{where}: formula is 'package.module:function', not {formula}")
-    moving: dict[str, MovingAverage] = {}
-    for name, spec in dict(table.get("moving_average") or {}).items():
-        if name not in inputs:
-            raise PackError(f"{where}: moving average of {name!r}, which is not an input")
-        hours = int(spec["hours"])
-        moving[name] = MovingAverage(hours=hours, min_hours=int(spec.get("min_hours", hours)))
-    period = _period(table.get("period"), where)
-    if moving and period != 60:
-        raise PackError(f"{where}: moving averages need period = 'PT1H'")
-    return ComputedSpec(
-        key=key,
-        formula_name=formula,
-        inputs=inputs,
-        outputs=outputs,
-        period_minutes=period,
-        moving_average=moving,
-        params=dict(table.get("params") or {}),
-    )
-
-
-def _parse_kind(
-    pack: str, key: str, table: Mapping[str, Any], properties: Mapping[str, PropertySpec]
-) -> KindSpec:
-    where = f"pack {pack}, kind {key}"
-    streams = tuple(_need(table, "streams", where, list))
-    for name in streams:
-        if name not in properties:
-            raise PackError(f"{where}: unknown property {name!r}")
-    return KindSpec(
-        pack=pack,
-        key=key,
-        name=_need(table, "name", where),
-        name_en=str(table.get("name_en", key)),
-        description=str(table.get("description", "")),
-        sensor=str(table.get("sensor", table["name"])),
-        sensor_metadata=str(table.get("sensor_metadata", "")),
-        streams=streams,
-        computed=tuple(
-            _parse_computed(pack, key, c, properties) for c in table.get("computed", [])
-        ),
-    )
-
-
-def _parse_rule(pack: str, table: Mapping[str, Any], pack_data: dict[str, Any]) -> RuleSpec:
-    name = _need(table, "name", f"pack {pack}, rule")
-    where = f"pack {pack}, rule {name}"
-    prop = _need(table, "property", where)
-    kind = _need(table, "kind", where)
-    if prop not in pack_data["properties"] or kind not in pack_data["kinds"]:
-        raise PackError(f"{where}: unknown property {prop!r} or kind {kind!r}")
-    levels = tuple(dict(level) for level in _need(table, "levels", where, list))
-    if not levels or not all("label" in lv and "value" in lv for lv in levels):
-        raise PackError(f"{where}: levels are [{{label, value}}, ...]")
-    return RuleSpec(
-        name=name,
-        description=str(table.get("description", "")),
-        property=prop,
-        kind=kind,
-        direction=str(table.get("direction", "above")),
-        levels=levels,
-        hysteresis=float(table.get("hysteresis", 0.0)),
-        clear_after=int(table.get("clear_after", 1)),
-        actions=_parse_actions(pack, name, table.get("actions", []), len(levels)),
-    )
-
-
-_ACTION_KEYS = frozenset({"type", "level", "item", "department"})
-
-
-def _parse_actions(pack: str, rule: str, raw: Any, levels: int) -> tuple[Mapping[str, Any], ...]:
-    """A rule's ``actions``: ``[{type = "open_case", level, item, department}]``, at most one.
-    An error names the file and the key: ``water/pack.toml, [[rules]] 河段水位预警,
-    actions[0].level``."""
-    where = f"{pack}/pack.toml, [[rules]] {rule}, actions"
-    if not isinstance(raw, list) or len(raw) > 1:
-        raise PackError(f"{where}: a list of at most one {{type = 'open_case', ...}}")
-    actions = []
-    for index, table in enumerate(raw):
-        at = f"{where}[{index}]"
-        if not isinstance(table, dict) or set(table) - _ACTION_KEYS:
-            raise PackError(f"{at}: the keys are {', '.join(sorted(_ACTION_KEYS))}")
-        if table.get("type", "open_case") != "open_case":
-            raise PackError(f"{at}.type: 'open_case' is the one action, not {table['type']!r}")
-        level = table.get("level")
-        if not isinstance(level, int) or not 1 <= level <= levels:
-            raise PackError(f"{at}.level: a level of the rule, 1 to {levels}, not {level!r}")
-        item = table.get("item")
-        if not isinstance(item, str) or not 0 < len(item) <= 64:
-            raise PackError(f"{at}.item: the code of a task item (处置事项), not {item!r}")
-        department = table.get("department", "owner")
-        if not isinstance(department, str) or not department.strip() or " " in department:
-            raise PackError(
-                f"{at}.department: owner, properties.<path> or a department's slug, "
-                f"not {department!r}"
-            )
-        actions.append(
-            {"type": "open_case", "level": level, "item": item, "department": department}
-        )
-    return tuple(actions)
-
-
-def _parse_dataset(pack: str, table: Mapping[str, Any], kinds: Mapping[str, Any]) -> DatasetSpec:
-    key = _need(table, "key", f"pack {pack}, dataset")
-    where = f"pack {pack}, dataset {key}"
-    chosen = tuple(_need(table, "kinds", where, list))
-    for kind in chosen:
-        if kind not in kinds:
-            raise PackError(f"{where}: unknown kind {kind!r}")
-    return DatasetSpec(
-        key=key,
-        kinds=chosen,
-        title=_need(table, "title", where),
-        title_en=str(table.get("title_en", "")),
-        summary=_need(table, "summary", where),
-        tags=tuple(table.get("tags", ())),
-        thing_fields=tuple(_parse_thing_field(pack, key, f) for f in table.get("thing_fields", ())),
-    )
-
-
-_THING_FIELD_KEYS = frozenset({"name", "property", "personal", "public_by_law", "legal_basis"})
-_LONGEST_BASIS = 400  # it goes into the catalogue column's description (500 at most)
-
-
-def _parse_thing_field(pack: str, dataset: str, table: Mapping[str, Any]) -> ThingField:
-    name = _need(table, "name", f"pack {pack}, dataset {dataset}, thing field")
-    where = {"pack": pack, "dataset": dataset, "field": name}
-    unknown = set(table) - _THING_FIELD_KEYS
-    if unknown:
-        raise PackError(f"pack {pack}, dataset {dataset}, field {name}: unknown {min(unknown)!r}")
-    personal = table.get("personal")
-    kinds = [k.value for k in PersonalKind]
-    if personal is not None and personal not in kinds:
-        raise PackError.translated(
-            "sensing.pack_personal_kind", **where, kinds=", ".join(kinds), value=personal
-        )
-    public = table.get("public_by_law", False)
-    given = table.get("legal_basis")
-    basis = given.strip() if isinstance(given, str) else ""
-    if public is True and not basis:
-        raise PackError.translated("sensing.pack_public_without_basis", **where)
-    if (public is not False or given is not None) and (public is not True or personal is None):
-        raise PackError.translated("sensing.pack_public_not_personal", **where)
-    if len(basis) > _LONGEST_BASIS:
-        raise PackError(
-            f"pack {pack}, dataset {dataset}, field {name}: legal_basis passes "
-            f"{_LONGEST_BASIS} characters"
-        )
-    return ThingField(
-        name=name,
-        property=_need(table, "property", f"pack {pack}, dataset {dataset}, field {name}"),
-        personal=personal,
-        legal_basis=basis or None,
-    )
-
-
-def _parse_things(pack: str, data: Mapping[str, Any], kinds: Mapping[str, Any]) -> list[DemoThing]:
-    things = []
-    for table in data.get("things", ()):
-        where = f"pack {pack}, demo thing {table.get('code')}"
-        if table.get("kind") not in kinds:
-            raise PackError(f"{where}: unknown kind {table.get('kind')!r}")
-        things.append(
-            DemoThing(
-                kind=table["kind"],
-                code=_need(table, "code", where),
-                name=_need(table, "name", where),
-                division_code=_need(table, "division", where),
-                longitude=float(table["lon"]),
-                latitude=float(table["lat"]),
-                description=str(table.get("description", "")),
-                department=table.get("department"),
-                properties=dict(table.get("properties") or {}),
-            )
-        )
-    return things
-
-
-def parse_pack(name: str, pack_toml: str, things_toml: str | None = None) -> Pack:
-    """Read a pack from the text of its ``pack.toml`` (and ``things.toml``); raise
-    :class:`PackError` when it is not valid."""
-    try:
-        data = tomllib.loads(pack_toml)
-        things_data = tomllib.loads(things_toml) if things_toml else {}
-    except tomllib.TOMLDecodeError as exc:
-        raise PackError(f"pack {name}: {exc}") from None
-    head = _need(data, "pack", f"pack {name}", dict)
-    if head.get("name", name) != name:
-        raise PackError(f"pack {name}: [pack] name is {head.get('name')!r}")
-    properties = {
-        key: _parse_property(name, key, table)
-        for key, table in dict(data.get("properties") or {}).items()
-    }
-    definitions = [p.definition for p in properties.values()]
-    if len(set(definitions)) != len(definitions):
-        raise PackError(f"pack {name}: two properties share a definition")
-    kinds = {
-        key: _parse_kind(name, key, table, properties)
-        for key, table in dict(data.get("kinds") or {}).items()
-    }
-    data.setdefault("properties", {})
-    data.setdefault("kinds", {})
-    return Pack(
-        name=name,
-        version=str(head.get("version", "0")),
-        title=_need(head, "title", f"pack {name}"),
-        title_en=str(head.get("title_en", name)),
-        description=str(head.get("description", "")),
-        department=_need(head, "department", f"pack {name}"),
-        category=head.get("category"),
-        properties=properties,
-        kinds=kinds,
-        rules=tuple(_parse_rule(name, r, data) for r in data.get("rules", ())),
-        datasets=tuple(_parse_dataset(name, d, kinds) for d in data.get("datasets", ())),
-        demo_things=tuple(_parse_things(name, things_data, kinds)),
+def parse_manifest(manifest: Manifest) -> Pack:
+    """The sensing content of a pack found by the registry; :class:`PackError` if invalid."""
+    things = manifest.files.get(registry.THINGS_FILE)
+    return parse_data(
+        manifest.name, manifest.data, things.data if things else {}, module=manifest.module
     )
 
 
 @functools.cache
-def discover() -> dict[str, Pack]:
-    """Every pack installed with the software, by name: each sub-package of ``yiwang.packs``
-    that holds a ``pack.toml``."""
-    root = importlib.import_module(PACKS_PACKAGE)
+def _parsed(_key: str) -> dict[str, Pack]:  # cached per pack path
     found: dict[str, Pack] = {}
-    for module in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
-        files = importlib.resources.files(f"{PACKS_PACKAGE}.{module.name}")
-        pack_file = files / "pack.toml"
-        if not pack_file.is_file():
+    for name, manifest in registry.found().items():
+        if manifest.problems or not _has_sensing(manifest):
             continue
-        things_file = files / "things.toml"
-        found[module.name] = parse_pack(
-            module.name,
-            pack_file.read_text(encoding="utf-8"),
-            things_file.read_text(encoding="utf-8") if things_file.is_file() else None,
-        )
+        try:
+            found[name] = parse_manifest(manifest)
+        except PackError as exc:  # `yiwang pack validate` says where; the others still serve
+            log.warning(
+                "a pack's sensing content is not valid", extra={"pack": name, "error": str(exc)}
+            )
     return found
+
+
+def discover() -> dict[str, Pack]:
+    """Every pack found (in the software, ``YIWANG_PACK_PATH`` and entry points) that has
+    sensing content, by name."""
+    return _parsed(registry.found_key())
 
 
 def get_pack(name: str) -> Pack:
@@ -591,21 +118,6 @@ def kinds_by_full_name() -> dict[str, KindSpec]:
 
 
 # --- installing ------------------------------------------------------------------------------
-
-
-@dataclass
-class InstallReport:
-    """What an installation created (and, of what was there, left or updated)."""
-
-    pack: str
-    version: str
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def count(self, what: str, *, created: bool) -> None:
-        target = self.created if created else self.updated
-        target[what] = target.get(what, 0) + 1
 
 
 def _department(session: Session, slug: str) -> Department:
@@ -673,23 +185,9 @@ def _ensure_sensor(
     return sensor
 
 
-def install_pack(
-    session: Session, *, actor: Actor, name: str, department: str | None = None
-) -> InstallReport:
-    """Install (or bring up to date) a pack: its ObservedProperties, the Sensors of its kinds,
-    its default alert rules and its open datasets (with their hourly refresh queued), owned by
-    its department (``department``, a
-    slug, id or name, overrides the pack's). Installing twice changes nothing the second time.
-    Things are added with :func:`install_things`."""
-    pack = get_pack(name)
-    owner = _department(session, department or pack.department)
-    require(
-        can_edit_sensing(actor, department_id=owner.id),
-        "sensing.pack_install",
-        object_type="pack",
-        object_id=name,
-    )
-    report = InstallReport(pack=name, version=pack.version)
+def _install(
+    session: Session, *, actor: Actor, pack: Pack, owner: Department, report: InstallReport
+) -> None:
     ensure_properties(session, pack, department_id=owner.id, report=report)
     for kind in pack.kinds.values():
         _ensure_sensor(session, kind, department_id=owner.id, report=report)
@@ -699,6 +197,27 @@ def install_pack(
     opendata.register_datasets(session, actor=actor, pack=pack, department=owner, report=report)
     if pack.datasets:
         opendata.schedule(session)
+
+
+def install_pack(
+    session: Session, *, actor: Actor, name: str, department: str | None = None
+) -> InstallReport:
+    """Install (or bring up to date) a pack's sensing content alone: its ObservedProperties,
+    the Sensors of its kinds, its default alert rules and its open datasets (with their hourly
+    refresh queued), owned by its department (``department``, a slug, id or name, overrides
+    the pack's). Installing twice changes nothing the second time. Things are added with
+    :func:`install_things`. A whole pack, every engine's section, is installed through
+    :func:`yiwang.core.packs.install`."""
+    pack = get_pack(name)
+    owner = _department(session, department or pack.department)
+    require(
+        can_edit_sensing(actor, department_id=owner.id),
+        "sensing.pack_install",
+        object_type="pack",
+        object_id=name,
+    )
+    report = InstallReport(pack=name, version=pack.version)
+    _install(session, actor=actor, pack=pack, owner=owner, report=report)
     audit.record(
         session,
         actor=actor,
@@ -713,6 +232,157 @@ def install_pack(
         },
     )
     return report
+
+
+# --- the section of the pack registry --------------------------------------------------------
+
+
+def _read_section(manifest: Manifest) -> Pack | None:
+    if not _has_sensing(manifest):
+        return None
+    try:
+        return parse_manifest(manifest)
+    except PackError as exc:
+        manifest.problem(exc.path, exc.message(EN), file=exc.file)
+        return None
+
+
+def _sample_inputs(pack: Pack, spec: ComputedSpec, thing: Mapping[str, Any]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for key in spec.inputs:
+        model = pack.properties[key].simulate
+        value = float(model.get("mean", 1.0))
+        scale = model.get("scale")
+        if isinstance(scale, str) and isinstance(thing.get(scale), int | float):
+            value *= float(thing[scale])
+        values[key] = value
+    return values
+
+
+def _check_formulas(manifest: Manifest, pack: Pack) -> None:
+    """Every formula imports, and on a demo thing's plausible inputs (the simulator's mean)
+    returns the outputs its index declares, no more and no fewer."""
+    things = {t.kind: t for t in pack.demo_things}
+    for kind in pack.kinds.values():
+        for index, spec in enumerate(kind.computed):
+            path: registry.KeyPath = ("kinds", kind.key, "computed", index, "formula")
+            try:
+                formula = spec.formula
+            except (ImportError, AttributeError, ValueError) as exc:
+                manifest.problem(path, f"{spec.formula_name} does not import: {exc}")
+                continue
+            demo = things.get(kind.key)
+            if demo is None:
+                continue
+            params = {**spec.params, **demo.properties}
+            try:
+                result = formula(_sample_inputs(pack, spec, demo.properties), params)
+            except Exception as exc:  # noqa: BLE001  (any failure is the pack's problem to see)
+                manifest.problem(
+                    path, f"fails on the demo thing {demo.code}: {type(exc).__name__}: {exc}"
+                )
+                continue
+            if result is not None and set(result) != set(spec.outputs):
+                manifest.problem(
+                    ("kinds", kind.key, "computed", index, "outputs"),
+                    f"declares {sorted(spec.outputs)} but {spec.formula_name} returns "
+                    f"{sorted(result)}",
+                )
+
+
+def _known_department(
+    session: Session | None, provided: Mapping[str, frozenset[str]], slug: str
+) -> bool:
+    if slug in provided.get("core.department", frozenset()) or session is None:
+        return True
+    try:
+        identity.find_department(session, slug)
+    except (InvalidInput, NotFound):
+        return False
+    return True
+
+
+def _check_section(
+    session: Session | None,
+    manifest: Manifest,
+    pack: Pack,
+    provided: Mapping[str, frozenset[str]],
+) -> None:
+    _check_formulas(manifest, pack)
+    items = provided.get("cases.item", frozenset())
+    for r_index, rule in enumerate(pack.rules):
+        for a_index, action in enumerate(rule.actions):
+            path: registry.KeyPath = ("rules", r_index, "actions", a_index)
+            if (
+                action["item"] not in items
+                and session is not None
+                and contracts.case_items_offered()
+            ):
+                found = contracts.find_case_item(session, action["item"])
+                if found is None or found.kind != "task":
+                    manifest.problem(
+                        (*path, "item"),
+                        f"no task item {action['item']!r}, neither in this pack's "
+                        "[[cases.items]] nor installed",
+                    )
+            department = str(action["department"])
+            if (
+                department != "owner"
+                and not department.startswith("properties.")
+                and not _known_department(session, provided, department)
+            ):
+                manifest.problem((*path, "department"), f"no department {department!r}")
+    for index, thing in enumerate(pack.demo_things):
+        if thing.department and not _known_department(session, provided, thing.department):
+            manifest.problem(
+                ("things", index, "department"),
+                f"no department {thing.department!r}",
+                file=registry.THINGS_FILE,
+            )
+        if not division_name(thing.division_code):
+            manifest.problem(
+                ("things", index, "division"),
+                f"{thing.division_code!r} is not a division code",
+                file=registry.THINGS_FILE,
+            )
+
+
+def _install_section(
+    session: Session,
+    actor: Actor,
+    _manifest: Manifest,
+    pack: Pack,
+    report: InstallReport,
+    options: InstallOptions,
+) -> None:
+    owner = _department(session, options.department or pack.department)
+    _install(session, actor=actor, pack=pack, owner=owner, report=report)
+    if options.demo and pack.demo_things:
+        install_things(session, actor=actor, pack=pack, things=pack.demo_things, report=report)
+
+
+def _summary(pack: Pack) -> dict[str, int]:
+    return {
+        "observed_properties": len(pack.properties),
+        "kinds": len(pack.kinds),
+        "rules": len(pack.rules),
+        "datasets": len(pack.datasets),
+        "demo_things": len(pack.demo_things),
+    }
+
+
+registry.register_section(
+    registry.Section(
+        engine="sensing",
+        keys=SECTION_KEYS,
+        read=_read_section,
+        check=_check_section,
+        install=_install_section,
+        summary=_summary,
+        title="物联感知",
+        after=("catalog", "cases"),  # datasets publish through the catalog; rules open cases
+    )
+)
 
 
 def installed_packs(session: Session) -> dict[str, int]:

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from yiwang.core.db import utcnow
 from yiwang.sensing import packs
 from yiwang.sensing.models import Datastream, Thing
-from yiwang.sensing.service import COUNT, MEASUREMENT
+from yiwang.sensing.parsing import COUNT, MEASUREMENT
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _STEP_MINUTES = 10  # resolution of counters' integrals

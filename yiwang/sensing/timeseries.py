@@ -33,7 +33,7 @@ from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.i18n import EN, ZH, add_messages
 from yiwang.core.policy import Actor
 from yiwang.sensing.models import Datastream, Observation, ObservedProperty, Thing
-from yiwang.sensing.service import result_of
+from yiwang.sensing.parsing import result_of
 
 Interval = Literal["hour", "day"]
 CHINA_OFFSET_MINUTES = 480
@@ -72,6 +72,12 @@ def open_or_own(actor: Actor, is_open: Any, department_id: Any) -> ColumnElement
 def visible_streams(actor: Actor) -> ColumnElement[bool]:
     """The streams ``actor`` may read, as a condition on ``Datastream``."""
     return open_or_own(actor, Datastream.is_open, Datastream.department_id)
+
+
+def count_streams(session: Session, *, actor: Actor) -> int:
+    """How many datastreams ``actor`` may read (for the anonymous public: the open ones)."""
+    query = select(func.count()).select_from(Datastream).where(visible_streams(actor))
+    return int(session.scalar(query) or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,4 +289,12 @@ def aggregate(
     ]
 
 
-__all__ = ["Bucket", "LatestValue", "aggregate", "latest", "open_or_own", "visible_streams"]
+__all__ = [
+    "Bucket",
+    "LatestValue",
+    "aggregate",
+    "count_streams",
+    "latest",
+    "open_or_own",
+    "visible_streams",
+]

@@ -16,7 +16,7 @@ from tests.factories.cases import apply, complain, make_category, make_item
 from tests.factories.core import make_department
 from tests.functional.cases.conftest import Staff
 from tests.support.databases import BoundDatabase
-from yiwang.cases import service, stats, tasks, workflow
+from yiwang.cases import access, queries, stats, tasks, workflow
 from yiwang.cases.models import Case
 from yiwang.cases.schemas import TransitionIn
 from yiwang.catalog import datastore
@@ -75,8 +75,8 @@ def test_complaint_over_http_and_its_public_listing(
     assert wrong.status_code == 422
     assert "不是投诉类别" in wrong.json()["error"]["message"]
     # The public list (what Open311 shows) holds complaints only.
-    rows, total = service.list_cases(
-        session, actor=ANONYMOUS, filters=service.CaseFilters(), public=True
+    rows, total = queries.list_cases(
+        session, actor=ANONYMOUS, filters=queries.CaseFilters(), public=True
     )
     assert total == 1
     assert rows[0].number == first.json()["number"]
@@ -97,10 +97,10 @@ def test_list_filters(session: Session, market: Staff, tmp_path: Path) -> None:
     )
 
     def numbers(**filters: object) -> set[str]:
-        rows, _ = service.list_cases(
+        rows, _ = queries.list_cases(
             session,
             actor=market.actor,
-            filters=service.CaseFilters(**filters),  # type: ignore[arg-type]
+            filters=queries.CaseFilters(**filters),  # type: ignore[arg-type]
         )
         return {r.number for r in rows}
 
@@ -114,8 +114,8 @@ def test_list_filters(session: Session, market: Staff, tmp_path: Path) -> None:
     assert numbers(numbers=[old.number, new.number]) == {old.number, new.number}
     assert numbers(ids=[elsewhere.id]) == {elsewhere.number}
     # Staff of another department list none of them.
-    _, total = service.list_cases(
-        session, actor=SYSTEM.__class__(user_id=999, role=None), filters=service.CaseFilters()
+    _, total = queries.list_cases(
+        session, actor=SYSTEM.__class__(user_id=999, role=None), filters=queries.CaseFilters()
     )
     assert total == 0
     apply(session, make_item(session, market.department), tmp_path)
@@ -135,8 +135,8 @@ def _close(session: Session, staff: Staff, number: str, now: dt.datetime) -> Non
         workflow.transition(
             session, actor=staff.actor, number=number, action=action, data=data, now=now
         )
-    case = service.get_case(session, actor=staff.actor, number=number)
-    for task in service.tasks_of(session, case):
+    case = access.get_case(session, actor=staff.actor, number=number)
+    for task in queries.tasks_of(session, case):
         workflow.complete_task(
             session, actor=staff.actor, number=number, task_id=task.id, opinion="agree"
         )
@@ -292,7 +292,7 @@ def test_public_complaint_search_merges_categories_cities_and_statuses(
             ):
                 everything = expected(codes, division, wanted)
                 for limit, offset in ((100, 0), (3, 0), (3, 2), (2, 5)):
-                    rows = service.list_public_complaints(
+                    rows = queries.list_public_complaints(
                         session,
                         item_codes=sorted(codes),
                         division_code=division,
@@ -310,11 +310,11 @@ def test_public_complaint_search_merges_categories_cities_and_statuses(
                         offset,
                     )
     # Public columns only: the complainant's contact is not even read.
-    (row,) = service.list_public_complaints(
+    (row,) = queries.list_public_complaints(
         session, submitted_from=start, submitted_before=end, limit=1
     )
     assert "applicant_phone" not in row._fields
-    unknown = service.list_public_complaints(
+    unknown = queries.list_public_complaints(
         session, item_codes=["NO-SUCH"], submitted_from=start, submitted_before=end, limit=5
     )
     assert unknown == []

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories.cases import apply, make_item
 from tests.functional.cases.conftest import Staff
-from yiwang.cases import service, supervision, workflow
+from yiwang.cases import access, supervision, workflow
 from yiwang.cases.models import Card
 from yiwang.cases.schemas import TransitionIn
 from yiwang.core.events import OutboxEvent
@@ -70,7 +70,7 @@ def test_the_clock_stops_during_supplement(session: Session, market: Staff, tmp_
         data=TransitionIn(reason="缺少营业执照副本"),
         now=at("2025-09-30", 15),
     )
-    case = service.get_case(session, actor=market.actor, number=number)
+    case = access.get_case(session, actor=market.actor, number=number)
     assert case.paused_on == dt.date(2025, 9, 30)
     assert case.next_card_on is None  # no card while the applicant has the case
     # Supplemented on 10-10: two working days (10-09, 10-10) passed with the clock stopped.

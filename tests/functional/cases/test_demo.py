@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yiwang.cases import demo, items, service, stats
+from yiwang.cases import demo, items, numbers, stats
 from yiwang.cases.demo_data import CITY_POINTS
 from yiwang.cases.models import Card, Case, Rating
 from yiwang.core.codes import normalize_ric, normalize_uscc
@@ -98,5 +98,5 @@ def test_demo(session: Session, loaded: float) -> None:
     assert loaded < 20  # a few seconds on a quiet machine; generous for a busy test run
     case = session.scalars(select(Case).order_by(Case.id.desc())).first()
     assert case is not None
-    number = service.next_number(session, division_code=case.division_code, day=case.submitted_on)
+    number = numbers.next_number(session, division_code=case.division_code, day=case.submitted_on)
     assert session.scalar(select(func.count()).where(Case.number == number)) == 0

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories.cases import CITIZEN_ID, PDF, PNG, apply, make_item
 from tests.functional.cases.conftest import Staff
-from yiwang.cases import items, materials, service
+from yiwang.cases import items, materials, numbers
 from yiwang.cases.materials import Upload
 from yiwang.cases.schemas import ItemVersionSpec
 from yiwang.core import audit
@@ -156,12 +156,12 @@ def test_numbers_are_given_while_another_filing_is_still_open(
         pytest.skip("SQLite has one writer at a time")
     day = dt.date(2025, 10, 9)
     with committed_database.session() as first:
-        taken = service.next_number(first, division_code="330100", day=day)
+        taken = numbers.next_number(first, division_code="330100", day=day)
         got: list[str] = []
 
         def other() -> None:
             with committed_database.session() as second:
-                got.append(service.next_number(second, division_code="330100", day=day))
+                got.append(numbers.next_number(second, division_code="330100", day=day))
 
         worker = threading.Thread(target=other)
         worker.start()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories.cases import PDF, apply, make_item, uploads
 from tests.functional.cases.conftest import Staff
-from yiwang.cases import service, workflow
+from yiwang.cases import filing, queries, workflow
 from yiwang.cases.models import Transition
 from yiwang.cases.schemas import TransitionIn
 from yiwang.core.audit import AuditEntry
@@ -220,10 +220,10 @@ def test_supplement_with_materials_resumes_the_previous_state(
         action="supplement",
         data=TransitionIn(query_code=filed.query_code),
         uploads=uploads(other=PDF),
-        storage=service.Storage(root=tmp_path, max_bytes=10**6),
+        storage=filing.Storage(root=tmp_path, max_bytes=10**6),
     )
     assert case.state == "accepted"
-    assert [m.purpose for m in service.materials_of(session, case)] == [
+    assert [m.purpose for m in queries.materials_of(session, case)] == [
         "application",
         "application",
         "supplement",

@@ -18,7 +18,7 @@ from tests.factories.cases import apply, make_category, make_item
 from tests.factories.core import actor, make_department, make_token, make_user
 from tests.support.databases import BoundDatabase
 from yiwang.app import create_app
-from yiwang.cases import items, service
+from yiwang.cases import items, workflow
 from yiwang.cases.models import Case, ServiceItem
 from yiwang.cases.open311 import PATH_PREFIX, install
 from yiwang.cases.schemas import ItemVersionSpec, TransitionIn
@@ -188,7 +188,7 @@ def test_the_department_reply_closes_the_request(
     number = client.post("/open311/v2/requests.json", data=spec_post(city)).json()[0][
         "service_request_id"
     ]
-    service.transition(
+    workflow.transition(
         session,
         actor=city.hz_staff,
         number=number,
@@ -236,7 +236,7 @@ def test_open_and_closed_requests_list_together_newest_first(
         ]
         for _ in range(3)
     ]
-    service.transition(
+    workflow.transition(
         session,
         actor=city.hz_staff,
         number=numbers[1],

@@ -24,7 +24,7 @@ from tests.factories.cases import (
 )
 from tests.functional.cases.conftest import Staff
 from tests.support.databases import BoundDatabase
-from yiwang.cases import items, service, views, workflow
+from yiwang.cases import items, queries, views, workflow
 from yiwang.cases.models import Case, Material
 from yiwang.cases.schemas import PowerCreate, TransitionIn
 from yiwang.core import contracts, events
@@ -227,7 +227,7 @@ def test_a_decision_reaches_a_subscriber_with_what_credit_and_certs_need(
         number = filed.case.number
         workflow.transition(session, actor=market.actor, number=number, action="accept")
         workflow.transition(session, actor=market.actor, number=number, action="start_review")
-        (task,) = service.tasks_of(session, filed.case)
+        (task,) = queries.tasks_of(session, filed.case)
         workflow.complete_task(
             session, actor=market.actor, number=number, task_id=task.id, opinion="agree"
         )

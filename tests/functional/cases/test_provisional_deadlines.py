@@ -16,7 +16,7 @@ from tests.factories.cases import apply, make_item
 from tests.functional.cases.conftest import Staff
 from tests.functional.portal.test_hall import _track
 from tests.support.calendars import notice_2027
-from yiwang.cases import recount, service, supervision
+from yiwang.cases import access, recount, supervision
 from yiwang.cases.models import Card, Case, Transition
 from yiwang.cases.tasks import RECOUNT
 from yiwang.core import calendar, clock, events
@@ -89,7 +89,7 @@ def test_importing_the_notice_recounts_and_says_so(
     assert change["due_on"] == ["2027-02-17", "2027-02-18"]
     assert change["days"] == 1
     assert steady.number not in [c["number"] for c in result.changes]  # same days either way
-    case = service.get_case(session, actor=SYSTEM, number=filed.case.number)
+    case = access.get_case(session, actor=SYSTEM, number=filed.case.number)
     assert case.due_on == dt.date(2027, 2, 18)
     assert not case.deadline_provisional
     assert not session.get(Case, steady.id).deadline_provisional  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
 from tests.support.databases import BoundDatabase
-from yiwang.catalog import datastore, service, sharing
+from yiwang.catalog import datastore, datastore_versions, service, sharing
 from yiwang.catalog import demo as catalog_demo
 from yiwang.catalog.datastore import Query
 from yiwang.catalog.demo_data.resources import DEMO_RESOURCES
@@ -114,7 +114,7 @@ def test_the_catalogue_spans_departments_and_all_cities(demo: Session) -> None:
     for resource in resources:
         assert resource.summary.endswith("（演示用合成数据）"), resource.title
         assert len(resource.distributions) == 1, resource.title
-        version = datastore.current_version(demo, resource.distributions[0])
+        version = datastore_versions.current_version(demo, resource.distributions[0])
         assert 0 < version.row_count <= 500, resource.title
         assert [c["name"] for c in version.columns] == [f["name"] for f in resource.fields]
 
@@ -207,7 +207,10 @@ def test_other_departments_must_ask_for_compensation_payments(demo: Session) -> 
     sharing.decide(demo, actor=_staff(demo, "lsenv_admin"), request_id=request.id, approve=True)
     result, _ = datastore.read(demo, actor=member, distribution_id=distribution, query=Query())
     assert [c.name for c in result.columns] == ["姓名", "区县", "发放金额(元)"]
-    assert result.total == datastore.current_version(demo, payments.distributions[0]).row_count
+    assert (
+        result.total
+        == datastore_versions.current_version(demo, payments.distributions[0]).row_count
+    )
     assert not any("*" in str(record[1]) for record in result.records)  # shared: unmasked
 
 

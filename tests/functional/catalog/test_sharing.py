@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tests.factories.catalog import make_distribution, make_resource, upload
 from tests.functional.catalog.conftest import Government
 from tests.support.databases import BoundDatabase
-from yiwang.catalog import datastore, sharing
+from yiwang.catalog import datastore, datastore_versions, sharing
 from yiwang.catalog.datastore import Query
 from yiwang.catalog.models import ShareRequest
 from yiwang.core.audit import AuditEntry
@@ -65,7 +65,7 @@ def test_conditional_data_needs_an_approved_request(
         datastore.read(session, actor=ANONYMOUS, distribution_id=licences, query=Query())
     with pytest.raises(PermissionDenied):  # other staff see the entry, not the data
         datastore.read(session, actor=gov.transport_member, distribution_id=licences, query=Query())
-    _distribution, resource = datastore.get_distribution(
+    _distribution, resource = datastore_versions.get_distribution(
         session, actor=gov.transport_member, ref=licences
     )
     request = sharing.request_share(
@@ -95,7 +95,9 @@ def test_conditional_data_needs_an_approved_request(
 
 
 def test_access_lapses_by_itself(session: Session, gov: Government, licences: str) -> None:
-    _, resource = datastore.get_distribution(session, actor=gov.transport_member, ref=licences)
+    _, resource = datastore_versions.get_distribution(
+        session, actor=gov.transport_member, ref=licences
+    )
     request = sharing.request_share(
         session,
         actor=gov.transport_member,
@@ -121,7 +123,9 @@ def test_access_lapses_by_itself(session: Session, gov: Government, licences: st
 def test_rejections_need_a_reason_and_decisions_happen_once(
     session: Session, gov: Government, licences: str
 ) -> None:
-    _, resource = datastore.get_distribution(session, actor=gov.transport_member, ref=licences)
+    _, resource = datastore_versions.get_distribution(
+        session, actor=gov.transport_member, ref=licences
+    )
     request = sharing.request_share(
         session,
         actor=gov.transport_member,
@@ -150,7 +154,7 @@ def test_rejections_need_a_reason_and_decisions_happen_once(
 def test_requests_are_only_for_conditional_resources_of_others(
     session: Session, gov: Government, licences: str
 ) -> None:
-    _, resource = datastore.get_distribution(session, actor=gov.env_member, ref=licences)
+    _, resource = datastore_versions.get_distribution(session, actor=gov.env_member, ref=licences)
     with pytest.raises(InvalidInput):  # one's own department
         sharing.request_share(
             session,

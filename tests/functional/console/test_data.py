@@ -16,7 +16,7 @@ from tests.factories.catalog import make_distribution, make_resource, upload
 from tests.factories.core import actor, make_department, make_user
 from tests.functional.core.test_pages import csrf_of, sign_in
 from tests.support.databases import BoundDatabase
-from yiwang.catalog import datastore, sharing
+from yiwang.catalog import datastore_versions, sharing
 from yiwang.catalog.models import ShareRequest
 from yiwang.core.config import Settings
 from yiwang.core.jobs import Worker
@@ -97,8 +97,8 @@ def org(session: Session, db: BoundDatabase, tmp_path: Path) -> Org:
 
 def _versions(session: Session, distribution_id: str) -> list[tuple[int, str, bool]]:
     session.expire_all()
-    found = datastore.versions(session, actor=SYSTEM, distribution_id=distribution_id)
-    current = datastore.get_distribution(session, actor=SYSTEM, ref=distribution_id)[0]
+    found = datastore_versions.versions(session, actor=SYSTEM, distribution_id=distribution_id)
+    current = datastore_versions.get_distribution(session, actor=SYSTEM, ref=distribution_id)[0]
     return [(v.number, v.status, v.id == current.current_version_id) for v in found]
 
 

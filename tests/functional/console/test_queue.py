@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tests.factories.cases import PDF, PNG, apply, make_category, make_item
 from tests.factories.core import actor, make_department, make_user
 from tests.functional.core.test_pages import csrf_of, sign_in
-from yiwang.cases import service, supervision, workflow
+from yiwang.cases import access, filing, queries, supervision, workflow
 from yiwang.cases.schemas import ComplaintCreate
 from yiwang.cases.vocab import State
 from yiwang.core.identity import Department
@@ -55,7 +55,7 @@ def at(day: str, hour: int = 10) -> dt.datetime:
 
 def state_of(session: Session, number: str) -> str:
     session.expire_all()
-    return service.get_case(session, actor=SYSTEM, number=number).state
+    return access.get_case(session, actor=SYSTEM, number=number).state
 
 
 def row_of(page: str, number: str) -> str:
@@ -130,7 +130,7 @@ def test_the_filters_narrow_the_queue(
     item = make_item(session, desk.department)
     category = make_category(session, desk.department)
     application = apply(session, item, tmp_path / "var").case.number
-    complaint = service.file_complaint(
+    complaint = filing.file_complaint(
         session,
         actor=ANONYMOUS,
         data=ComplaintCreate(
@@ -380,7 +380,7 @@ def test_an_application_from_acceptance_to_closing(
     assert "决定文书" in page
     assert "PDF、OFD" in page
     session.expire_all()
-    case = service.get_case(session, actor=SYSTEM, number=number)
+    case = access.get_case(session, actor=SYSTEM, number=number)
     assert case.state == State.IN_REVIEW
     assert case.decision is None
     status, page = act(
@@ -420,7 +420,7 @@ def test_a_decision_without_a_document_file(
     number = apply(session, item, tmp_path / "var").case.number
     for action in ("accept", "start_review"):
         workflow.transition(session, actor=desk.clerk_actor, number=number, action=action)
-    (task,) = service.tasks_of(session, service.get_case(session, actor=SYSTEM, number=number))
+    (task,) = queries.tasks_of(session, access.get_case(session, actor=SYSTEM, number=number))
     workflow.complete_task(
         session, actor=desk.clerk_actor, number=number, task_id=task.id, opinion="agree"
     )
@@ -445,7 +445,7 @@ def test_a_complaint_is_answered_and_its_text_escaped(
     app_client: TestClient, session: Session, desk: Desk
 ) -> None:
     category = make_category(session, desk.department)
-    number = service.file_complaint(
+    number = filing.file_complaint(
         session,
         actor=ANONYMOUS,
         data=ComplaintCreate(

@@ -16,7 +16,8 @@ from tests.factories.sensing import add_observations, make_datastream, make_thin
 from tests.functional.core.test_pages import csrf_of, sign_in
 from yiwang.core.identity import Department
 from yiwang.core.policy import SYSTEM, Role
-from yiwang.sensing.alerting import service as alerting
+from yiwang.sensing.alerting import alerts as alerting
+from yiwang.sensing.alerting import service as rules
 from yiwang.sensing.alerting.schemas import LevelIn, RuleCreate
 
 HTML = {"Accept": "text/html"}
@@ -42,7 +43,7 @@ def _watch(session: Session, *, is_open: bool = True) -> Watch:
     editor = make_user(session, role=Role.EDITOR, department=department, password=None)
     thing = make_thing(session, department=department, name="西湖监测站", is_open=is_open)
     stream = make_datastream(session, thing, name="西湖 PM2.5")
-    alerting.create_rule(
+    rules.create_rule(
         session,
         actor=actor(editor),
         data=RuleCreate(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories.cases import make_category
 from tests.factories.core import make_department
-from yiwang.cases import service
+from yiwang.cases import access, queries
 from yiwang.cases.models import Case, ServiceItem
 from yiwang.core.identity import Department
 from yiwang.core.policy import ANONYMOUS, SYSTEM
@@ -84,8 +84,8 @@ def post(client: TestClient, fields: dict[str, str], **params: str) -> Any:
 
 def complaints(session: Session) -> int:
     session.expire_all()
-    _, total = service.list_cases(
-        session, actor=SYSTEM, filters=service.CaseFilters(kind="complaint"), limit=1
+    _, total = queries.list_cases(
+        session, actor=SYSTEM, filters=queries.CaseFilters(kind="complaint"), limit=1
     )
     return total or 0
 
@@ -100,7 +100,7 @@ def receipt_of(page: str) -> tuple[str, str]:
 
 def filed_case(session: Session, number: str) -> Case:
     session.expire_all()
-    case = service.find_case(session, number=number)
+    case = queries.find_case(session, number=number)
     assert case is not None
     return case
 
@@ -181,7 +181,7 @@ def test_a_pin_in_hangzhou_is_filed_there_and_routed_to_hangzhou(
     assert case.source == "web"
     assert case.description == "工地凌晨仍在打桩"
     assert (case.applicant_name, case.applicant_phone) == ("王五", "13800001234")
-    assert service.is_applicant(case, ANONYMOUS, code)  # the code shown opens the case
+    assert access.is_applicant(case, ANONYMOUS, code)  # the code shown opens the case
 
     page = response.text
     assert '<dd id="department">杭州市生态环境局</dd>' in page

@@ -26,7 +26,7 @@ from tests.factories.cases import (
 from tests.factories.core import actor as actor_of
 from tests.factories.core import make_department, make_user
 from tests.functional.core.test_pages import csrf_of
-from yiwang.cases import materials, service, workflow
+from yiwang.cases import access, materials, queries, workflow
 from yiwang.cases.demo_data import ITEMS as DEMO_ITEMS
 from yiwang.cases.models import Case, ServiceItem
 from yiwang.cases.schemas import TransitionIn
@@ -402,8 +402,8 @@ def test_applying_files_a_case_and_shows_its_number_and_code_once(
     assert not re.search(rf'href="[^"]*{code.group(1)}', receipt)  # never in a URL
 
     session.expire_all()
-    case = service.get_case(session, actor=SYSTEM, number=number.group(1), query_code=code.group(1))
-    assert service.is_applicant(case, SYSTEM, code.group(1))
+    case = access.get_case(session, actor=SYSTEM, number=number.group(1), query_code=code.group(1))
+    assert access.is_applicant(case, SYSTEM, code.group(1))
     assert (case.state, case.source, case.kind) == ("submitted", "web", "application")
     assert (case.applicant_type, case.applicant_id_number) == ("enterprise", ENTERPRISE_ID)
     assert case.delivery_method == "online"
@@ -416,7 +416,7 @@ def test_applying_files_a_case_and_shows_its_number_and_code_once(
         "chain": True,
         "online": False,
     }
-    stored = service.materials_of(session, case)
+    stored = queries.materials_of(session, case)
     assert sorted((m.key, m.filename, m.file_type) for m in stored) == [
         ("layout", "平面布局图.pdf", "pdf"),
         ("licence", "营业执照.pdf", "pdf"),
@@ -610,8 +610,8 @@ def _close(session: Session, staff: Actor, number: str) -> None:
     """Accept, review, approve, deliver and close the case, as its department's staff."""
     for action in ("accept", "start_review"):
         workflow.transition(session, actor=staff, number=number, action=action)
-    case = service.get_case(session, actor=staff, number=number)
-    for task in service.tasks_of(session, case):
+    case = access.get_case(session, actor=staff, number=number)
+    for task in queries.tasks_of(session, case):
         workflow.complete_task(
             session, actor=staff, number=number, task_id=task.id, opinion="agree"
         )
@@ -672,7 +672,7 @@ def test_a_closed_case_is_rated_once(
     assert "您的评价：<strong>非常满意</strong>（5/5） — 网上办很方便" in rated.text
     assert 'action="/track/rate"' not in rated.text
     session.expire_all()
-    stored = workflow.rating_of(session, service.get_case(session, actor=staff, number=number))
+    stored = workflow.rating_of(session, access.get_case(session, actor=staff, number=number))
     assert stored is not None
     assert (stored.score, stored.comment, stored.via) == (5, "网上办很方便", "query_code")
 

@@ -15,7 +15,8 @@ from tests.factories.cases import make_category, make_item
 from tests.factories.core import make_department
 from yiwang.core.policy import SYSTEM
 from yiwang.sensing import packs
-from yiwang.sensing.service import NewObservation, create_observations
+from yiwang.sensing.parsing import NewObservation
+from yiwang.sensing.service import create_observations
 
 HTML = {"Accept": "text/html"}
 PAGES = ["/", "/search?q=空气", "/monitor", "/monitor/panels", "/services", "/complaints"]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories.core import actor, make_department, make_user
 from yiwang.core.policy import Role
-from yiwang.sensing import service
+from yiwang.sensing import parsing
 from yiwang.sensing.models import (
     MULTI,
     Datastream,
@@ -52,7 +52,7 @@ class Station:
         session.flush()
         self.pm25 = Datastream(
             name="PM2.5",
-            observation_type=service.MEASUREMENT,
+            observation_type=parsing.MEASUREMENT,
             unit_of_measurement={"name": "µg/m³", "symbol": "µg/m³", "definition": "ucum:ug/m3"},
             thing_id=self.thing.id,
             sensor_id=sensor.id,
@@ -62,7 +62,7 @@ class Station:
         )
         self.count = Datastream(
             name="visitors",
-            observation_type=service.COUNT,
+            observation_type=parsing.COUNT,
             unit_of_measurement={},
             thing_id=self.thing.id,
             sensor_id=sensor.id,
@@ -73,8 +73,8 @@ class Station:
         self.multi = Datastream(
             name="wind",
             kind=MULTI,
-            observation_type=service.COMPLEX,
-            multi_observation_types=[service.MEASUREMENT, service.CATEGORY],
+            observation_type=parsing.COMPLEX,
+            multi_observation_types=[parsing.MEASUREMENT, parsing.CATEGORY],
             unit_of_measurement=[{}, {}],
             thing_id=self.thing.id,
             sensor_id=sensor.id,

@@ -26,7 +26,7 @@ from yiwang.core.policy import Role
 from yiwang.sensing import service as observations
 from yiwang.sensing.alerting import tasks
 from yiwang.sensing.alerting.models import Webhook
-from yiwang.sensing.service import NewObservation
+from yiwang.sensing.parsing import NewObservation
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "sensing-alerts.md"
 PM25_LEVELS = [

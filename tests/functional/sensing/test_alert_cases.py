@@ -18,7 +18,7 @@ from tests.factories.cases import make_task_item
 from tests.factories.core import actor, make_department, make_user
 from tests.factories.sensing import make_datastream, make_thing
 from tests.support.databases import BoundDatabase
-from yiwang.cases import service as cases
+from yiwang.cases import queries as cases
 from yiwang.cases import workflow
 from yiwang.cases.models import Case, ServiceItem
 from yiwang.core.audit import AuditEntry
@@ -29,11 +29,12 @@ from yiwang.core.jobs import Worker
 from yiwang.core.policy import SYSTEM, Actor, Role
 from yiwang.sensing import packs
 from yiwang.sensing import service as observations
+from yiwang.sensing.alerting import alerts
 from yiwang.sensing.alerting import service as alerting
 from yiwang.sensing.alerting.models import Alert, AlertChange, AlertRule
 from yiwang.sensing.alerting.schemas import CaseAction, LevelIn, RuleCreate, RuleUpdate
 from yiwang.sensing.models import Datastream, Thing
-from yiwang.sensing.service import NewObservation
+from yiwang.sensing.parsing import NewObservation
 
 T0 = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC)
 LEVELS = [LevelIn(label="超警戒水位", value=7.0), LevelIn(label="超保证水位", value=8.5)]
@@ -269,7 +270,7 @@ def test_an_alert_resolved_by_hand_puts_the_note_on_the_case(
     reach = river(session)
     store(session, reach, [9.0])
     alert = the_alert(session, reach)
-    alerting.resolve_alert(
+    alerts.resolve_alert(
         session, actor=reach.editor, alert_id=alert.id, note="水位计故障，已派人检修"
     )
     session.commit()

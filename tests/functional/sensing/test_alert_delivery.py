@@ -32,9 +32,9 @@ from yiwang.core.config import Settings
 from yiwang.core.db import Database
 from yiwang.core.jobs import Job, Worker
 from yiwang.sensing import service as observations
-from yiwang.sensing.alerting import delivery, service, tasks
+from yiwang.sensing.alerting import alerts, delivery, service, tasks
 from yiwang.sensing.alerting.schemas import LevelIn, RuleCreate
-from yiwang.sensing.service import NewObservation
+from yiwang.sensing.parsing import NewObservation
 
 pytestmark = pytest.mark.slow
 
@@ -216,7 +216,7 @@ def test_every_alert_reaches_the_stream_with_or_without_the_wake_up(
                         break
     finally:
         if not wake:
-            events.subscribe_live(service.EVENT_PREFIX + "*", delivery._wake_hubs)
+            events.subscribe_live(alerts.EVENT_PREFIX + "*", delivery._wake_hubs)
         listener.close()
     assert raised == 5
 

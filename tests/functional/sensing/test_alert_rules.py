@@ -17,12 +17,14 @@ from yiwang.core.audit import AuditEntry
 from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.core.events import OutboxEvent
 from yiwang.core.policy import Actor, Role
+from yiwang.sensing import parsing
 from yiwang.sensing import service as observations
-from yiwang.sensing.alerting import service
+from yiwang.sensing.alerting import alerts, service, watch
 from yiwang.sensing.alerting.models import Alert, AlertChange, AlertRuleState
 from yiwang.sensing.alerting.schemas import LevelIn, RuleCreate, RuleUpdate
 from yiwang.sensing.models import Datastream, ObservedProperty, Sensor, Thing
-from yiwang.sensing.service import NewObservation, StoredObservation
+from yiwang.sensing.parsing import NewObservation
+from yiwang.sensing.service import StoredObservation
 
 PM25 = [
     LevelIn(label="黄色", value=75),
@@ -65,7 +67,7 @@ def other_department(session: Session, station: Station) -> tuple[Actor, Datastr
     session.flush()
     stream = Datastream(
         name="PM2.5",
-        observation_type=observations.MEASUREMENT,
+        observation_type=parsing.MEASUREMENT,
         unit_of_measurement={},
         thing_id=thing.id,
         sensor_id=station.pm25.sensor_id,
@@ -95,7 +97,7 @@ def alerts_of(session: Session, stream_id: int) -> list[Alert]:
 
 
 def history(session: Session, alert: Alert) -> list[tuple[str, int]]:
-    return [(c.action, c.level) for c in service.alert_history(session, alert_id=alert.id)]
+    return [(c.action, c.level) for c in alerts.alert_history(session, alert_id=alert.id)]
 
 
 def test_an_observation_over_a_threshold_raises_an_alert_that_records_it(
@@ -109,7 +111,7 @@ def test_an_observation_over_a_threshold_raises_an_alert_that_records_it(
     assert alert.phenomenon_time == T0 + dt.timedelta(minutes=1)
     assert alert.raised_value == 80
     assert alert.department_id == station.department.id
-    [change] = service.alert_history(session, alert_id=alert.id)
+    [change] = alerts.alert_history(session, alert_id=alert.id)
     assert (change.action, change.observation_id, change.value) == ("raised", ids[1], 80)
     raised = session.scalars(
         select(OutboxEvent).where(OutboxEvent.name == "sensing.alert.raised")
@@ -167,7 +169,7 @@ def test_an_acknowledged_alert_needs_acknowledging_again_when_it_gets_worse(
     pm25_rule(session, station)
     store(session, station, [80])
     [alert] = alerts_of(session, station.pm25.id)
-    service.acknowledge_alert(session, actor=station.editor, alert_id=alert.id, note="在查")
+    alerts.acknowledge_alert(session, actor=station.editor, alert_id=alert.id, note="在查")
     assert alert.state == "acknowledged"
     store(session, station, [130], start=1)
     assert (alert.state, alert.level) == ("raised", 2)
@@ -183,11 +185,11 @@ def test_without_auto_resolve_an_alert_waits_for_a_person_with_a_note(
     assert alert.cleared_at is not None
     assert history(session, alert) == [("raised", 1), ("cleared", 1)]
     with pytest.raises(InvalidInput) as refused:
-        service.resolve_alert(session, actor=station.editor, alert_id=alert.id, note=" ")
+        alerts.resolve_alert(session, actor=station.editor, alert_id=alert.id, note=" ")
     assert refused.value.code == "alerting.note_required"
-    service.resolve_alert(session, actor=station.editor, alert_id=alert.id, note="传感器已校准")
+    alerts.resolve_alert(session, actor=station.editor, alert_id=alert.id, note="传感器已校准")
     assert (alert.state, alert.resolution) == ("resolved", "manual")
-    last = service.alert_history(session, alert_id=alert.id)[-1]
+    last = alerts.alert_history(session, alert_id=alert.id)[-1]
     assert (last.action, last.note, last.actor_name) == (
         "resolved",
         "传感器已校准",
@@ -217,7 +219,7 @@ def test_an_alert_resolved_by_hand_is_not_raised_again_while_the_value_stays(
     pm25_rule(session, station)
     store(session, station, [120])
     [alert] = alerts_of(session, station.pm25.id)
-    service.resolve_alert(session, actor=station.editor, alert_id=alert.id, note="已知：施工扬尘")
+    alerts.resolve_alert(session, actor=station.editor, alert_id=alert.id, note="已知：施工扬尘")
     store(session, station, [125, 118], start=1)
     assert len(alerts_of(session, station.pm25.id)) == 1
     store(session, station, [160], start=3)  # worse than before: a new alert
@@ -232,7 +234,7 @@ def test_staff_of_other_departments_cannot_handle_an_alert(
     [alert] = alerts_of(session, station.pm25.id)
     other, _ = other_department(session, station)
     with pytest.raises(PermissionDenied):
-        service.acknowledge_alert(session, actor=other, alert_id=alert.id)
+        alerts.acknowledge_alert(session, actor=other, alert_id=alert.id)
 
 
 def test_a_rate_rule_on_the_previous_observation(session: Session, station: Station) -> None:
@@ -265,7 +267,7 @@ def aqi_station(session: Session, station: Station, *, pack: str) -> Datastream:
     session.flush()
     stream = Datastream(
         name="AQI",
-        observation_type=observations.MEASUREMENT,
+        observation_type=parsing.MEASUREMENT,
         unit_of_measurement={"name": "AQI", "symbol": "", "definition": ""},
         thing_id=thing.id,
         sensor_id=sensor.id,
@@ -345,17 +347,17 @@ def test_a_stale_sensor_is_detected_and_its_alert_ends_with_new_data(
         ),
     )
     ids = store(session, station, [30])
-    assert service.check_stale(session, now=T0 + dt.timedelta(minutes=5)) == 0
-    assert service.check_stale(session, now=T0 + dt.timedelta(minutes=11)) == 1
+    assert watch.check_stale(session, now=T0 + dt.timedelta(minutes=5)) == 0
+    assert watch.check_stale(session, now=T0 + dt.timedelta(minutes=11)) == 1
     [alert] = alerts_of(session, station.pm25.id)
     assert (alert.kind, alert.level, alert.observation_id) == ("stale", 1, ids[0])
     assert alert.raised_value == 11
-    assert service.check_stale(session, now=T0 + dt.timedelta(minutes=30)) == 0
-    assert service.check_stale(session, now=T0 + dt.timedelta(minutes=70)) == 1
+    assert watch.check_stale(session, now=T0 + dt.timedelta(minutes=30)) == 0
+    assert watch.check_stale(session, now=T0 + dt.timedelta(minutes=70)) == 1
     assert alert.level == 2
     store(session, station, [31], start=71)
     assert alert.state == "resolved"
-    assert [c.action for c in service.alert_history(session, alert_id=alert.id)] == [
+    assert [c.action for c in alerts.alert_history(session, alert_id=alert.id)] == [
         "raised",
         "escalated",
         "resolved",
@@ -425,9 +427,9 @@ def test_a_batch_no_rule_watches_costs_no_query(
 ) -> None:
     pm25_rule(session, station)
     session.commit()  # rules are set in one transaction, observations arrive in others
-    service.evaluate(session, batch(station, [station.count.id], 10))  # loads the rules
+    watch.evaluate(session, batch(station, [station.count.id], 10))  # loads the rules
     statements.clear()
-    service.evaluate(session, batch(station, list(range(10**6, 10**6 + 500)), 5000))
+    watch.evaluate(session, batch(station, list(range(10**6, 10**6 + 500)), 5000))
     assert statements == []
 
 
@@ -436,9 +438,9 @@ def test_a_watched_batch_loads_the_states_in_one_query(
 ) -> None:
     pm25_rule(session, station)
     session.commit()
-    service.evaluate(session, batch(station, [station.count.id], 1))
+    watch.evaluate(session, batch(station, [station.count.id], 1))
     statements.clear()
-    service.evaluate(session, batch(station, [station.pm25.id], 5000))
+    watch.evaluate(session, batch(station, [station.pm25.id], 5000))
     reads = [s for s in statements if "sensing_alert_rule_states" in s and "SELECT" in s]
     assert len(reads) == 1
     assert session.scalars(select(AlertRuleState)).all() == []  # still normal: nothing kept
@@ -450,7 +452,7 @@ def test_a_change_history_names_who_and_which_observation(
     pm25_rule(session, station)
     ids = store(session, station, [80])
     [alert] = alerts_of(session, station.pm25.id)
-    service.acknowledge_alert(session, actor=station.editor, alert_id=alert.id, note="到场")
+    alerts.acknowledge_alert(session, actor=station.editor, alert_id=alert.id, note="到场")
     changes = session.scalars(
         select(AlertChange).where(AlertChange.alert_id == alert.id).order_by(AlertChange.id)
     ).all()

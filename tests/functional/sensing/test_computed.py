@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from tests.factories.core import make_department
 from yiwang.core.policy import SYSTEM
-from yiwang.sensing import computed, packs, service
+from yiwang.sensing import computed, packs, parsing, service
 from yiwang.sensing.models import Datastream, Observation
-from yiwang.sensing.service import NewObservation, StoredObservation
+from yiwang.sensing.parsing import NewObservation
+from yiwang.sensing.service import StoredObservation
 
 H = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
 HOUR = dt.timedelta(hours=1)
@@ -104,7 +105,7 @@ def test_an_air_station_gets_the_hourly_aqi_of_hj_633_once_all_six_pollutants_ar
     assert aqi.phenomenon_time_end == H + HOUR  # the hour it stands for
     stream = session.get(Datastream, s["aqi"])
     assert stream is not None
-    assert stream.observation_type == service.MEASUREMENT
+    assert stream.observation_type == parsing.MEASUREMENT
     assert stream.last_result_number == 125
     # Another O3 reading in the same hour does not change the hour's AQI.
     store(session, [(s["o3"], H + dt.timedelta(minutes=40), 900)])

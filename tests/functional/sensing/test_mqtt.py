@@ -31,7 +31,7 @@ from yiwang.core.audit.models import AuditEntry
 from yiwang.core.config import Settings
 from yiwang.core.db import Database
 from yiwang.core.policy import SYSTEM, Role
-from yiwang.sensing import service
+from yiwang.sensing import parsing, service
 from yiwang.sensing.models import Observation, Rejection
 from yiwang.sensing.mqtt import IngestBridge, make_bridge
 
@@ -373,7 +373,7 @@ def test_the_web_process_publishes_what_any_of_its_sources_stores(
                     session,
                     actor=SYSTEM,
                     observations=[
-                        service.observation_from_json(
+                        parsing.observation_from_json(
                             {"phenomenonTime": T.format(minute=m), "result": 20.0 + m},
                             stream_id=pm25,
                         )

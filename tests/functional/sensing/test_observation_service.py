@@ -17,13 +17,13 @@ from tests.functional.sensing.stations import T0, Station
 from yiwang.core.db import Database
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.policy import Actor, Role
-from yiwang.sensing import service
+from yiwang.sensing import parsing, service, storage
 from yiwang.sensing.models import (
     Datastream,
     FeatureOfInterest,
     Observation,
 )
-from yiwang.sensing.service import NewObservation
+from yiwang.sensing.parsing import NewObservation
 
 
 def _obs(stream: Datastream, minutes: int, result: Any) -> NewObservation:
@@ -153,7 +153,7 @@ def test_results_must_fit_the_observation_type(session: Session, station: Statio
     assert row.result_json == [3.5, "NE"]
     counted = session.get(Observation, ok[1].id)
     assert counted is not None
-    assert service.result_of(counted.result_number, counted.result_json, service.COUNT) == 12
+    assert parsing.result_of(counted.result_number, counted.result_json, parsing.COUNT) == 12
     assert _count(session, station.pm25) == 0
 
 
@@ -177,24 +177,24 @@ def test_unknown_streams_and_outsiders_are_refused(session: Session, station: St
 
 
 def test_parsing_requires_a_zone_and_a_stream() -> None:
-    parsed = service.observation_from_json(
+    parsed = parsing.observation_from_json(
         {"phenomenonTime": "2026-11-29T10:00:00+08:00", "result": 3, "Datastream": {"@iot.id": 7}}
     )
     assert parsed.stream_id == 7
     assert parsed.phenomenon_time == T0
-    interval = service.observation_from_json(
+    interval = parsing.observation_from_json(
         {"phenomenonTime": "2026-11-29T02:00:00Z/2026-11-29T03:00:00Z", "result": 1}, stream_id=1
     )
     assert interval.phenomenon_time_end == T0 + dt.timedelta(hours=1)
     with pytest.raises(InvalidInput) as caught:
-        service.observation_from_json(
+        parsing.observation_from_json(
             {"phenomenonTime": "2026-11-29T10:00:00", "result": 3}, stream_id=1
         )
     assert caught.value.code == "sensing.time_without_zone"
     with pytest.raises(InvalidInput):
-        service.observation_from_json({"result": 3})
+        parsing.observation_from_json({"result": 3})
     with pytest.raises(InvalidInput):
-        service.observation_from_json({"phenomenonTime": "2026-11-29T10:00:00Z"}, stream_id=1)
+        parsing.observation_from_json({"phenomenonTime": "2026-11-29T10:00:00Z"}, stream_id=1)
 
 
 @pytest.fixture
@@ -293,7 +293,7 @@ def test_the_coming_months_are_prepared_when_the_application_starts(
 ) -> None:
     if committed_database.dialect != "postgresql":
         pytest.skip("partitions are PostgreSQL's")
-    service.prepare_partitions(committed_database.engine, months_ahead=2)
+    storage.prepare_partitions(committed_database.engine, months_ahead=2)
     now = dt.datetime.now(dt.UTC)
     with committed_database.session(write=False) as session:
         name = f"sensing_observations_y{now.year:04d}m{now.month:02d}"

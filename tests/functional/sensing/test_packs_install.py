@@ -21,7 +21,8 @@ from yiwang.core.policy import ANONYMOUS, SYSTEM
 from yiwang.sensing import opendata, packs
 from yiwang.sensing.alerting.models import Alert, AlertRule
 from yiwang.sensing.models import Datastream, Location, ObservedProperty, Sensor, Thing
-from yiwang.sensing.service import NewObservation, create_observations
+from yiwang.sensing.parsing import NewObservation
+from yiwang.sensing.service import create_observations
 
 H = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC)
 

@@ -32,7 +32,8 @@ from yiwang.core.db import Database
 from yiwang.core.policy import ANONYMOUS, SYSTEM, Role
 from yiwang.sensing import opendata, packs
 from yiwang.sensing.models import Thing
-from yiwang.sensing.service import NewObservation, create_observations
+from yiwang.sensing.parsing import NewObservation
+from yiwang.sensing.service import create_observations
 
 STA = "/sta/v1.1"
 # The first two demo river sections: their chiefs' names and mobiles.

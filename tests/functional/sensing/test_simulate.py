@@ -20,7 +20,7 @@ from tests.support.processes import yiwang
 from yiwang.core import identity
 from yiwang.core.db import Database
 from yiwang.core.policy import SYSTEM
-from yiwang.sensing import packs, service, simulate
+from yiwang.sensing import packs, parsing, simulate
 from yiwang.sensing.models import Datastream
 
 TOPIC = re.compile(r"^v1\.1/Datastreams\((\d+)\)/Observations$")
@@ -83,10 +83,10 @@ def test_the_simulator_publishes_valid_observations_at_the_rate_asked(
         assert match, topic
         stream_id = int(match.group(1))
         assert stream_id in known
-        observation = service.observation_from_json(body, stream_id=stream_id)
+        observation = parsing.observation_from_json(body, stream_id=stream_id)
         assert body["phenomenonTime"].endswith("+08:00")
         assert before - dt.timedelta(seconds=1) <= observation.phenomenon_time <= after
-        if known[stream_id].observation_type == service.COUNT:
+        if known[stream_id].observation_type == parsing.COUNT:
             assert isinstance(body["result"], int)
         else:
             assert isinstance(body["result"], float)
@@ -114,8 +114,8 @@ def test_the_command_installs_packs_lists_them_and_simulates(
     listed = yiwang(committed_database, tmp_path, "pack", "list")
     assert listed.returncode == 0, listed.stderr
     lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
-    assert "installed, 11 things" in lines["water"]
-    assert "installed, 12 things" in lines["transport"]
+    assert "installed 1.1.0, 11 things" in lines["water"]
+    assert "installed 1.0.0, 12 things" in lines["transport"]
     assert lines["tourism"].rstrip().endswith("-")
     with running_broker(tmp_path) as broker:
         run = yiwang(

@@ -27,7 +27,7 @@ from tests.factories.sensing import (
 from tests.support.databases import BoundDatabase
 from yiwang.app import create_app
 from yiwang.core.config import Settings
-from yiwang.sensing import service
+from yiwang.sensing import parsing
 from yiwang.sensing.models import Observation, Sensor, Thing
 from yiwang.sensing.sta import spatial
 
@@ -274,7 +274,7 @@ def test_floor_and_ceiling_of_results_that_are_not_all_numbers(
     app_client: TestClient, session: Session, net: Network
 ) -> None:
     thing = make_thing(session, department=net.env)
-    stream = make_datastream(session, thing, observation_type=service.GENERIC)
+    stream = make_datastream(session, thing, observation_type=parsing.GENERIC)
     add_observations(session, stream, [4.2, "high", {"level": 4}, True, 4.9, -4.5, 1e300])
     session.commit()
 

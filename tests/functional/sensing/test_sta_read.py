@@ -18,7 +18,7 @@ from tests.factories.sensing import (
     make_network,
     make_thing,
 )
-from yiwang.sensing import service
+from yiwang.sensing import parsing
 from yiwang.sensing.models import Datastream, Thing
 
 STA = "/sta/v1.1"
@@ -269,7 +269,7 @@ def test_count_observations_show_integers(session: Session, app_client: TestClie
     net = make_network(session)
     gate = make_thing(session, department=net.env, name="断桥入口")
     visitors = make_datastream(
-        session, gate, observation_type=service.COUNT, observed_property="visitors"
+        session, gate, observation_type=parsing.COUNT, observed_property="visitors"
     )
     add_observations(session, visitors, [120])
     session.commit()

@@ -14,7 +14,7 @@ from yiwang.core.audit.models import AuditEntry
 from yiwang.core.policy import Role
 from yiwang.sensing import service
 from yiwang.sensing.models import Datastream
-from yiwang.sensing.service import NewObservation
+from yiwang.sensing.parsing import NewObservation
 
 
 def _fill(session: Session, station: Station, values: dict[int, float]) -> None:

@@ -1,9 +1,10 @@
-"""The shipped packs' alert rules open the cases the plan names, of task items the cases demo
-registers, for departments the core demo has."""
+"""The shipped packs' alert rules open the cases the plan names, of task items the same packs
+declare in their [[cases.items]], for departments the core demo has."""
 
 from __future__ import annotations
 
-from yiwang.cases.demo_data import TASKS
+from yiwang import engines
+from yiwang.core import packs as registry
 from yiwang.demo import DEPARTMENTS
 from yiwang.sensing import packs
 
@@ -20,10 +21,12 @@ def test_the_packs_rules_open_cases_of_the_demos_task_items() -> None:
         ("environment", "排放口超标排放预警"): (1, "330000-STHJ-101"),  # over the permit
         ("tourism", "景区游客饱和度预警"): (3, "330000-WHLY-101"),  # red warning
     }
-    tasks = {task.code: task for task in TASKS}
+    engines.load()
     slugs = {department[0] for department in DEPARTMENTS}
     for (pack, _rule), action in actions.items():
-        task = tasks[action["item"]]
+        content = registry.validate(registry.find(pack)).content["cases"]
+        (task,) = [i for i in content.items if i.data.code == action["item"]]
+        assert task.data.kind == "task"
         assert task.department == packs.get_pack(pack).department
         assert task.department in slugs
     assert actions[("water", "河段水位预警")]["department"] == "properties.river_chief.office"

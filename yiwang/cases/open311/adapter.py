@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from yiwang.cases import items, service
+from yiwang.cases import filing, items, queries
 from yiwang.cases.models import Case, ItemVersion, ServiceItem
 from yiwang.cases.open311.errors import Open311Error
 from yiwang.cases.open311.jurisdictions import PROVINCE_CODE
@@ -198,7 +198,7 @@ class CasesDesk:
             )
             if value
         }
-        filed = service.file_complaint(
+        filed = filing.file_complaint(
             session,
             actor=actor,
             data=data,
@@ -221,7 +221,7 @@ class CasesDesk:
     ) -> list[Complaint]:
         found = []
         for number in dict.fromkeys(ids):
-            case = service.find_case(session, number=number)  # one unique-index lookup each
+            case = queries.find_case(session, number=number)  # one unique-index lookup each
             if case is None or case.kind != CaseKind.COMPLAINT:
                 continue  # applications are never public
             if division_code not in {PROVINCE_CODE, case.division_code}:
@@ -230,7 +230,7 @@ class CasesDesk:
         return self._complaints(session, found)
 
     def search(self, session: Session, *, query: ComplaintQuery) -> list[Complaint]:
-        cases = service.list_public_complaints(
+        cases = queries.list_public_complaints(
             session,
             item_codes=list(query.service_codes),
             division_code=None if query.division_code == PROVINCE_CODE else query.division_code,
@@ -268,7 +268,7 @@ class CasesDesk:
         self, session: Session, cases: Sequence[Case] | Sequence[Row[Any]]
     ) -> list[Complaint]:
         """The complaints' public views; ``cases`` are cases or rows of their public columns
-        (:data:`yiwang.cases.service.PUBLIC_COMPLAINT_COLUMNS`), read alike."""
+        (:data:`yiwang.cases.queries.PUBLIC_COMPLAINT_COLUMNS`), read alike."""
         if not cases:
             return []
         versions = {

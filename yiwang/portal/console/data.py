@@ -13,16 +13,14 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from yiwang.catalog import datastore, loader, service, sharing
-from yiwang.catalog.models import Distribution, Resource, ShareRequest, TableVersion
-from yiwang.catalog.public import label
+from yiwang.catalog import public as catalog
 from yiwang.core import identity, jobs, policy
 from yiwang.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.identity import Department
@@ -31,6 +29,9 @@ from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import SessionDep, SettingsDep, SignedInActor, request_language
 from yiwang.core.web.templating import render_page
 from yiwang.portal.common import departments_by_id, local_time
+
+if TYPE_CHECKING:
+    from yiwang.catalog.public import Distribution, Resource, ShareRequest, TableVersion
 
 router = APIRouter()
 
@@ -63,11 +64,11 @@ def _distribution_states(
     for distribution in resource.distributions:
         if distribution.state != "active":
             continue
-        versions = datastore.versions(session, actor=actor, distribution_id=distribution.id)
+        versions = catalog.table_versions(session, actor=actor, distribution_id=distribution.id)
         current = next((v for v in versions if v.id == distribution.current_version_id), None)
         latest = versions[0] if versions else None
         job = None
-        if latest is not None and latest.status == datastore.LOADING and latest.job_id:
+        if latest is not None and latest.status == catalog.LOADING and latest.job_id:
             # A job queued by someone the policy does not let this actor follow: the version's
             # own state still says it is loading.
             with contextlib.suppress(PermissionDenied, NotFound):
@@ -98,7 +99,7 @@ def data_list(
     searching = bool(q and q.strip())
     chosen = department if (actor.is_sysadmin or searching) else actor.department_id
     filters: dict[str, Sequence[str]] = {"organization": [str(chosen)]} if chosen else {}
-    result = service.search(
+    result = catalog.search(
         session,
         actor=actor,
         q=q if searching else None,
@@ -130,7 +131,7 @@ def data_list(
             "page": page,
             "pages": max(1, (result.count + _PAGE - 1) // _PAGE),
             "page_link": lambda n: "/console/data?" + urlencode({**base, "page": n}),
-            "label": lambda kind, value: label(kind, value, request_language(request)),
+            "label": lambda kind, value: catalog.label(kind, value, request_language(request)),
             "when": local_time,
         },
     )
@@ -153,15 +154,15 @@ def _resource_page(
 ) -> Response:
     language = request_language(request)
     uploaded = request.query_params.get("uploaded", "")
-    level, granted_fields = sharing.access_for(session, actor=actor, resource=resource)
-    grant = sharing.active_grant(
+    level, granted_fields = catalog.access_for(session, actor=actor, resource=resource)
+    grant = catalog.active_grant(
         session, department_id=actor.department_id, resource_id=resource.id
     )
     requests: list[ShareRequest] = []
     if actor.department_id is not None and actor.department_id != resource.department_id:
         requests = [
             r
-            for r in sharing.list_requests(session, actor=actor, incoming=False, limit=200)
+            for r in catalog.list_share_requests(session, actor=actor, incoming=False, limit=200)
             if r.resource_id == resource.id and r.department_id == actor.department_id
         ]
     return render_page(
@@ -186,8 +187,8 @@ def _resource_page(
             "share_values": share_values or {"purpose": "", "duration_days": 90, "fields": []},
             "uploaded": uploaded if uploaded.isdigit() else None,
             "uploaded_to": request.query_params.get("distribution"),
-            "label": lambda kind, value: label(kind, value, language),
-            "effective_status": sharing.effective_status,
+            "label": lambda kind, value: catalog.label(kind, value, language),
+            "effective_status": catalog.share_status,
             "when": local_time,
         },
         status_code=status_code,
@@ -198,7 +199,7 @@ def _resource_page(
 def data_resource(
     request: Request, ref: str, session: SessionDep, actor: SignedInActor, settings: SettingsDep
 ) -> Response:
-    resource = service.get_resource(session, actor=actor, ref=ref)
+    resource = catalog.get_resource(session, actor=actor, ref=ref)
     return _resource_page(
         request, session, actor, resource, max_upload_bytes=settings.max_upload_bytes
     )
@@ -218,8 +219,8 @@ def data_upload(
     """The upload form without JavaScript: store the file and queue its load, as the
     catalog's upload API does; the page then shows the new version loading."""
     check_csrf(request, csrf)
-    resource = service.get_resource(session, actor=actor, ref=ref)
-    _, owner = datastore.get_distribution(session, actor=actor, ref=distribution_id)
+    resource = catalog.get_resource(session, actor=actor, ref=ref)
+    _, owner = catalog.get_distribution(session, actor=actor, ref=distribution_id)
     if owner.id != resource.id:
         raise NotFound("distribution", distribution_id)
     stored: Path | None = None
@@ -227,12 +228,12 @@ def data_upload(
         if file is None or not file.filename:
             zh = request_language(request).startswith("zh")
             raise InvalidInput("field_missing", field="文件" if zh else "file")
-        stored, size = loader.store_upload(
+        stored, size = catalog.store_upload(
             file.file,
             upload_dir=Path(settings.var_dir) / "uploads",
             max_bytes=settings.max_upload_bytes,
         )
-        version, _ = loader.queue_load(
+        version, _ = catalog.queue_load(
             session,
             actor=actor,
             distribution_id=distribution_id,
@@ -280,7 +281,7 @@ def data_request_share(
 ) -> Response:
     """Ask for another department's conditionally shared resource, for a purpose."""
     check_csrf(request, csrf)
-    resource = service.get_resource(session, actor=actor, ref=ref)
+    resource = catalog.get_resource(session, actor=actor, ref=ref)
     language = request_language(request)
     values = {"purpose": purpose, "duration_days": duration_days, "fields": fields or []}
     try:
@@ -300,7 +301,7 @@ def data_request_share(
                 f"应为 {first}–{last} 之间的天数",
                 f"a number of days from {first} to {last}",
             )
-        created = sharing.request_share(
+        created = catalog.request_share(
             session,
             actor=actor,
             resource_ref=resource.id,
@@ -347,16 +348,16 @@ def _request_rows(
     for item in requests:
         resource = None
         with contextlib.suppress(NotFound):
-            resource = service.get_resource(session, actor=actor, ref=item.resource_id)
+            resource = catalog.get_resource(session, actor=actor, ref=item.resource_id)
         rows.append(
             RequestRow(
                 request=item,
-                status=sharing.effective_status(item),
+                status=catalog.share_status(item),
                 resource=resource,
                 owner=departments.get(resource.department_id) if resource else None,
                 requester=departments.get(item.department_id),
                 can_decide=resource is not None
-                and item.status == sharing.PENDING
+                and item.status == catalog.SHARE_PENDING
                 and policy.can_decide_share(actor, department_id=resource.department_id),
             )
         )
@@ -375,7 +376,7 @@ def _sharing_page(
     reason: str = "",
     status_code: int = 200,
 ) -> Response:
-    found = sharing.list_requests(
+    found = catalog.list_share_requests(
         session,
         actor=actor,
         incoming=box == "incoming",
@@ -388,7 +389,7 @@ def _sharing_page(
         value = request.query_params.get(key)
         if value and value.isdigit():
             with contextlib.suppress(NotFound, PermissionDenied):
-                done = (key, sharing.get_request(session, actor=actor, request_id=int(value)))
+                done = (key, catalog.get_share_request(session, actor=actor, request_id=int(value)))
     base = {"box": box, **({"status": status} if status else {})}
     return render_page(
         request,
@@ -403,7 +404,7 @@ def _sharing_page(
             "page_link": lambda n: "/console/sharing?" + urlencode({**base, "page": n}),
             "box_link": lambda b: "/console/sharing?" + urlencode({"box": b}),
             "done": done,
-            "effective_status": sharing.effective_status,
+            "effective_status": catalog.share_status,
             "error": error,
             "reason": reason,
             "when": local_time,
@@ -438,7 +439,9 @@ def _decide(
 ) -> Response:
     check_csrf(request, csrf)
     try:
-        sharing.decide(session, actor=actor, request_id=request_id, approve=approve, reason=reason)
+        catalog.decide_share(
+            session, actor=actor, request_id=request_id, approve=approve, reason=reason
+        )
     except PermissionDenied:
         raise
     except AppError as exc:

@@ -48,6 +48,11 @@ _SECTIONS = (
         ("节假日日历", "Holiday calendar"),
         ("哪些年份是官方安排、哪些是预计，导入国务院通知", "Official and provisional years"),
     ),
+    Section(
+        "/console/packs",
+        ("领域包", "Domain packs"),
+        ("已安装的行业内容包、版本和可升级的包", "Installed sector packs, versions, upgrades"),
+    ),
 )
 _ADMIN = (
     Section(

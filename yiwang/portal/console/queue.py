@@ -1,8 +1,8 @@
 """Console pages: the case queue (办件队列). The cases a member of staff handles, with their
 deadlines and yellow and red cards; one case as its handlers see it, with a form for each
 action its state allows them now, and its review tasks. Every read and every action goes
-through the cases engine's services (``service``, ``workflow``, ``supervision``), the same
-calls as the JSON API under ``/api/v1/cases``."""
+through the cases engine's public services (:mod:`yiwang.cases.public`), the same calls as the
+JSON API under ``/api/v1/cases``."""
 
 from __future__ import annotations
 
@@ -16,12 +16,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from yiwang.cases import deadlines, items, materials, service, supervision, views, workflow
-from yiwang.cases.materials import Upload
-from yiwang.cases.messages import ACTION_LABELS
-from yiwang.cases.models import Case
-from yiwang.cases.schemas import TaskDone, TransitionIn
-from yiwang.cases.vocab import (
+from yiwang.cases import public as cases
+from yiwang.cases.public import (
+    ACTION_LABELS,
     CARD_LABELS,
     DECISION_LABELS,
     DELIVERY_LABELS,
@@ -30,7 +27,11 @@ from yiwang.cases.vocab import (
     PARTY_LABELS,
     STATE_LABELS,
     TRANSITIONS,
+    Case,
     State,
+    TaskDone,
+    TransitionIn,
+    Upload,
     allowed_actions,
     local_date,
 )
@@ -117,7 +118,7 @@ def _clock(case: Case, cal: WorkCalendar, today: dt.date) -> Clock:
     paused = case.paused_on is not None
     left = None
     if not finished and not paused:
-        left = deadlines.workdays_left(cal, today, case.due_on)
+        left = cases.workdays_left(cal, today, case.due_on)
     return Clock(case.due_on, left, paused, finished, case.on_time, case.deadline_provisional)
 
 
@@ -125,7 +126,7 @@ def _item_names(session: Session, *, zh: bool) -> dict[int, tuple[str, str]]:
     """Every item's code and current name in the page's language, by id."""
     return {
         item.id: (item.code, version.name if zh else (version.name_en or version.name))
-        for item, version in items.list_items(session)
+        for item, version in cases.list_items(session)
     }
 
 
@@ -140,9 +141,7 @@ def _card_summary(session: Session, actor: Actor) -> dict[str, Any]:
             actor, department_id=department_id, is_data_office_staff=False
         )
     ):
-        view = supervision.supervision_view(
-            session, actor=actor, department_id=department_id, limit=1
-        )
+        view = cases.supervision_view(session, actor=actor, department_id=department_id, limit=1)
         return {
             "scope": view["scope"],
             "yellow": view["open_with_card"]["yellow"],
@@ -151,10 +150,10 @@ def _card_summary(session: Session, actor: Actor) -> dict[str, Any]:
         }
     counts = {}
     for card in ("yellow", "red"):
-        _, total = service.list_cases(
+        _, total = cases.list_cases(
             session,
             actor=actor,
-            filters=service.CaseFilters(status="open", card=card),
+            filters=cases.CaseFilters(status="open", card=card),
             limit=1,
         )
         counts[card] = total or 0
@@ -175,7 +174,7 @@ def case_queue(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
 ) -> Response:
-    filters = service.CaseFilters(
+    filters = cases.CaseFilters(
         status=status or None,
         states=[state] if state else (),
         kind=kind or None,
@@ -183,15 +182,15 @@ def case_queue(
         card=card or None,
         numbers=[number.strip()] if number.strip() else (),
     )
-    cases, total = service.list_cases(
+    found, total = cases.list_cases(
         session, actor=actor, filters=filters, limit=limit, offset=offset
     )
     names = _item_names(session, zh=is_zh(request))
-    cal = deadlines.work_calendar(session)
+    cal = cases.work_calendar(session)
     today = local_date(utcnow())
     rows = []
-    for case in cases:
-        summary = views.case_summary(case, full=service.handles(session, case, actor))
+    for case in found:
+        summary = cases.case_summary(case, full=cases.handles(session, case, actor))
         rows.append(
             QueueRow(
                 number=case.number,
@@ -250,7 +249,7 @@ def case_queue(
 def _staff_actions(session: Session, case: Case, actor: Actor) -> list[str]:
     """The actions the state machine allows from the case's state that the policy lets this
     member of staff take."""
-    steps = service.step_departments(session, case)
+    steps = cases.step_departments(session, case)
     return [
         action
         for action in allowed_actions(case.state)
@@ -284,12 +283,12 @@ def _case_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    case = service.get_case(session, actor=actor, number=number)
-    full = service.handles(session, case, actor)
-    data = views.case_dict(session, case, full=full)
-    _, version = service.item_of(session, case)
+    case = cases.get_case(session, actor=actor, number=number)
+    full = cases.handles(session, case, actor)
+    data = cases.case_dict(session, case, full=full)
+    _, version = cases.item_of(session, case)
     zh = is_zh(request)
-    cal = deadlines.work_calendar(session)
+    cal = cases.work_calendar(session)
     today = local_date(utcnow())
     pending = [t for t in data["tasks"] if t["state"] == "pending"]
     my_tasks = [
@@ -314,7 +313,7 @@ def _case_page(
             "delivery_methods": version.delivery_methods,
             "field_labels": field_labels,
             "material_names": material_names
-            | {workflow.DECISION_DOCUMENT: workflow.DECISION_DOCUMENT_LABEL},
+            | {cases.DECISION_DOCUMENT: cases.DECISION_DOCUMENT_LABEL},
             "departments": _department_names(session, actor, zh=zh),
             "done": done if done in ACTION_LABELS else None,
             "error": error,
@@ -389,7 +388,7 @@ def case_action(
     tracking_number: Annotated[str, Form(max_length=64)] = "",
     decision_document: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Take ``action`` on the case (``workflow.transition``, as the API's act does); back to
+    """Take ``action`` on the case (``cases.transition``, as the API's act does); back to
     the case page with a notice, or the page again with the error on the action's form."""
     check_csrf(request, csrf)
     values = {
@@ -403,19 +402,19 @@ def case_action(
     uploads = []
     if decision_document is not None and decision_document.filename:
         uploads.append(
-            Upload(workflow.DECISION_DOCUMENT, decision_document.filename, decision_document.file)
+            Upload(cases.DECISION_DOCUMENT, decision_document.filename, decision_document.file)
         )
     try:
         data = _transition_data(**values)
         with session.begin_nested():  # a refused action leaves nothing behind
-            workflow.transition(
+            cases.transition(
                 session,
                 actor=actor,
                 number=number,
                 action=action,
                 data=data,
                 uploads=uploads,
-                storage=service.Storage.of(settings),
+                storage=cases.Storage.of(settings),
             )
     except (PermissionDenied, NotFound):
         raise  # the error page; a refusal is audited
@@ -444,7 +443,7 @@ def case_task(
     opinion: Annotated[str, Form(max_length=16)] = "",
     comment: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    """Give the department's review opinion on one task (``workflow.complete_task``)."""
+    """Give the department's review opinion on one task (``cases.complete_task``)."""
     check_csrf(request, csrf)
     values = {"opinion": opinion, "comment": comment}
     try:
@@ -455,7 +454,7 @@ def case_task(
                 "field_missing", field="审查意见" if is_zh(request) else "opinion"
             ) from None
         with session.begin_nested():
-            workflow.complete_task(
+            cases.complete_task(
                 session,
                 actor=actor,
                 number=number,
@@ -483,13 +482,13 @@ def case_task(
 def case_material(
     number: str, digest: str, session: SessionDep, actor: SignedInActor, settings: SettingsDep
 ) -> Response:
-    """One material of a case the actor may see (``service.get_case`` decides), as a download
+    """One material of a case the actor may see (``cases.get_case`` decides), as a download
     under the name it was uploaded with."""
-    case = service.get_case(session, actor=actor, number=number)
-    material = next((m for m in service.materials_of(session, case) if m.digest == digest), None)
+    case = cases.get_case(session, actor=actor, number=number)
+    material = next((m for m in cases.materials_of(session, case) if m.digest == digest), None)
     if material is None:
         raise NotFound("material", digest)
-    path = materials.path_of(Path(settings.var_dir), material.digest)
+    path = cases.material_path(Path(settings.var_dir), material.digest)
     if not path.is_file():
         raise NotFound("material", digest)
     return FileResponse(

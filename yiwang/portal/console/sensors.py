@@ -1,8 +1,8 @@
 """Console pages: sensing and alerts (感知与预警). The alerts of the staff member's department
 (every department's for a sysadmin) with acknowledge and resolve, its alert rules in words, and
 its things and datastreams with their latest values. Reads and actions go through the sensing
-engine's services (``timeseries.latest``, ``alerting.service``), the same calls as the JSON
-API under ``/api/v1/sensing``."""
+engine's public surface (``sensing.latest``, ``sensing.list_alerts`` and the other alert
+services), the same calls as the JSON API under ``/api/v1/sensing``."""
 
 from __future__ import annotations
 
@@ -23,10 +23,8 @@ from yiwang.core.web.csrf import check_csrf
 from yiwang.core.web.deps import SessionDep, SignedInActor, request_language
 from yiwang.core.web.templating import render_page
 from yiwang.portal.common import local_time
-from yiwang.sensing import packs, timeseries
-from yiwang.sensing.alerting import service as alerting
-from yiwang.sensing.alerting.models import RAISED, RATE, RESOLVED, STALE, Alert, AlertRule
-from yiwang.sensing.timeseries import LatestValue
+from yiwang.sensing import public as sensing
+from yiwang.sensing.public import RAISED, RATE, RESOLVED, STALE, Alert, AlertRule, LatestValue
 
 router = APIRouter()
 
@@ -132,10 +130,10 @@ class PackNames:
 
 
 def pack_names() -> PackNames:
-    found = packs.discover().values()
+    found = sensing.sensing_packs().values()
     return PackNames(
         properties={p.definition: p.name for pack in found for p in pack.properties.values()},
-        kinds={k: (v.name, v.name_en) for k, v in packs.kinds_by_full_name().items()},
+        kinds={k: (v.name, v.name_en) for k, v in sensing.pack_kinds().items()},
     )
 
 
@@ -198,7 +196,7 @@ def _alert_rows(session: Session, actor: Actor, alerts: list[Alert]) -> list[Ale
     streams = (
         {
             v.datastream_id: v
-            for v in timeseries.latest(
+            for v in sensing.latest(
                 session, actor=actor, datastream_ids=sorted({a.datastream_id for a in alerts})
             )
         }
@@ -274,10 +272,10 @@ def _sensing_page(
     alerts: list[Alert] = []
     total = 0
     if staff:
-        alerts, total = alerting.list_alerts(
+        alerts, total = sensing.list_alerts(
             session,
             actor=actor,
-            filters=alerting.AlertFilters(
+            filters=sensing.AlertFilters(
                 state=None if state == "all" else state,
                 level=level,
                 department_id=department_id,
@@ -285,8 +283,8 @@ def _sensing_page(
             limit=PAGE_SIZE,
             offset=offset,
         )
-    rules = alerting.list_rules(session, actor=actor, department_id=department_id)
-    latest = timeseries.latest(session, actor=actor, department_id=department_id) if staff else []
+    rules = sensing.list_rules(session, actor=actor, department_id=department_id)
+    latest = sensing.latest(session, actor=actor, department_id=department_id) if staff else []
     open_ids = {v.datastream_id for v in latest if v.is_open}
     streams = {v.datastream_id: v for v in latest}
     names = pack_names()
@@ -372,11 +370,11 @@ def _handled(
     try:
         with session.begin_nested():  # a refused action leaves nothing behind
             if action == "acknowledge":
-                alerting.acknowledge_alert(
+                sensing.acknowledge_alert(
                     session, actor=actor, alert_id=alert_id, note=note.strip() or None
                 )
             else:
-                alerting.resolve_alert(session, actor=actor, alert_id=alert_id, note=note)
+                sensing.resolve_alert(session, actor=actor, alert_id=alert_id, note=note)
     except (PermissionDenied, NotFound):
         raise
     except AppError as exc:
@@ -408,7 +406,7 @@ def _row(
 ) -> Response:
     """One alert's row, for htmx to swap in. An error comes with status 200 so that htmx shows
     it in the row (it does not swap error answers)."""
-    alert = alerting.get_alert(session, actor=actor, alert_id=alert_id)
+    alert = sensing.get_alert(session, actor=actor, alert_id=alert_id)
     return render_page(
         request,
         "console/sensing/_alert_row.html",

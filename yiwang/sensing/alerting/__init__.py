@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-# models registers the tables, service the ingest hook, tasks the jobs and the event handler,
+# models registers the tables, watch the ingest hook, tasks the jobs and the event handler,
 # casework the handlers of the cases engine's answers (case.opened, case.request_failed).
-from yiwang.sensing.alerting import casework, models, service, tasks  # noqa: F401
+from yiwang.sensing.alerting import casework, models, tasks, watch  # noqa: F401
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from yiwang.core.web.deps import CurrentActor, SessionDep, SettingsDep, SignedInActor
 from yiwang.core.web.pagination import Limit, Offset, Page, next_link
-from yiwang.sensing.alerting import delivery, service, webhooks
+from yiwang.sensing.alerting import alerts, delivery, service, webhooks
 from yiwang.sensing.alerting.models import Alert, AlertRule, Webhook
 from yiwang.sensing.alerting.schemas import (
     AlertAction,
@@ -129,7 +129,7 @@ def list_alerts(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AlertPublic]:
-    filters = service.AlertFilters(
+    filters = alerts.AlertFilters(
         state=state,
         level=level,
         min_level=min_level,
@@ -138,7 +138,7 @@ def list_alerts(
         datastream_id=datastream_id,
         since=since if since is None or since.tzinfo else since.replace(tzinfo=dt.UTC),
     )
-    items, total = service.list_alerts(
+    items, total = alerts.list_alerts(
         session, actor=actor, filters=filters, limit=limit, offset=offset
     )
     return Page(
@@ -151,7 +151,7 @@ def list_alerts(
 
 
 def _detail(session: SessionDep, alert: Alert) -> AlertDetail:
-    history = service.alert_history(session, alert_id=alert.id)
+    history = alerts.alert_history(session, alert_id=alert.id)
     return AlertDetail(
         **alert_public(alert).model_dump(),
         history=[AlertChangePublic.model_validate(c, from_attributes=True) for c in history],
@@ -160,7 +160,7 @@ def _detail(session: SessionDep, alert: Alert) -> AlertDetail:
 
 @router.get("/alerts/{alert_id}", summary="One alert with the history of its changes")
 def get_alert(alert_id: int, session: SessionDep, actor: CurrentActor) -> AlertDetail:
-    return _detail(session, service.get_alert(session, actor=actor, alert_id=alert_id))
+    return _detail(session, alerts.get_alert(session, actor=actor, alert_id=alert_id))
 
 
 @router.post("/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert")
@@ -168,7 +168,7 @@ def acknowledge_alert(
     alert_id: int, session: SessionDep, actor: SignedInActor, body: AlertAction | None = None
 ) -> AlertDetail:
     note = body.note if body else None
-    alert = service.acknowledge_alert(session, actor=actor, alert_id=alert_id, note=note)
+    alert = alerts.acknowledge_alert(session, actor=actor, alert_id=alert_id, note=note)
     return _detail(session, alert)
 
 
@@ -176,7 +176,7 @@ def acknowledge_alert(
 def resolve_alert(
     alert_id: int, body: AlertAction, session: SessionDep, actor: SignedInActor
 ) -> AlertDetail:
-    alert = service.resolve_alert(session, actor=actor, alert_id=alert_id, note=body.note)
+    alert = alerts.resolve_alert(session, actor=actor, alert_id=alert_id, note=body.note)
     return _detail(session, alert)
 
 

@@ -281,9 +281,9 @@ def _on_case_opened(session: Session, opened: CaseOpened) -> None:
     if alert is None or alert.case_number == opened.number:
         return
     alert.case_number = opened.number
-    from yiwang.sensing.alerting import service  # noqa: PLC0415  (service imports this module)
+    from yiwang.sensing.alerting import alerts  # noqa: PLC0415  (alerts imports this module)
 
-    service.note_on_alert(session, alert, CASE_OPENED, f"已开办件 {opened.number}")
+    alerts.note_on_alert(session, alert, CASE_OPENED, f"已开办件 {opened.number}")
 
 
 def _on_case_failed(session: Session, failed: CaseRequestFailed) -> None:
@@ -291,9 +291,9 @@ def _on_case_failed(session: Session, failed: CaseRequestFailed) -> None:
     alert = _alert_of(session, failed.requester, failed.source_ref)
     if alert is None or alert.case_number is not None:
         return
-    from yiwang.sensing.alerting import service  # noqa: PLC0415  (service imports this module)
+    from yiwang.sensing.alerting import alerts  # noqa: PLC0415  (alerts imports this module)
 
-    service.note_on_alert(session, alert, CASE_FAILED, f"未能开办件：{failed.message}")
+    alerts.note_on_alert(session, alert, CASE_FAILED, f"未能开办件：{failed.message}")
 
 
 contracts.subscribe(CaseOpened, "sensing.alert_case_opened", _on_case_opened)

@@ -44,7 +44,7 @@ from yiwang.core import events
 from yiwang.core.config import Settings, get_settings
 from yiwang.core.db import Database, utcnow
 from yiwang.core.policy import Actor, can_see_sensing
-from yiwang.sensing.alerting import service
+from yiwang.sensing.alerting import alerts
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class AlertHub:
         with self._lock:
             if self._cursor is None:
                 with self.db.session(write=False) as session:
-                    self._cursor = service.last_change_id(session)
+                    self._cursor = alerts.last_change_id(session)
             client.cursor = self._cursor
             self._clients.add(client)
             if self._thread is None:
@@ -289,7 +289,7 @@ class AlertHub:
     def replay(self, after_id: int, up_to: int, *, limit: int = 1000) -> list[StreamItem]:
         """The changes after ``after_id`` up to ``up_to``, for a client that resumes."""
         with self.db.session(write=False) as session:
-            rows = service.changes_after(session, after_id=after_id, limit=limit)
+            rows = alerts.changes_after(session, after_id=after_id, limit=limit)
         return [_item(i, p) for i, p in rows if i <= up_to]
 
     def _run(self) -> None:
@@ -324,7 +324,7 @@ class AlertHub:
         cursor = self._cursor or 0
         floor = min(self._gaps) - 1 if self._gaps else cursor
         with self.db.session(write=False) as session:
-            rows = service.changes_after(session, after_id=floor, limit=1000)
+            rows = alerts.changes_after(session, after_id=floor, limit=1000)
         now = time.monotonic()
         items: list[tuple[StreamItem, bool]] = []
         for change_id, payload in rows:
@@ -349,7 +349,7 @@ def _wake_hubs(_event: events.Event) -> None:
         hub.wake()
 
 
-events.subscribe_live(service.EVENT_PREFIX + "*", _wake_hubs)
+events.subscribe_live(alerts.EVENT_PREFIX + "*", _wake_hubs)
 
 
 def hub_for(app: Any) -> AlertHub:

@@ -22,7 +22,7 @@ from yiwang.core import events
 from yiwang.core.db import Database, utcnow
 from yiwang.core.jobs import QUEUED, Job, JobContext, enqueue, handler
 from yiwang.core.policy import SYSTEM
-from yiwang.sensing.alerting import delivery, service
+from yiwang.sensing.alerting import alerts, delivery, service, watch
 from yiwang.sensing.alerting.models import Webhook
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _on_alert_change(session: Session, event: events.Event) -> None:
     enqueue(session, kind=MQTT_JOB, payload=job, actor=SYSTEM, max_attempts=MQTT_ATTEMPTS)
 
 
-events.subscribe(service.EVENT_PREFIX + "*", "sensing.alert_delivery", _on_alert_change)
+events.subscribe(alerts.EVENT_PREFIX + "*", "sensing.alert_delivery", _on_alert_change)
 
 
 @handler(WEBHOOK_JOB)
@@ -116,7 +116,7 @@ def check_stale(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:  # 
     changed = 0
     try:
         with ctx.db.session() as session:
-            changed = service.check_stale(session)
+            changed = watch.check_stale(session)
     except Exception:
         log.exception("the stale-sensor check failed")
     with ctx.db.session() as session:

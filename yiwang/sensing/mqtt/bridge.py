@@ -37,7 +37,7 @@ from yiwang.core.db import Database
 from yiwang.core.errors import AppError, InvalidInput
 from yiwang.core.i18n import translate
 from yiwang.core.policy import Actor, Role
-from yiwang.sensing import service
+from yiwang.sensing import parsing, service
 from yiwang.sensing.models import MULTI, Datastream
 from yiwang.sensing.mqtt import messages  # noqa: F401  (registers the messages)
 from yiwang.sensing.mqtt.client import (
@@ -85,7 +85,7 @@ class _Prepared:
     """A batch parsed: the observations to store (with the message each came from) and the
     rejections found before the database was asked."""
 
-    observations: list[service.NewObservation] = field(default_factory=list)
+    observations: list[parsing.NewObservation] = field(default_factory=list)
     sources: list[_Message] = field(default_factory=list)
     collections: list[str | None] = field(default_factory=list)
     rejections: list[NewRejection] = field(default_factory=list)
@@ -361,7 +361,7 @@ class IngestBridge:
                 collection, stream_id = parse_topic(message.topic)
                 if isinstance(data, InvalidInput):
                     raise data
-                observation = service.observation_from_json(data, stream_id=stream_id)
+                observation = parsing.observation_from_json(data, stream_id=stream_id)
             except AppError as error:
                 prepared.rejections.append(self._reject(message, error, datastream_id=stream_id))
                 continue
@@ -419,7 +419,7 @@ class IngestBridge:
 
     def _check_collections(
         self, session: Session, prepared: _Prepared, rejections: list[NewRejection]
-    ) -> tuple[list[service.NewObservation], list[_Message]]:
+    ) -> tuple[list[parsing.NewObservation], list[_Message]]:
         """Refuse an observation published to ``Datastreams(id)`` whose stream is a
         MultiDatastream, or the other way round (both share one id space)."""
         named = {
@@ -434,7 +434,7 @@ class IngestBridge:
                 select(Datastream.id, Datastream.kind).where(Datastream.id.in_(named))
             ).all()
         )
-        observations: list[service.NewObservation] = []
+        observations: list[parsing.NewObservation] = []
         sources: list[_Message] = []
         for observation, collection, message in zip(
             prepared.observations, prepared.collections, prepared.sources, strict=True

@@ -24,7 +24,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiwang.sensing import service
+from yiwang.sensing import parsing, service
 from yiwang.sensing.models import MULTI, Datastream
 from yiwang.sensing.mqtt.client import KEEPALIVE_S, BrokerAddress, new_client
 from yiwang.sensing.mqtt.topics import VERSION, observations_topic
@@ -51,14 +51,14 @@ def observation_json(
     """An observation as SensorThings shows it."""
     number = observation.result_number
     link = f"{base_url}/sta/{VERSION}/Observations({observation.id})"
-    stream = "MultiDatastream" if observation_type == service.COMPLEX else "Datastream"
+    stream = "MultiDatastream" if observation_type == parsing.COMPLEX else "Datastream"
     document = {
         "@iot.id": observation.id,
         "@iot.selfLink": link,
         "phenomenonTime": format_interval(
             observation.phenomenon_time, observation.phenomenon_time_end
         ),
-        "result": service.result_of(
+        "result": parsing.result_of(
             number, None if number is not None else observation.result, observation_type
         ),
         "resultTime": format_optional(observation.result_time),

@@ -1,5 +1,5 @@
 """``POST /CreateObservations``: observations sent as data arrays, many per request. Each row
-becomes a plain dict for :func:`yiwang.sensing.service.observation_from_json` (no model per
+becomes a plain dict for :func:`yiwang.sensing.parsing.observation_from_json` (no model per
 row), the whole batch goes to :func:`yiwang.sensing.service.create_observations` in one call,
 and the answer lists, in order, the selfLink of each stored observation or ``"error"``."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from yiwang.core import audit, policy
 from yiwang.core.errors import AppError
-from yiwang.sensing import limits, service
+from yiwang.sensing import limits, parsing, service
 from yiwang.sensing.sta.entities import TYPES, self_link
 from yiwang.sensing.sta.errors import bad_request
 from yiwang.sensing.sta.reads import Context
@@ -55,7 +55,7 @@ def create_from_arrays(ctx: Context, body: Any) -> tuple[list[str], int]:
         policy.can_create_sensing(ctx.actor), "sensing.sta.create", object_type="Observation"
     )
     answers: list[str | None] = []
-    parsed: list[service.NewObservation] = []
+    parsed: list[parsing.NewObservation] = []
     positions: list[int] = []
     for group in body:
         if not isinstance(group, dict):
@@ -75,7 +75,7 @@ def create_from_arrays(ctx: Context, body: Any) -> tuple[list[str], int]:
             if feature is not None:
                 data["FeatureOfInterest"] = {"@iot.id": feature}
             try:
-                parsed.append(service.observation_from_json(data, stream_id=stream_id))
+                parsed.append(parsing.observation_from_json(data, stream_id=stream_id))
             except AppError:
                 answers.append(ERROR)
                 continue

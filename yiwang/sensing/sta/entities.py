@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Table
 
 from yiwang.core.policy import Actor
 from yiwang.sensing import models as m
-from yiwang.sensing import service, times
+from yiwang.sensing import parsing, times
 from yiwang.sensing.timeseries import open_or_own
 
 Row = Mapping[Any, Any]  # a row as a mapping (RowMapping or dict)
@@ -444,7 +444,7 @@ class StreamInfo:
 
 
 def observation_result(row: Row, stream: StreamInfo | None) -> Any:
-    return service.result_of(
+    return parsing.result_of(
         row["result_number"],
         row["result_json"],
         None if stream is None else stream.observation_type,

@@ -21,7 +21,7 @@ from yiwang.core import audit, policy
 from yiwang.core.db import utcnow
 from yiwang.core.errors import AppError, Conflict, NotFound
 from yiwang.core.policy import Actor
-from yiwang.sensing import limits, service
+from yiwang.sensing import limits, parsing, service, storage
 from yiwang.sensing.sta import spatial
 from yiwang.sensing.sta.changes import Change, announce
 from yiwang.sensing.sta.entities import (
@@ -340,7 +340,7 @@ def _stream_values(
     values["department_id"] = thing["department_id"]
     values["is_open"] = thing["is_open"]
     if entity.kind == "multi":
-        if values["observation_type"] != service.COMPLEX:
+        if values["observation_type"] != parsing.COMPLEX:
             raise _invalid(entity, "observationType", "text")
         properties = data.get("ObservedProperties")
         if not isinstance(properties, list) or not properties:
@@ -446,7 +446,7 @@ def create_observation(
         value = document.get(name)
         if isinstance(value, dict) and "@iot.id" not in value:
             document[name] = {"@iot.id": create(writer, TYPES[name], value)}
-    observation = service.observation_from_json(document, stream_id=stream_id)
+    observation = parsing.observation_from_json(document, stream_id=stream_id)
     outcome = service.create_observations(
         writer.session, actor=writer.actor, observations=[observation], duplicates="error"
     )[0]
@@ -483,7 +483,7 @@ def update(writer: Writer, target: Target, data: Any, *, replace: bool) -> int:
     entity, ident = target.entity, row["id"]
     if entity.name == "Observation":
         _update_observation(writer, row, data)
-        service.refresh_stream_summary(writer.session, row["stream_id"])
+        storage.refresh_stream_summary(writer.session, row["stream_id"])
         writer.record("update", entity, ident, fields=sorted(k for k in data if "@" not in k))
         return int(ident)
     values = column_values(entity, data, partial=not replace)
@@ -540,7 +540,7 @@ def _update_observation(writer: Writer, row: Row, data: Mapping[str, Any]) -> No
     if "Datastream" in data or "MultiDatastream" in data:
         raise bad_request("sta.read_only", entity="Observation/Datastream")
     _check_observation(merged, row["stream_id"])
-    parsed = service.observation_from_json(merged, stream_id=row["stream_id"])
+    parsed = parsing.observation_from_json(merged, stream_id=row["stream_id"])
     stream = writer.session.execute(
         sa.select(DATASTREAMS.c.observation_type).where(DATASTREAMS.c.id == row["stream_id"])
     ).scalar_one()
@@ -574,10 +574,10 @@ def _update_observation(writer: Writer, row: Row, data: Mapping[str, Any]) -> No
 def _result_columns(observation_type: str, result: Any) -> tuple[float | None, Any]:
     number = isinstance(result, int | float) and not isinstance(result, bool)
     expected = {
-        service.MEASUREMENT: number,
-        service.COUNT: number and float(result).is_integer(),
-        service.TRUTH: isinstance(result, bool),
-        service.CATEGORY: isinstance(result, str),
+        parsing.MEASUREMENT: number,
+        parsing.COUNT: number and float(result).is_integer(),
+        parsing.TRUTH: isinstance(result, bool),
+        parsing.CATEGORY: isinstance(result, str),
     }.get(observation_type, True)
     if not expected:
         zh, en = _EXPECTED["result"]
@@ -724,7 +724,7 @@ def delete(writer: Writer, target: Target) -> None:
     entity = target.entity
     writer.session.execute(sa.delete(entity.table).where(entity.table.c.id == row["id"]))
     if entity.name == "Observation":
-        service.refresh_stream_summary(writer.session, row["stream_id"])
+        storage.refresh_stream_summary(writer.session, row["stream_id"])
     writer.record("delete", entity, row["id"])
 
 

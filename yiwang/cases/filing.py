@@ -1,9 +1,11 @@
-"""Cases: filing applications and complaints, finding them, and moving them through the state
-machine of :mod:`yiwang.cases.vocab`, with deadlines, materials, review tasks and ratings.
+"""Filing cases: applications for service items, complaints against complaint categories and
+the task cases other engines request. Each checks what is filed (the applicant, the form, the
+materials), numbers the case, counts its deadlines in working days and records its first
+transition, event and audit entry.
 
-Every function takes the acting :class:`Actor` and asks the policy first. A case is found by
-its number; an applicant who is not signed in proves who they are with the query code (查询码)
-shown once when the case was filed, and kept only as an SM3 digest.
+Every function takes the acting :class:`Actor` and asks the policy first. An idempotency key
+makes a repeated submission return the case already filed; the query code shown to the
+applicant is kept only as an SM3 digest (:func:`yiwang.cases.access.code_digest`).
 """
 
 from __future__ import annotations
@@ -19,57 +21,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    false,
-    func,
-    or_,
-    select,
-    true,
-    union_all,
-)
-from sqlalchemy.engine import Row
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import yiwang.cases.messages  # noqa: F401  (registers the engine's messages)
 from yiwang.cases import deadlines, materials
+from yiwang.cases.access import code_digest
 from yiwang.cases.auditing import record_at_commit
 from yiwang.cases.items import FilingTarget, filing_target
 from yiwang.cases.materials import StoredFile, Upload
-from yiwang.cases.models import (
-    Case,
-    ItemVersion,
-    Material,
-    ServiceItem,
-    Task,
-    Transition,
-)
-from yiwang.cases.numbers import next_number, raise_counters
+from yiwang.cases.models import Case, ItemVersion, Material, ServiceItem, Transition
+from yiwang.cases.numbers import next_number
 from yiwang.cases.schemas import ApplicationCreate, ComplaintCreate
-from yiwang.cases.vocab import (
-    FINAL_STATES,
-    ApplicantType,
-    CaseKind,
-    ItemKind,
-    State,
-    local_date,
-)
+from yiwang.cases.vocab import ApplicantType, CaseKind, ItemKind, State, local_date
 from yiwang.core import contracts, events, identity
 from yiwang.core.codes import division_name, normalize_ric, normalize_uscc
 from yiwang.core.config import Settings
 from yiwang.core.db import utcnow
 from yiwang.core.errors import InvalidInput, NotFound
-from yiwang.core.identity import throttle
-from yiwang.core.policy import (
-    SYSTEM,
-    Actor,
-    can_file_case,
-    can_handle_case,
-    can_view_case,
-    require,
-)
-from yiwang.core.requestctx import current_client_address
+from yiwang.core.policy import SYSTEM, Actor, can_file_case, require
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
 CODE_LENGTH = 8
@@ -107,12 +78,7 @@ def code_secret(settings: Settings) -> bytes:
     return settings.secret().encode()
 
 
-# --- secrets -------------------------------------------------------------------------------------
-
-
-def code_digest(number: str, code: str) -> str:
-    """The stored form of a query code: SM3 over the case number and the code."""
-    return hashlib.new("sm3", f"{number}\n{code.strip().upper()}".encode()).hexdigest()
+# --- idempotency keys and query codes ------------------------------------------------------------
 
 
 def _random_code() -> str:
@@ -137,70 +103,6 @@ def _check_key(key: str | None) -> str | None:
     if not key or len(key) > 200:
         raise InvalidInput("cases.bad_idempotency_key")
     return key
-
-
-# --- numbers -------------------------------------------------------------------------------------
-
-
-# --- who is asking -------------------------------------------------------------------------------
-
-
-def step_departments(session: Session, case: Case) -> frozenset[int]:
-    return frozenset(session.scalars(select(Task.department_id).where(Task.case_id == case.id)))
-
-
-def is_applicant(case: Case, actor: Actor, query_code: str | None) -> bool:
-    """Whether the actor is the case's applicant: the signed-in user who filed it, or whoever
-    holds its query code."""
-    if actor.user_id is not None and case.applicant_user_id == actor.user_id:
-        return True
-    if not query_code:
-        return False
-    return hmac.compare_digest(code_digest(case.number, query_code), case.query_code_digest)
-
-
-def handles(session: Session, case: Case, actor: Actor) -> bool:
-    """Whether the actor is staff handling the case (and so sees it unmasked)."""
-    return can_handle_case(
-        actor,
-        department_id=case.department_id,
-        step_department_ids=step_departments(session, case),
-    )
-
-
-def handles_new(case: Case, actor: Actor) -> bool:
-    """:func:`handles` for a case just filed, which has no review tasks yet."""
-    return can_handle_case(actor, department_id=case.department_id, step_department_ids=frozenset())
-
-
-def find_case(session: Session, *, number: str) -> Case | None:
-    """The case with this number, with no check of who asks: for public views (Open311) that
-    show only what is public about it."""
-    return session.scalars(select(Case).where(Case.number == number)).first()
-
-
-def get_case(session: Session, *, actor: Actor, number: str, query_code: str | None = None) -> Case:
-    """Return the case if ``actor`` is its applicant (signed in, or with the query code) or
-    handles it; a case the actor may not see does not exist for them. Wrong query codes are
-    guesses: from one address, past a number of them, each further try waits longer (429)."""
-    guessing = bool(query_code) and actor.is_anonymous
-    limits = throttle.configured()
-    keys = [throttle.address(current_client_address(), limits, kind="code")]
-    if guessing:
-        throttle.check(session, keys)
-    case = find_case(session, number=number)
-    if case is None or not can_view_case(
-        actor,
-        department_id=case.department_id,
-        step_department_ids=step_departments(session, case),
-        is_applicant=is_applicant(case, actor, query_code),
-    ):
-        if guessing:
-            throttle.failed(
-                session, keys, limits=limits, ip=current_client_address(), what="query_code"
-            )
-        raise NotFound("case", number)
-    return case
 
 
 # --- filing --------------------------------------------------------------------------------------
@@ -695,257 +597,15 @@ def file_request(
     )
 
 
-# --- listing -------------------------------------------------------------------------------------
-
-
-@dataclass
-class CaseFilters:
-    """Filters of :func:`list_cases`; every one optional. ``status`` is "open" or "closed"."""
-
-    kind: str | None = None
-    status: str | None = None
-    states: Sequence[str] = ()
-    item_codes: Sequence[str] = ()
-    numbers: Sequence[str] = ()
-    ids: Sequence[int] = ()
-    department_id: int | None = None
-    division_code: str | None = None
-    submitted_from: dt.datetime | None = None
-    submitted_before: dt.datetime | None = None
-    card: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def visible_cases(actor: Actor) -> ColumnElement[bool]:
-    """The SQL form of who may list which cases: sysadmins all, department staff their
-    department's (task departments see theirs through the task list), a signed-in user the
-    cases they filed, the public none but complaints (whose public part anyone may see)."""
-    if actor.is_sysadmin:
-        return true()
-    conditions: list[ColumnElement[bool]] = []
-    if actor.department_id is not None and actor.role is not None:
-        conditions.append(Case.department_id == actor.department_id)
-        conditions.append(
-            Case.id.in_(select(Task.case_id).where(Task.department_id == actor.department_id))
-        )
-    if actor.user_id is not None:
-        conditions.append(Case.applicant_user_id == actor.user_id)
-    return or_(*conditions) if conditions else false()
-
-
-def list_cases(  # noqa: PLR0912  (one branch per optional filter)
-    session: Session,
-    *,
-    actor: Actor,
-    filters: CaseFilters,
-    public: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-    count: bool = True,
-) -> tuple[list[Case], int | None]:
-    """Cases matching ``filters``, newest first, with the total (unless ``count`` is False).
-
-    ``public=True`` lists complaints only, for anyone, for views that show only their public
-    part (description, place, status, reply); otherwise the actor's own view."""
-    query = select(Case)
-    if public:
-        query = query.where(Case.kind == CaseKind.COMPLAINT)
-    else:
-        query = query.where(visible_cases(actor))
-    if filters.kind:
-        query = query.where(Case.kind == filters.kind)
-    if filters.status == "open":
-        query = query.where(Case.is_open.is_(True))
-    elif filters.status == "closed":
-        query = query.where(Case.is_open.is_(False))
-    if filters.states:
-        query = query.where(Case.state.in_(list(filters.states)))
-    if filters.item_codes:
-        query = query.where(
-            Case.item_id.in_(
-                select(ServiceItem.id).where(ServiceItem.code.in_(list(filters.item_codes)))
-            )
-        )
-    if filters.numbers:
-        query = query.where(Case.number.in_(list(filters.numbers)))
-    if filters.ids:
-        query = query.where(Case.id.in_(list(filters.ids)))
-    if filters.department_id is not None:
-        query = query.where(Case.department_id == filters.department_id)
-    if filters.division_code:
-        query = query.where(Case.division_code == filters.division_code)
-    if filters.submitted_from is not None:
-        query = query.where(Case.submitted_at >= filters.submitted_from)
-    if filters.submitted_before is not None:
-        query = query.where(Case.submitted_at < filters.submitted_before)
-    if filters.card:
-        query = query.where(Case.card == filters.card)
-    total = None
-    if count:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Case.submitted_at.desc(), Case.id.desc()).limit(limit).offset(offset)
-    )
-    return list(rows), total
-
-
-def list_public_complaints(
-    session: Session,
-    *,
-    item_codes: Sequence[str] = (),
-    division_code: str | None = None,
-    statuses: Sequence[str] = (),
-    submitted_from: dt.datetime,
-    submitted_before: dt.datetime,
-    limit: int,
-    offset: int = 0,
-) -> list[Row[Any]]:
-    """Complaints filed in ``[submitted_from, submitted_before)``, newest first, of these
-    categories (all when none), in this division (all when None), open or closed (both when
-    ``statuses`` is empty or names both): their public part is anyone's to see.
-
-    The search is one index-ordered range per category and status, each cut at
-    ``offset + limit``, merged: ``(item_id, division_code, is_open, submitted_at)`` for a
-    category in a city, ``(item_id, submitted_at)`` for a category in the province,
-    ``(kind, division_code, is_open, submitted_at)`` and ``(kind, is_open, submitted_at)``
-    without one. So no plan sorts every complaint of the window, however many match.
-
-    Rows carry the public columns only (:data:`PUBLIC_COMPLAINT_COLUMNS`, named as on
-    :class:`Case`): never the complainant's contact, and nothing to decode that no one shows."""
-    wanted = {s for s in statuses if s in ("open", "closed")}
-    open_values: list[bool | None]
-    if len(wanted) == 1:
-        open_values = [wanted == {"open"}]
-    elif item_codes and division_code is None:
-        open_values = [None]  # (item_id, submitted_at) serves both statuses at once
-    else:
-        open_values = [True, False]  # the other indexes hold is_open before the time
-    item_ids: list[int | None] = [None]
-    if item_codes:
-        item_ids = list(
-            session.scalars(
-                select(ServiceItem.id)
-                .where(
-                    ServiceItem.code.in_(list(dict.fromkeys(item_codes))),
-                    ServiceItem.kind == ItemKind.COMPLAINT_CATEGORY,
-                )
-                .order_by(ServiceItem.id)
-            )
-        )
-        if not item_ids:
-            return []
-    newest = (Case.submitted_at.desc(), Case.id.desc())
-    parts = []
-    for item_id in item_ids:
-        for is_open in open_values:
-            part = select(*PUBLIC_COMPLAINT_COLUMNS).where(
-                Case.kind == CaseKind.COMPLAINT,
-                Case.submitted_at >= submitted_from,
-                Case.submitted_at < submitted_before,
-            )
-            if item_id is not None:
-                part = part.where(Case.item_id == item_id)
-            if division_code is not None:
-                part = part.where(Case.division_code == division_code)
-            if is_open is not None:
-                part = part.where(Case.is_open.is_(is_open))
-            parts.append(part.order_by(*newest))
-    if len(parts) == 1:
-        return list(session.execute(parts[0].limit(limit).offset(offset)))
-    merged = union_all(*(select(p.limit(offset + limit).subquery()) for p in parts)).subquery()
-    return list(
-        session.execute(
-            select(merged)
-            .order_by(merged.c.submitted_at.desc(), merged.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    )
-
-
-# What anyone may see of a complaint (Open311's service requests), and what shows it.
-PUBLIC_COMPLAINT_COLUMNS = (
-    Case.id,
-    Case.number,
-    Case.item_version_id,
-    Case.department_id,
-    Case.division_code,
-    Case.is_open,
-    Case.reply,
-    Case.description,
-    Case.address,
-    Case.extra,
-    Case.latitude,
-    Case.longitude,
-    Case.media_url,
-    Case.submitted_at,
-    Case.updated_at,
-    Case.due_on,
-)
-
-
-def transitions_of(session: Session, case: Case) -> list[Transition]:
-    return list(
-        session.scalars(
-            select(Transition).where(Transition.case_id == case.id).order_by(Transition.id)
-        )
-    )
-
-
-def materials_of(session: Session, case: Case) -> list[Material]:
-    return list(
-        session.scalars(select(Material).where(Material.case_id == case.id).order_by(Material.id))
-    )
-
-
-def tasks_of(session: Session, case: Case) -> list[Task]:
-    return list(
-        session.scalars(
-            select(Task).where(Task.case_id == case.id).order_by(Task.position, Task.id)
-        )
-    )
-
-
-def item_of(session: Session, case: Case) -> tuple[ServiceItem, ItemVersion]:
-    item = session.get(ServiceItem, case.item_id)
-    version = session.get(ItemVersion, case.item_version_id)
-    if item is None or version is None:  # pragma: no cover  (foreign keys guard this)
-        raise NotFound("case", case.number)
-    return item, version
-
-
-_MOVED_TO_WORKFLOW = frozenset({"transition", "complete_task", "rate", "rating_of"})
-
-
-def __getattr__(name: str) -> Any:
-    """The state machine's functions live in :mod:`yiwang.cases.workflow`; they are still
-    reachable here for callers written before the split."""
-    if name in _MOVED_TO_WORKFLOW:
-        from yiwang.cases import workflow  # noqa: PLC0415  (workflow imports this module)
-
-        return getattr(workflow, name)
-    raise AttributeError(name)
-
-
-def open_states() -> list[str]:
-    return [s.value for s in State if s not in FINAL_STATES]
-
-
 __all__ = [
-    "CaseFilters",
+    "CODE_LENGTH",
     "Filed",
     "Storage",
-    "code_digest",
+    "attach",
+    "code_secret",
     "file_complaint",
     "file_request",
-    "find_case",
-    "get_case",
-    "handles",
-    "is_applicant",
-    "list_cases",
-    "list_public_complaints",
-    "next_number",
-    "raise_counters",
     "route_complaint",
+    "store_materials",
     "submit_application",
 ]

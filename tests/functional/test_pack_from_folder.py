@@ -1,0 +1,322 @@
+"""A province's own sector, as a pack in a folder outside the software (YIWANG_PACK_PATH) with
+sections for the three engines and a rule action: installed, its dataset is found through
+CKAN's package_search, its things through SensorThings, its service item in the service hall,
+and an alert on its thing opens a case in the right department's queue. Upgrades are versioned
+(a changed item becomes a new item version); a broken pack is refused with file, line and key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.factories.core import make_department
+from tests.support.databases import BoundDatabase
+from yiwang.cases.models import Case, ItemVersion, ServiceItem
+from yiwang.core import packs
+from yiwang.core.errors import InvalidInput
+from yiwang.core.identity import Department
+from yiwang.core.jobs import Worker
+from yiwang.core.policy import SYSTEM
+from yiwang.sensing import packs as sensing_packs
+from yiwang.sensing import service as observations
+from yiwang.sensing.alerting.models import Alert
+from yiwang.sensing.parsing import NewObservation
+
+T0 = dt.datetime(2026, 12, 31, 15, 0, tzinfo=dt.UTC)  # New Year's Eve, midnight in China
+
+PACK = """
+# 海岸带 (a test sector): tide gauges, a harbour dataset, a service item and a task item.
+[pack]
+name = "coastal"
+version = "1.0.0"
+title = "海岸带"
+title_en = "Coastal zone"
+department = "tstocean"
+category = "ocean"
+
+[[catalog.datasets]]
+name = "coastal-berths"
+title = "港口泊位基本信息"
+summary = "全省沿海港口泊位的名称、所在港区和设计吞吐能力（测试数据）。"
+tags = ["港口", "泊位"]
+open_class = "unconditional"
+fields = [
+    { name = "berth", type = "text", description = "泊位名称" },
+    { name = "port", type = "text", description = "港区" },
+    { name = "capacity_kt", type = "integer", description = "设计吞吐能力（万吨）" },
+]
+primary_key = ["berth"]
+rows = "data/berths.csv"
+
+[properties.tide]
+name = "潮位"
+definition = "urn:test:coastal:tide"
+unit = { name = "米", symbol = "m", definition = "http://unitsofmeasure.org/ucum.html#m" }
+simulate = { mean = 2.0, noise = 0.1 }
+
+[properties.tide_status]
+name = "潮位状态"
+definition = "urn:test:coastal:tide-status"
+type = "count"
+
+[kinds.gauge]
+name = "潮位站"
+streams = ["tide"]
+
+[[kinds.gauge.computed]]
+key = "status"
+formula = ".hooks:tide_status"
+period = "instant"
+inputs = ["tide"]
+outputs = ["tide_status"]
+params = { warning_m = 4.5 }
+
+[[rules]]
+name = "潮位超警戒"
+property = "tide"
+kind = "gauge"
+levels = [{ label = "蓝色", value = 4.0 }, { label = "红色", value = 5.0 }]
+actions = [{ type = "open_case", level = 2, item = "TST-HY-101", department = "properties.duty" }]
+
+[[cases.items]]
+code = "TST-HY-001"
+name = "海域使用权登记"
+power = { category = "licensing" }
+legal_basis = "《中华人民共和国海域使用管理法》第十九条"
+legal_limit_days = 20
+promised_limit_days = 10
+applicant_types = ["enterprise"]
+materials = [{ key = "application", name = "海域使用申请书", types = ["pdf"] }]
+delivery_methods = ["online"]
+
+[[cases.items]]
+code = "TST-HY-101"
+kind = "task"
+name = "风暴潮巡查处置"
+power = { category = "inspection" }
+legal_basis = "《海洋观测预报管理条例》第二十二条"
+legal_limit_days = 2
+promised_limit_days = 1
+steps = [{ key = "patrol", name = "海堤巡查" }]
+delivery_methods = ["online"]
+"""
+
+THINGS = """
+[[things]]
+kind = "gauge"
+code = "TIDE-330200-01"
+name = "镇海潮位站"
+division = "330211"
+lon = 121.716
+lat = 29.953
+properties = { duty = "tstport" }
+"""
+
+HOOKS = """
+def tide_status(values, params):
+    return {"tide_status": 1 if values["tide"] > params["warning_m"] else 0}
+"""
+
+BERTHS = "berth,port,capacity_kt\n北仑1号泊位,北仑港区,1200\n金塘2号泊位,金塘港区,800\n"
+
+
+def write_pack(root: Path, pack: str = PACK) -> Path:
+    folder = root / "coastal"
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "pack.toml").write_text(pack, encoding="utf-8")
+    (folder / "things.toml").write_text(THINGS, encoding="utf-8")
+    (folder / "hooks.py").write_text(HOOKS, encoding="utf-8")
+    (folder / "data" / "berths.csv").write_text(BERTHS, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def pack_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_pack(tmp_path)
+    monkeypatch.setenv(packs.PATH_VARIABLE, str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def departments(session: Session) -> dict[str, Department]:
+    return {
+        slug: make_department(session, name_zh=name, division_code=division, slug=slug)
+        for slug, name, division in (
+            ("tstocean", "测试海洋局", "330000"),
+            ("tstport", "测试宁波港航中心", "330200"),
+        )
+    }
+
+
+def install(session: Session, *, upgrade: bool = False) -> packs.InstallReport:
+    report = packs.install(
+        session,
+        actor=SYSTEM,
+        manifest=packs.find("coastal"),
+        upgrade=upgrade,
+        options=packs.InstallOptions(demo=True),
+    )
+    session.commit()
+    return report
+
+
+def test_a_pack_from_a_folder_reaches_every_engine_and_its_alert_opens_a_case(
+    pack_path: Path,
+    departments: dict[str, Department],
+    session: Session,
+    db: BoundDatabase,
+    app_client: TestClient,
+) -> None:
+    found = packs.find("coastal")
+    assert (found.origin, found.location) == ("path", str(pack_path / "coastal"))
+    report = install(session)
+    assert report.created["items"] == 2
+    assert report.created["datasets"] == 1
+
+    # The catalogue: found by CKAN's package_search, its rows in the datastore.
+    search = app_client.get("/api/3/action/package_search", params={"q": "泊位"}).json()
+    (dataset,) = [p for p in search["result"]["results"] if p["name"] == "coastal-berths"]
+    assert dataset["organization"]["title"] == "测试海洋局"
+    resource_id = dataset["resources"][0]["id"]
+    rows = app_client.get(
+        "/api/3/action/datastore_search", params={"resource_id": resource_id}
+    ).json()["result"]["records"]
+    assert {(r["berth"], r["capacity_kt"]) for r in rows} == {
+        ("北仑1号泊位", 1200),
+        ("金塘2号泊位", 800),
+    }
+
+    # SensorThings: the gauge with its measured and computed streams.
+    things = app_client.get(
+        "/sta/v1.1/Things", params={"$filter": "name eq '镇海潮位站'", "$expand": "Datastreams"}
+    ).json()["value"]
+    (thing,) = things
+    assert {d["name"].split(" ")[-1] for d in thing["Datastreams"]} >= {"潮位", "潮位状态"}
+
+    # The service hall: the item, under its department, page and API alike.
+    (item,) = [i for i in app_client.get("/api/v1/cases/items").json() if i["code"] == "TST-HY-001"]
+    assert item["name"] == "海域使用权登记"
+    assert "海域使用权登记" in app_client.get("/services", params={"q": "海域"}).text
+
+    # An alert on the gauge opens a case of the pack's task item for the department the
+    # thing names (its duty office), linked both ways.
+    streams = sensing_packs.streams_of_things(session, [thing["@iot.id"]])[thing["@iot.id"]]
+    observations.create_observations(
+        session,
+        actor=SYSTEM,
+        observations=[NewObservation(stream_id=streams["tide"], phenomenon_time=T0, result=5.4)],
+    )
+    session.commit()
+    worker = Worker(db)
+    while worker.deliver_events():
+        pass
+    session.expire_all()
+    alert = session.scalars(select(Alert).where(Alert.thing_id == thing["@iot.id"])).one()
+    (case,) = session.scalars(select(Case).where(Case.source_ref == f"sensing.alert:{alert.id}"))
+    assert case.department_id == departments["tstport"].id
+    assert session.get(ServiceItem, case.item_id).code == "TST-HY-101"  # type: ignore[union-attr]
+    assert alert.case_number == case.number
+    (listed,) = packs.installed(session)
+    assert (listed.name, listed.version, listed.origin) == ("coastal", "1.0.0", "path")
+
+
+def test_upgrades_are_versioned_and_lose_nothing(
+    pack_path: Path, departments: dict[str, Department], session: Session
+) -> None:
+    install(session)
+    again = install(session)  # the same version and content: nothing new
+    assert again.created == {}
+    assert again.updated == {}
+    changed = PACK.replace("promised_limit_days = 10", "promised_limit_days = 5")
+    write_pack(pack_path, changed)
+    with pytest.raises(InvalidInput) as same_version:
+        install(session)
+    assert same_version.value.code == "pack.changed_same_version"
+    write_pack(pack_path, changed.replace('version = "1.0.0"', 'version = "1.1.0"'))
+    with pytest.raises(InvalidInput) as needs_upgrade:
+        install(session)
+    assert needs_upgrade.value.code == "pack.other_version"
+    report = install(session, upgrade=True)
+    assert (report.previous, report.created) == ("1.0.0", {"item_versions": 1})
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == "TST-HY-001")).one()
+    versions = session.scalars(
+        select(ItemVersion.promised_limit_days)
+        .where(ItemVersion.item_id == item.id)
+        .order_by(ItemVersion.number)
+    ).all()
+    assert versions == [10, 5]  # the first version kept: cases filed under it keep it
+    write_pack(pack_path, PACK)
+    with pytest.raises(InvalidInput) as downgrade:
+        install(session, upgrade=True)
+    assert downgrade.value.code == "pack.downgrade"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "line_of", "says"),
+    [
+        (('category = "ocean"', 'category = "oceans"'), "pack.category", "category =", "ocean"),
+        (
+            ('tags = ["港口", "泊位"]', 'tags = ["港口", "泊位"]\nlicence = "x"'),
+            "catalog.datasets[0].licence",
+            "licence =",
+            "not a key",
+        ),
+        (
+            ('outputs = ["tide_status"]', 'outputs = ["tide"]'),
+            "kinds.gauge.computed[0].outputs",
+            'outputs = ["tide"]',
+            "returns ['tide_status']",
+        ),
+        (
+            ('item = "TST-HY-101"', 'item = "TST-HY-999"'),
+            "rules[0].actions[0].item",
+            "actions = ",
+            "TST-HY-999",
+        ),
+        (
+            ("legal_limit_days = 20", 'legal_limit_days = "二十"'),
+            "cases.items[0].legal_limit_days",
+            'legal_limit_days = "二十"',
+            "integer",
+        ),
+        (
+            ("[[cases.items]]", "[[case.items]]"),
+            "case",
+            "[[case.items]]",
+            "no engine",
+        ),
+        (
+            ('department = "tstocean"', 'department = "tstsea"'),
+            "pack.department",
+            'department = "tstsea"',
+            "tstsea",
+        ),
+    ],
+)
+def test_a_broken_pack_is_refused_naming_file_line_and_key(
+    tmp_path: Path,
+    departments: dict[str, Department],
+    session: Session,
+    change: tuple[str, str],
+    key: str,
+    line_of: str,
+    says: str,
+) -> None:
+    assert change[0] in PACK
+    text = PACK.replace(*change)
+    line = next(n for n, t in enumerate(text.splitlines(), start=1) if line_of in t)
+    manifest = packs.read_folder(write_pack(tmp_path, text))
+    with pytest.raises(packs.PackInvalid) as refused:
+        packs.validate(manifest, session)
+    problems = [str(p) for p in refused.value.problems]
+    assert any(p.startswith(f"coastal/pack.toml:{line}: {key}:") for p in problems), problems
+    assert any(says in p for p in problems), problems
+    with pytest.raises(InvalidInput) as not_installed:  # nothing of it is installed
+        packs.install(session, actor=SYSTEM, manifest=manifest)
+    assert not_installed.value.code == "pack.invalid"
+    assert packs.installed(session) == []

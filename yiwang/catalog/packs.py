@@ -1,0 +1,260 @@
+"""The catalog engine's section of a pack: ``[[catalog.datasets]]``, the open and shared data
+resources of a sector, with their fields, classes and rows.
+
+Each entry holds the keys of a resource as the API takes them (:class:`ResourceCreate`:
+``title``, ``title_en``, ``summary``, ``category``, ``fields`` = [{name, type, description,
+personal}], ``share_class``, ``open_class``, ``update_frequency``, ``tags``, ``license_id``,
+``spatial_division``, ...), with ``name`` (the CKAN name) required, and three of its own:
+
+- ``department``: the slug of the department that publishes it (default: the pack's);
+- ``primary_key``: the fields that identify a row;
+- ``rows``: a UTF-8 CSV file of the pack (header = field names) published as the table's first
+  version; ``demo_rows``: one of synthetic rows, published only when the demo is installed.
+
+A resource is registered once: installing again, or upgrading, leaves a resource that exists
+(even withdrawn) as its department keeps it, and says so in the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from yiwang.catalog.publishing import publish_table, resource_exists
+from yiwang.catalog.schemas import ResourceCreate
+from yiwang.catalog.vocab import CATEGORIES, LICENSES
+from yiwang.core import identity
+from yiwang.core import packs as registry
+from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.packs import InstallOptions, InstallReport, KeyPath, Manifest
+from yiwang.core.policy import Actor
+
+_OWN_KEYS = frozenset({"department", "primary_key", "rows", "demo_rows"})
+_CKAN_TYPES = {
+    "integer": "int",
+    "decimal": "numeric",
+    "boolean": "bool",
+    "date": "date",
+    "datetime": "timestamp",
+    "text": "text",
+}
+_ROW_LIMIT = 100_000  # rows a pack may carry in one file; bigger data are loaded, not packed
+
+
+@dataclass(frozen=True)
+class PackDataset:
+    index: int
+    data: ResourceCreate  # department_id is 0 until installed
+    department: str
+    primary_key: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...] | None
+    demo_rows: tuple[dict[str, Any], ...] | None
+
+
+def _value(kind: str, text: str) -> Any:
+    if text == "":
+        return None
+    if kind == "integer":
+        return int(text)
+    if kind == "decimal":
+        return float(text)
+    if kind == "boolean":
+        return text.strip().lower() in {"true", "1", "yes", "是"}
+    return text
+
+
+def _read_rows(
+    manifest: Manifest, path: KeyPath, name: Any, fields: Mapping[str, str]
+) -> tuple[dict[str, Any], ...] | None:
+    if not isinstance(name, str) or name.startswith(("/", "..")) or ".." in name.split("/"):
+        manifest.problem(path, "a CSV file inside the pack, by a relative path")
+        return None
+    entry = manifest.root
+    for part in name.split("/"):
+        entry = entry / part
+    if not entry.is_file():
+        manifest.problem(path, f"no file {name} in the pack")
+        return None
+    try:
+        text = entry.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        manifest.problem(path, f"{name} is not UTF-8")
+        return None
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    if set(header) != set(fields):
+        manifest.problem(
+            path, f"{name}: the header {header} is not the dataset's fields {list(fields)}"
+        )
+        return None
+    rows = []
+    for number, record in enumerate(reader, start=2):
+        if number > _ROW_LIMIT + 1:
+            manifest.problem(path, f"{name}: more than {_ROW_LIMIT} rows; load it instead")
+            return None
+        try:
+            rows.append({key: _value(fields[key], record[key] or "") for key in header})
+        except ValueError as exc:
+            manifest.problem(path, f"{name}, line {number}: {exc}")
+            return None
+    return tuple(rows)
+
+
+def _check_vocabularies(
+    manifest: Manifest, path: KeyPath, data: ResourceCreate, *, inherited: bool
+) -> None:
+    if data.category is not None and data.category not in CATEGORIES:
+        manifest.problem(
+            ("pack", "category") if inherited else (*path, "category"),
+            f"{data.category!r} is not a catalogue category ({', '.join(CATEGORIES)})",
+        )
+    if data.license_id not in LICENSES:
+        manifest.problem((*path, "license_id"), f"one of {', '.join(LICENSES)}")
+
+
+def _read_dataset(manifest: Manifest, index: int, raw: Any) -> PackDataset | None:
+    path: KeyPath = ("catalog", "datasets", index)
+    if not isinstance(raw, dict):
+        manifest.problem(path, "a table is expected")
+        return None
+    department = raw.get("department", manifest.department)
+    if not isinstance(department, str):
+        manifest.problem((*path, "department"), "the slug of the publishing department")
+        return None
+    fields = {k: v for k, v in raw.items() if k not in _OWN_KEYS}
+    if "name" not in fields:
+        manifest.problem((*path, "name"), "the dataset's URL name is required")
+        return None
+    inherited = "category" not in fields
+    fields.setdefault("category", manifest.head.get("category"))
+    unknown = sorted(set(fields) - set(ResourceCreate.model_fields) - {"department_id"})
+    for key in unknown:
+        manifest.problem((*path, key), "not a key of a resource")
+    if unknown:
+        return None
+    try:
+        data = ResourceCreate.model_validate({"state": "active", **fields, "department_id": 0})
+    except ValidationError as exc:
+        for detail in exc.errors():
+            manifest.problem((*path, *detail["loc"]), str(detail["msg"]))
+        return None
+    _check_vocabularies(manifest, path, data, inherited=inherited)
+    types = {f.name: f.type for f in data.fields}
+    key = tuple(raw.get("primary_key", ()))
+    for name in key:
+        if name not in types:
+            manifest.problem((*path, "primary_key"), f"{name!r} is not a field")
+    rows = demo = None
+    if "rows" in raw:
+        rows = _read_rows(manifest, (*path, "rows"), raw["rows"], types)
+    if "demo_rows" in raw:
+        demo = _read_rows(manifest, (*path, "demo_rows"), raw["demo_rows"], types)
+    return PackDataset(index, data, department, key, rows, demo)
+
+
+@dataclass(frozen=True)
+class CatalogContent:
+    datasets: tuple[PackDataset, ...]
+
+
+def read_section(manifest: Manifest) -> CatalogContent | None:
+    section = manifest.data.get("catalog")
+    if section is None:
+        return None
+    if not isinstance(section, dict) or set(section) - {"datasets"}:
+        manifest.problem(("catalog",), "[catalog] holds [[catalog.datasets]] only")
+        return None
+    raw = section.get("datasets", [])
+    if not isinstance(raw, list):
+        manifest.problem(("catalog", "datasets"), "an array of tables: [[catalog.datasets]]")
+        return None
+    found = [d for i, e in enumerate(raw) if (d := _read_dataset(manifest, i, e)) is not None]
+    names: set[str] = set()
+    for dataset in found:
+        if dataset.data.name in names:
+            manifest.problem(("catalog", "datasets", dataset.index, "name"), "the name repeats")
+        names.add(str(dataset.data.name))
+    return CatalogContent(tuple(found))
+
+
+def check_section(
+    session: Session | None,
+    manifest: Manifest,
+    content: CatalogContent,
+    _provided: Mapping[str, frozenset[str]],
+) -> None:
+    if session is None:
+        return
+    for dataset in content.datasets:
+        try:
+            identity.find_department(session, dataset.department)
+        except (InvalidInput, NotFound):
+            manifest.problem(
+                ("catalog", "datasets", dataset.index, "department"),
+                f"no department {dataset.department!r}",
+            )
+
+
+def _same(data: ResourceCreate) -> ResourceCreate:
+    return data
+
+
+def install_section(
+    session: Session,
+    actor: Actor,
+    manifest: Manifest,
+    content: CatalogContent,
+    report: InstallReport,
+    options: InstallOptions,
+) -> None:
+    for dataset in content.datasets:
+        department = identity.find_department(session, dataset.department)
+        data = dataset.data.model_copy(update={"department_id": department.id})
+        name = str(data.name)
+        fields = [
+            {"id": f.name, "type": _CKAN_TYPES[f.type], "info": {"personal": f.personal}}
+            for f in data.fields
+        ]
+        if resource_exists(session, ref=name):
+            report.notes.append(f"{manifest.name}: the dataset {name} exists; left as it is")
+            continue
+        rows = list(dataset.rows or ()) + list((dataset.demo_rows or ()) if options.demo else ())
+        publish_table(  # no rows: an empty table the department loads later
+            session,
+            actor=actor,
+            ref=name,
+            data=functools.partial(_same, data),
+            distribution=name,
+            format="CSV",
+            fields=fields,
+            records=rows,
+            primary_key=dataset.primary_key,
+        )
+        report.count("datasets", created=True)
+
+
+def summary(content: CatalogContent) -> dict[str, int]:
+    return {
+        "datasets": len(content.datasets),
+        "rows": sum(len(d.rows or ()) for d in content.datasets),
+    }
+
+
+registry.register_section(
+    registry.Section(
+        engine="catalog",
+        keys=("catalog",),
+        read=read_section,
+        check=check_section,
+        install=install_section,
+        summary=summary,
+        title="数据目录",
+    )
+)

@@ -1,0 +1,86 @@
+"""Domain packs: a sector's content for every engine, declared in ``pack.toml``, found in the
+software, in folders (``YIWANG_PACK_PATH``) and in installed distributions (entry points
+``yiwang.packs``), validated section by section and installed engine by engine, versioned.
+The guide to writing one is ``docs/packs.md``."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from yiwang.core.packs import models  # noqa: F401  (registers the table)
+from yiwang.core.packs.manifest import (
+    ENTRY_POINT_GROUP,
+    PACK_FILE,
+    PATH_VARIABLE,
+    THINGS_FILE,
+    KeyPath,
+    Manifest,
+    PackInvalid,
+    PackProblem,
+    find_all,
+    read_folder,
+    render_key,
+)
+from yiwang.core.packs.models import InstalledPack
+from yiwang.core.packs.registry import (
+    InstallOptions,
+    InstallReport,
+    Section,
+    ValidPack,
+    find,
+    install,
+    installed,
+    register_section,
+    sections,
+    validate,
+)
+
+
+def found_key() -> str:
+    """What the set of packs found depends on (the pack path), for caches built on it."""
+    return os.environ.get(PATH_VARIABLE, "")
+
+
+@functools.cache
+def _found(key: str) -> dict[str, Manifest]:
+    return find_all(key)
+
+
+def found() -> dict[str, Manifest]:
+    """Every pack found (see :mod:`yiwang.core.packs.manifest`), read once per pack path."""
+    return _found(found_key())
+
+
+def refresh() -> None:
+    """Forget the packs found (a pack's files changed while running)."""
+    _found.cache_clear()
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PACK_FILE",
+    "PATH_VARIABLE",
+    "THINGS_FILE",
+    "InstallOptions",
+    "InstallReport",
+    "InstalledPack",
+    "KeyPath",
+    "Manifest",
+    "PackInvalid",
+    "PackProblem",
+    "Section",
+    "ValidPack",
+    "find",
+    "find_all",
+    "found",
+    "found_key",
+    "install",
+    "installed",
+    "read_folder",
+    "refresh",
+    "register_section",
+    "render_key",
+    "sections",
+    "validate",
+]
