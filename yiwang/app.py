@@ -102,7 +102,7 @@ def create_app(
     app.add_middleware(RequestContext)
     # Outermost: a flood is refused before anything else runs.
     app.add_middleware(EarlyRefusal, session_cookie=SESSION_COOKIE)
-    portal.register(app)  # the public portal; its precompressed assets before /static
+    portal.mount_assets(app)  # the portal's precompressed assets before /static
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(
         "/api/docs/assets",
@@ -121,6 +121,9 @@ def create_app(
     app.include_router(core_api)
     for engine in engines.load():
         engine.register(app)
+    # The portal's pages after the engines' routes (the catalog's /dataset/{ref}.{fmt} before
+    # the page /dataset/{ref}), before the core pages.
+    portal.register(app)
     app.include_router(core_pages)
     return app
 

@@ -655,6 +655,14 @@ def pack() -> None:
     """Domain packs: a sector's datasets, sensors, rules and service items (docs/packs.md)."""
 
 
+def _load_pack_sections() -> None:
+    """Import whatever reads a section of ``pack.toml``: the engines, and the portal (its
+    ``[[dashboard.panels]]``), so that a pack is validated and installed whole."""
+    from yiwang import engines, portal  # noqa: F401, PLC0415
+
+    engines.load()
+
+
 def _find_pack(name_or_folder: str) -> Any:
     """The pack named so, or the pack in the folder of that path."""
     from yiwang.core import packs  # noqa: PLC0415
@@ -686,10 +694,9 @@ def _database_ready() -> Database | None:
 def pack_list() -> None:
     """List the packs found (shipped, YIWANG_PACK_PATH, installed distributions), with their
     version and the version installed in the database."""
-    from yiwang import engines  # noqa: PLC0415
     from yiwang.core import packs  # noqa: PLC0415
 
-    engines.load()
+    _load_pack_sections()
     db = _database_ready()
     from yiwang.sensing import public as sensing  # noqa: PLC0415
 
@@ -715,10 +722,9 @@ def pack_validate(packs_or_folders: tuple[str, ...]) -> None:
     """Check packs (by name or folder; default: every pack found) and report every problem
     with its file, line and key. References to departments and installed items are checked
     when the database is set up."""
-    from yiwang import engines  # noqa: PLC0415
     from yiwang.core import packs  # noqa: PLC0415
 
-    engines.load()
+    _load_pack_sections()
     chosen = [_find_pack(p) for p in packs_or_folders] or list(packs.found().values())
     db = _database_ready()
     failed = 0
@@ -749,10 +755,9 @@ def pack_validate(packs_or_folders: tuple[str, ...]) -> None:
 def pack_show(name_or_folder: str) -> None:
     """Show a pack: where it was found, its version, what each engine reads of it, and the
     version installed."""
-    from yiwang import engines  # noqa: PLC0415
     from yiwang.core import packs  # noqa: PLC0415
 
-    engines.load()
+    _load_pack_sections()
     manifest = _find_pack(name_or_folder)
     click.echo(f"{manifest.name} {manifest.version}  {manifest.title}")
     click.echo(f"  found: {manifest.origin} ({manifest.location})")
@@ -778,10 +783,9 @@ def pack_show(name_or_folder: str) -> None:
 
 
 def _install_pack(name: str, *, upgrade: bool, department: str | None, demo: bool) -> None:
-    from yiwang import engines  # noqa: PLC0415
     from yiwang.core import packs  # noqa: PLC0415
 
-    engines.load()
+    _load_pack_sections()
     manifest = _find_pack(name)
     options = packs.InstallOptions(demo=demo, department=department)
     try:

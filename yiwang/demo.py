@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yiwang import engines
+from yiwang import (
+    engines,
+    portal,  # noqa: F401  (the portal's section of packs: dashboard panels)
+)
 from yiwang.core import identity, packs
 from yiwang.core.identity import Department
 from yiwang.core.policy import SYSTEM, Role

@@ -1,7 +1,8 @@
 """A province's own sector, as a pack in a folder outside the software (YIWANG_PACK_PATH) with
 sections for the three engines and a rule action: installed, its dataset is found through
 CKAN's package_search, its things through SensorThings, its service item in the service hall,
-and an alert on its thing opens a case in the right department's queue. Upgrades are versioned
+an alert on its thing opens a case in the right department's queue, and its panel shows on the
+monitoring page once it is installed. Upgrades are versioned
 (a changed item becomes a new item version); a broken pack is refused with file, line and key."""
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from yiwang.sensing.parsing import NewObservation
 T0 = dt.datetime(2026, 12, 31, 15, 0, tzinfo=dt.UTC)  # New Year's Eve, midnight in China
 
 PACK = """
-# 海岸带 (a test sector): tide gauges, a harbour dataset, a service item and a task item.
+# 海岸带 (a test sector): tide gauges, a harbour dataset, a service item, a task item and a
+# panel of the monitoring page.
 [pack]
 name = "coastal"
 version = "1.0.0"
@@ -82,6 +84,22 @@ property = "tide"
 kind = "gauge"
 levels = [{ label = "蓝色", value = 4.0 }, { label = "红色", value = 5.0 }]
 actions = [{ type = "open_case", level = 2, item = "TST-HY-101", department = "properties.duty" }]
+
+[[dashboard.panels]]
+key = "tides"
+kind = "table"
+title = "沿海潮位"
+title_en = "Coastal tide levels"
+thing_kind = "gauge"
+property = "tide"
+band_property = "tide_status"
+digits = 2
+sort = "band"
+columns = { thing = "潮位站", value = "潮位(米)" }
+bands = [
+    { max = 0, label = "正常", label_en = "Normal" },
+    { max = 1, label = "超警戒潮位", label_en = "Above warning", emphasis = true },
+]
 
 [[cases.items]]
 code = "TST-HY-001"
@@ -225,6 +243,42 @@ def test_a_pack_from_a_folder_reaches_every_engine_and_its_alert_opens_a_case(
     assert (listed.name, listed.version, listed.origin) == ("coastal", "1.0.0", "path")
 
 
+def test_its_panel_shows_on_the_monitoring_page_once_installed(
+    pack_path: Path,
+    departments: dict[str, Department],
+    session: Session,
+    app_client: TestClient,
+) -> None:
+    html = {"Accept": "text/html"}
+    assert packs.find("coastal")  # found, but not installed: no panel
+    assert "沿海潮位" not in app_client.get("/monitor", headers=html).text
+    assert "沿海潮位" not in app_client.get("/monitor/panels", headers=html).text
+
+    install(session)
+    (thing,) = app_client.get(
+        "/sta/v1.1/Things", params={"$filter": "name eq '镇海潮位站'"}
+    ).json()["value"]
+    streams = sensing_packs.streams_of_things(session, [thing["@iot.id"]])[thing["@iot.id"]]
+    observations.create_observations(
+        session,
+        actor=SYSTEM,
+        observations=[NewObservation(stream_id=streams["tide"], phenomenon_time=T0, result=4.8)],
+    )
+    session.commit()
+
+    page = app_client.get("/monitor", headers=html).text
+    assert '<h2 id="tides-title">沿海潮位</h2>' in page
+    assert '<th scope="col">潮位站</th><th scope="col">潮位(米)</th>' in page
+    # Above the gauge's warning level (4.5 m): the band its status computed, emphasised.
+    assert (
+        '<tr class="band-1 emphasis"><th scope="row">镇海潮位站</th><td>4.80</td>'
+        "<td>超警戒潮位</td></tr>"
+    ) in page
+    english = app_client.get("/monitor/panels", params={"lang": "en"}, headers=html).text
+    assert '<h2 id="tides-title">Coastal tide levels</h2>' in english
+    assert "<td>Above warning</td>" in english
+
+
 def test_upgrades_are_versioned_and_lose_nothing(
     pack_path: Path, departments: dict[str, Department], session: Session
 ) -> None:
@@ -289,6 +343,30 @@ def test_upgrades_are_versioned_and_lose_nothing(
             "case",
             "[[case.items]]",
             "no engine",
+        ),
+        (
+            ('property = "tide"\nband_property', 'property = "surge"\nband_property'),
+            "dashboard.panels[0].property",
+            'property = "surge"',
+            "no property 'surge'",
+        ),
+        (
+            ('thing_kind = "gauge"', 'thing_kind = "buoy"'),
+            "dashboard.panels[0].thing_kind",
+            'thing_kind = "buoy"',
+            "no kind 'buoy'",
+        ),
+        (
+            ('kind = "table"', 'kind = "chart"'),
+            "dashboard.panels[0].kind",
+            'kind = "chart"',
+            "one of map, table, bars",
+        ),
+        (
+            ('{ max = 0, label = "正常"', '{ max = 0, label = "正常", colour = "green"'),
+            "dashboard.panels[0].bands[0].colour",
+            "bands = [",
+            "#RRGGBB",
         ),
         (
             ('department = "tstocean"', 'department = "tstsea"'),

@@ -37,7 +37,7 @@ def register(app: FastAPI) -> None:
 
 
 def load_demo(session: Session) -> None:
-    """Add the demo's service items, complaint categories and historical cases."""
+    """Add the demo's historical cases on the items the domain packs installed."""
     from yiwang.cases import demo  # noqa: PLC0415
 
     demo.load(session)

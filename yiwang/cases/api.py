@@ -15,11 +15,21 @@ from yiwang.cases import access, filing, items, queries, stats, supervision, tas
 from yiwang.cases.materials import Upload
 from yiwang.cases.schemas import (
     ApplicationCreate,
+    CaseList,
+    CasePublic,
     ComplaintCreate,
     ItemCreate,
+    ItemPublic,
     ItemVersionSpec,
     PowerCreate,
+    PowerPublic,
+    RatingGiven,
     RatingIn,
+    StatisticsPublic,
+    StatisticsQueued,
+    StatisticsRow,
+    StatisticsTotals,
+    SupervisionPublic,
     TaskDone,
     TransitionIn,
 )
@@ -44,13 +54,13 @@ QueryCode = Annotated[str | None, Header(alias="X-Query-Code", description="查�
 
 
 @router.get("/powers", summary="The power list (权力清单)")
-def list_powers(session: SessionDep, department_id: int | None = None) -> list[dict[str, Any]]:
-    return [views.power_dict(p) for p in items.list_powers(session, department_id=department_id)]
+def list_powers(session: SessionDep, department_id: int | None = None) -> list[PowerPublic]:
+    return [views.power_public(p) for p in items.list_powers(session, department_id=department_id)]
 
 
 @router.post("/powers", status_code=status.HTTP_201_CREATED, summary="Add a power")
-def create_power(body: PowerCreate, session: SessionDep, actor: SignedInActor) -> dict[str, Any]:
-    return views.power_dict(items.create_power(session, actor=actor, data=body))
+def create_power(body: PowerCreate, session: SessionDep, actor: SignedInActor) -> PowerPublic:
+    return views.power_public(items.create_power(session, actor=actor, data=body))
 
 
 @router.get("/items", summary="Service items and complaint categories (current versions)")
@@ -60,23 +70,23 @@ def list_items(
     department_id: int | None = None,
     theme: Annotated[Theme | None, Query(description="办事主题")] = None,
     life_event: Annotated[LifeEvent | None, Query(description="人生事件")] = None,
-) -> list[dict[str, Any]]:
+) -> list[ItemPublic]:
     found = items.list_items(
         session, kind=kind, department_id=department_id, theme=theme, life_event=life_event
     )
-    return [views.item_dict(i, v) for i, v in found]
+    return [views.item_public(i, v) for i, v in found]
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, summary="Register a service item")
-def create_item(body: ItemCreate, session: SessionDep, actor: SignedInActor) -> dict[str, Any]:
+def create_item(body: ItemCreate, session: SessionDep, actor: SignedInActor) -> ItemPublic:
     item = items.create_item(session, actor=actor, data=body)
-    return views.item_dict(item, items.current_version(session, item))
+    return views.item_public(item, items.current_version(session, item))
 
 
 @router.get("/items/{code}", summary="One item: form fields, materials, limits, fees, steps")
-def get_item(code: str, session: SessionDep) -> dict[str, Any]:
+def get_item(code: str, session: SessionDep) -> ItemPublic:
     item = items.get_item(session, code=code)
-    return views.item_dict(item, items.current_version(session, item))
+    return views.item_public(item, items.current_version(session, item))
 
 
 @router.post(
@@ -86,10 +96,10 @@ def get_item(code: str, session: SessionDep) -> dict[str, Any]:
 )
 def revise_item(
     code: str, body: ItemVersionSpec, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
+) -> ItemPublic:
     items.revise_item(session, actor=actor, code=code, data=body)
     item = items.get_item(session, code=code)
-    return views.item_dict(item, items.current_version(session, item))
+    return views.item_public(item, items.current_version(session, item))
 
 
 # --- filing --------------------------------------------------------------------------------------
@@ -106,18 +116,15 @@ def _parse(model: Any, raw: str | bytes | None, field: str) -> Any:
         raise InvalidInput("field_invalid", field=where, reason=problem.get("msg", "")) from None
 
 
-def _filed(
-    session: Session, filed: filing.Filed, response: Response, actor: Actor
-) -> dict[str, Any]:
+def _filed(session: Session, filed: filing.Filed, response: Response, actor: Actor) -> CasePublic:
     response.status_code = status.HTTP_201_CREATED if filed.created else status.HTTP_200_OK
     body = None
     if filed.created:  # a new case: no review tasks yet, and all of it at hand
-        body = views.filed_case_dict(filed, full=access.handles_new(filed.case, actor))
+        body = views.filed_case_public(filed, full=access.handles_new(filed.case, actor))
     if body is None:
         full = access.handles(session, filed.case, actor)
-        body = views.case_dict(session, filed.case, full=full, query_code=filed.query_code)
-    body["created"] = filed.created
-    return body
+        body = views.case_public(session, filed.case, full=full, query_code=filed.query_code)
+    return body.model_copy(update={"created": filed.created})
 
 
 def _uploads(form: FormData) -> list[Upload]:
@@ -135,7 +142,12 @@ def _uploads(form: FormData) -> list[Upload]:
     summary="Apply for a service item (multipart: `application` JSON and one file per material "
     "key; or JSON without materials). A repeat with the same Idempotency-Key answers 200 with "
     "the case already filed.",
-    responses={200: {"description": "the case filed before under this Idempotency-Key"}},
+    responses={
+        200: {
+            "description": "the case filed before under this Idempotency-Key",
+            "model": CasePublic,
+        }
+    },
 )
 async def submit_application(
     request: Request,
@@ -144,7 +156,7 @@ async def submit_application(
     actor: CurrentActor,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> CasePublic:
     uploads: list[Upload] = []
     form = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -158,7 +170,7 @@ async def submit_application(
     else:
         data = _parse(ApplicationCreate, await request.body(), "body")
 
-    def run() -> dict[str, Any]:
+    def run() -> CasePublic:
         filed = filing.submit_application(
             session,
             actor=actor,
@@ -181,7 +193,12 @@ async def submit_application(
     "/complaints",
     status_code=status.HTTP_201_CREATED,
     summary="File a complaint or suggestion against a complaint category",
-    responses={200: {"description": "the case filed before under this Idempotency-Key"}},
+    responses={
+        200: {
+            "description": "the case filed before under this Idempotency-Key",
+            "model": CasePublic,
+        }
+    },
 )
 def file_complaint(
     body: ComplaintCreate,
@@ -190,7 +207,7 @@ def file_complaint(
     actor: CurrentActor,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> CasePublic:
     filed = filing.file_complaint(
         session,
         actor=actor,
@@ -220,7 +237,7 @@ def list_cases(
     end_date: dt.datetime | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> CaseList:
     filters = queries.CaseFilters(
         kind=kind,
         status=status_,
@@ -235,13 +252,13 @@ def list_cases(
     rows, total = queries.list_cases(
         session, actor=actor, filters=filters, limit=limit, offset=offset
     )
-    return {
-        "items": [views.case_summary(c, full=access.handles(session, c, actor)) for c in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next": next_link(request, total=total or 0, limit=limit, offset=offset),
-    }
+    return CaseList(
+        items=[views.case_summary_public(c, full=access.handles(session, c, actor)) for c in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next=next_link(request, total=total or 0, limit=limit, offset=offset),
+    )
 
 
 @router.get("/supervision", summary="电子监察: yellow and red cards, province or one department")
@@ -251,10 +268,11 @@ def supervision_view(
     department_id: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
-) -> dict[str, Any]:
-    return supervision.supervision_view(
+) -> SupervisionPublic:
+    view = supervision.supervision_view(
         session, actor=actor, department_id=department_id, since=since, until=until
     )
+    return SupervisionPublic.model_validate(view)
 
 
 @router.get("/statistics", summary="Volume, on-time rate, working days, 好差评, trips saved")
@@ -264,9 +282,14 @@ def statistics(
     end: dt.date,
     department_id: int | None = None,
     kind: str | None = None,
-) -> dict[str, Any]:
+) -> StatisticsPublic:
     rows = stats.statistics(session, start=start, end=end, department_id=department_id, kind=kind)
-    return {"start": start, "end": end, "totals": stats.totals(rows), "rows": rows}
+    return StatisticsPublic(
+        start=start,
+        end=end,
+        totals=StatisticsTotals.model_validate(stats.totals(rows)),
+        rows=[StatisticsRow.model_validate(r) for r in rows],
+    )
 
 
 @router.post(
@@ -276,7 +299,7 @@ def statistics(
 )
 def publish_statistics(
     session: SessionDep, actor: SignedInActor, month: str | None = None
-) -> dict[str, Any]:
+) -> StatisticsQueued:
     if month is not None:
         stats.parse_month(month)
     from yiwang.core.policy import can_publish_case_statistics, require  # noqa: PLC0415
@@ -285,15 +308,15 @@ def publish_statistics(
     job = jobs.enqueue(
         session, kind=tasks.PUBLISH, payload={"month": month} if month else {}, actor=actor
     )
-    return {"job": job_public(job).model_dump(mode="json")}
+    return StatisticsQueued(job=job_public(job))
 
 
 @router.get("/{number}", summary="One case (applicants: X-Query-Code header, or signed in)")
 def get_case(
     number: str, session: SessionDep, actor: CurrentActor, query_code: QueryCode = None
-) -> dict[str, Any]:
+) -> CasePublic:
     case = access.get_case(session, actor=actor, number=number, query_code=query_code)
-    return views.case_dict(session, case, full=access.handles(session, case, actor))
+    return views.case_public(session, case, full=access.handles(session, case, actor))
 
 
 # --- acting --------------------------------------------------------------------------------------
@@ -312,7 +335,7 @@ async def act(
     actor: CurrentActor,
     settings: SettingsDep,
     query_code: QueryCode = None,
-) -> dict[str, Any]:
+) -> CasePublic:
     uploads: list[Upload] = []
     form = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -326,7 +349,7 @@ async def act(
     if query_code and not data.query_code:
         data = data.model_copy(update={"query_code": query_code})
 
-    def run() -> dict[str, Any]:
+    def run() -> CasePublic:
         case = workflow.transition(
             session,
             actor=actor,
@@ -336,7 +359,7 @@ async def act(
             uploads=uploads,
             storage=filing.Storage.of(settings),
         )
-        return views.case_dict(session, case, full=access.handles(session, case, actor))
+        return views.case_public(session, case, full=access.handles(session, case, actor))
 
     try:
         return await run_in_threadpool(run)
@@ -348,7 +371,7 @@ async def act(
 @router.post("/{number}/tasks/{task_id}", summary="Give a department's review opinion")
 def complete_task(
     number: str, task_id: int, body: TaskDone, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
+) -> CasePublic:
     workflow.complete_task(
         session,
         actor=actor,
@@ -358,7 +381,7 @@ def complete_task(
         comment=body.comment,
     )
     case = access.get_case(session, actor=actor, number=number)
-    return views.case_dict(session, case, full=access.handles(session, case, actor))
+    return views.case_public(session, case, full=access.handles(session, case, actor))
 
 
 @router.post(
@@ -370,7 +393,7 @@ def rate(
     session: SessionDep,
     actor: CurrentActor,
     query_code: QueryCode = None,
-) -> dict[str, Any]:
+) -> RatingGiven:
     rating = workflow.rate(
         session,
         actor=actor,
@@ -379,7 +402,7 @@ def rate(
         comment=body.comment,
         query_code=body.query_code or query_code,
     )
-    return {"number": number, "score": rating.score, "comment": rating.comment}
+    return RatingGiven(number=number, score=rating.score, comment=rating.comment)
 
 
 __all__ = ["router"]

@@ -1,7 +1,8 @@
-"""The cases engine's demo: the power list and service items of the demo departments (through
-the engine's services, audited as their editors' work), complaint categories routed per city,
-and about six months of history: applications closed on time and late, some still open and
-overdue, 好差评 ratings, and geolocated complaints in the 11 cities.
+"""The cases engine's demo: about six months of history on the service items and complaint
+categories the domain packs installed (``[[cases.items]]``; the engine holds no sector content):
+applications closed on time and late, some still open and overdue, 好差评 ratings, and
+geolocated complaints in the 11 cities routed by the categories' routing. What applicants apply
+for and complainants write is drawn by the packs' ``demo = {weight, texts}``.
 
 The history is written in bulk (hundreds of cases with their transitions, review tasks,
 materials and ratings in a few statements) with the deadlines counted by the same functions the
@@ -24,13 +25,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
 from yiwang.cases import access, deadlines, filing, items, materials, numbers, supervision, tasks
-from yiwang.cases.demo_data import (
-    CATEGORIES,
-    CITY_POINTS,
-    ITEMS,
-    STREETS,
-    DemoItem,
-)
+from yiwang.cases.demo_data import CITY_POINTS, STREETS
 from yiwang.cases.materials import Upload
 from yiwang.cases.models import (
     Case,
@@ -41,13 +36,13 @@ from yiwang.cases.models import (
     Task,
     Transition,
 )
-from yiwang.cases.schemas import ItemCreate, PowerCreate
-from yiwang.cases.vocab import CST, PowerCategory, State
+from yiwang.cases.packs import demo_items
+from yiwang.cases.vocab import CST, ItemKind, State
 from yiwang.core import audit, clock, identity
 from yiwang.core.calendar import WorkCalendar
 from yiwang.core.config import get_settings
 from yiwang.core.identity import Department
-from yiwang.core.policy import SYSTEM, Actor
+from yiwang.core.policy import SYSTEM
 
 APPLICATIONS = 520
 COMPLAINTS = 165
@@ -57,18 +52,6 @@ _JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32 + b"\xff\xd9"
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌浩宇晨欣怡雨轩子涵"
 _FIRMS = ("科技", "贸易", "餐饮管理", "建设工程", "物流", "文化传媒", "生物医药", "新材料")
-
-
-# Scanned certificates and forms: a government hall takes a few megabytes a file, not the
-# site's upload limit.
-MATERIAL_LIMIT = 20 * 1024 * 1024
-
-
-def _staff(session: Session, slug: str, cache: dict[str, Actor]) -> Actor:
-    if slug not in cache:
-        user = identity.get_user_by_username(session, f"{slug}_editor")
-        cache[slug] = identity.actor_for(user, via="system")
-    return cache[slug]
 
 
 def _resident_id(rng: random.Random) -> str:
@@ -92,101 +75,10 @@ def _name(rng: random.Random) -> str:
     return rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
 
 
-_DELIVERY_WORDS = {"courier": "快递送达", "pickup": "窗口领取", "online": "网上送达"}
-
-
-def _description(demo: DemoItem) -> str:
-    """What the item's page says of how it is done: online, trips in person, the result."""
-    if demo.trips == 0:
-        how = "网上申请，全程网办，无需到现场"
-    else:
-        how = f"网上申请，办理过程中需到现场 {demo.trips} 次（窗口办理需 {demo.trips_offline} 次）"
-    result = "、".join(_DELIVERY_WORDS[d] for d in demo.delivery)
-    return f"{demo.name}：{how}；办理结果可{result}。"
-
-
-def _load_items(session: Session) -> dict[str, DemoItem]:
-    staff: dict[str, Actor] = {}
-    powers: dict[tuple[str, str], str] = {}
-    for demo in ITEMS:
-        actor = _staff(session, demo.department, staff)
-        department = identity.find_department(session, demo.department)
-        power_key = (demo.department, demo.name)
-        if power_key not in powers:
-            code = f"QL-{demo.code}"
-            items.create_power(
-                session,
-                actor=actor,
-                data=PowerCreate(
-                    code=code,
-                    department_id=department.id,
-                    name=demo.name,
-                    category=PowerCategory(demo.power),
-                    legal_basis=demo.basis,
-                ),
-            )
-            powers[power_key] = code
-        items.create_item(
-            session,
-            actor=actor,
-            data=ItemCreate.model_validate(
-                {
-                    "code": demo.code,
-                    "department_id": department.id,
-                    "power_code": powers[power_key],
-                    "name": demo.name,
-                    "legal_basis": demo.basis,
-                    "legal_limit_days": demo.legal,
-                    "promised_limit_days": demo.promised,
-                    "trips": demo.trips,
-                    "trips_offline": demo.trips_offline,
-                    "applicant_types": list(demo.applicants),
-                    "materials": [
-                        {"key": k, "name": n, "types": t, "mandatory": m, "original": o}
-                        for k, n, t, m, o in demo.materials
-                    ],
-                    "form_fields": [
-                        {"key": k, "label": label, "type": t, "required": r}
-                        for k, label, t, r in demo.form
-                    ],
-                    "fees": [{"name": n, "amount": a, "basis": b} for n, a, b in demo.fees],
-                    "steps": [
-                        {"key": k, "name": n, "departments": list(d)} for k, n, d in demo.steps
-                    ],
-                    "delivery_methods": list(demo.delivery),
-                    "max_material_bytes": MATERIAL_LIMIT,
-                    "description": _description(demo),
-                    "themes": list(demo.themes),
-                    "life_events": list(demo.life_events),
-                }
-            ),
-        )
-    for category in CATEGORIES:
-        actor = _staff(session, category.department, staff)
-        items.create_item(
-            session,
-            actor=actor,
-            data=ItemCreate.model_validate(
-                {
-                    "code": category.code,
-                    "kind": "complaint_category",
-                    "department_id": identity.find_department(session, category.department).id,
-                    "name": category.name,
-                    "name_en": category.name_en,
-                    "legal_limit_days": category.legal,
-                    "promised_limit_days": category.promised,
-                    "routing": category.routing,
-                    "delivery_methods": ["online"],
-                    "description": f"{category.name}类投诉和建议，按所在城市分派承办部门。",
-                }
-            ),
-        )
-    return {demo.code: demo for demo in ITEMS}
-
-
-def _form(demo: DemoItem, rng: random.Random, day: dt.date) -> dict[str, object]:
+def _form(version: ItemVersion, rng: random.Random, day: dt.date) -> dict[str, object]:
     values: dict[str, object] = {}
-    for key, _label, kind, _required in demo.form:
+    for spec in version.form_fields:
+        key, kind = spec["key"], spec.get("type", "text")
         if kind == "number":
             values[key] = rng.choice((50, 100, 120, 300, 500))
         elif kind == "date":
@@ -248,6 +140,24 @@ def _targets(session: Session) -> dict[str, _Target]:
             item, version, item.department_id, department.division_code, steps, department.slug
         )
     return found
+
+
+def _drawn(
+    targets: dict[str, _Target],
+) -> tuple[list[tuple[_Target, int]], list[tuple[_Target, int, tuple[str, ...]]]]:
+    """The packs' items installed here, by code: the service items applied for, with their
+    weights, and the complaint categories complained of, with their weights and texts."""
+    services: list[tuple[_Target, int]] = []
+    categories: list[tuple[_Target, int, tuple[str, ...]]] = []
+    for _pack, found in sorted(demo_items(), key=lambda entry: entry[1].data.code):
+        target = targets.get(found.data.code)
+        if target is None or target.item.kind != found.data.kind or found.weight <= 0:
+            continue
+        if found.data.kind == ItemKind.SERVICE:
+            services.append((target, found.weight))
+        elif found.data.kind == ItemKind.COMPLAINT_CATEGORY and found.texts:
+            categories.append((target, found.weight, found.texts))
+    return services, categories
 
 
 def _simulate(  # noqa: PLR0915  (one case's story, told step by step)
@@ -499,10 +409,10 @@ def _mark_provisional(cal: WorkCalendar, cases: list[dict[str, Any]]) -> None:
 
 
 def load(session: Session) -> None:
-    """Load the demo's items and history; the core demo's departments and users must exist."""
+    """Load the demo's history on the items the packs installed (:func:`yiwang.demo.load`
+    installs them first); the core demo's departments must exist."""
     rng = random.Random("yiwang-cases-demo")  # noqa: S311  (not for secrets)
-    demos = _load_items(session)
-    targets = _targets(session)
+    services, categories = _drawn(_targets(session))
     cal = deadlines.work_calendar(session)
     today = clock.today()
     storage = filing.Storage(root=Path(get_settings().var_dir), max_bytes=10**7)
@@ -525,26 +435,25 @@ def load(session: Session) -> None:
     staff_names = {d.id: f"{d.slug}_editor" for d in session.scalars(select(Department))}
     history = _History()
     next_id = (session.scalar(select(func.max(Case.id))) or 0) + 1
-    codes = list(demos)
-    weights = [demos[c].weight for c in codes]
+    weights = [weight for _, weight in services]
     moments = sorted(
         _moment(today - dt.timedelta(days=rng.randrange(1, DAYS)), rng, 8, 20)
-        for _ in range(APPLICATIONS)
+        for _ in range(APPLICATIONS if services else 0)
     )
     for submitted in moments:
-        demo = demos[rng.choices(codes, weights=weights)[0]]
-        target = targets[demo.code]
-        kind = rng.choice(demo.applicants)
+        target = rng.choices(services, weights=weights)[0][0]
+        version = target.version
+        kind = rng.choice(version.applicant_types)
         day = submitted.astimezone(CST).date()
-        for key, name, types, mandatory, _ in demo.materials:
-            if mandatory:
-                stored = pdf if "pdf" in types else jpeg
+        for material in version.materials:
+            if material.get("mandatory", True):
+                stored = pdf if "pdf" in material["types"] else jpeg
                 history.materials.append(
                     {
                         "case_id": next_id,
-                        "key": key,
+                        "key": material["key"],
                         "purpose": "application",
-                        "filename": f"{name}.{'pdf' if stored is pdf else 'jpg'}",
+                        "filename": f"{material['name']}.{'pdf' if stored is pdf else 'jpg'}",
                         "file_type": stored.file_type,
                         "size": stored.size,
                         "digest": stored.digest,
@@ -572,9 +481,9 @@ def load(session: Session) -> None:
                 "applicant_id_number": _resident_id(rng) if kind == "citizen" else _uscc(rng),
                 "applicant_phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
                 "applicant_email": None,
-                "form_data": _form(demo, rng, day),
+                "form_data": _form(version, rng, day),
                 "extra": {},
-                "delivery_method": rng.choice(demo.delivery),
+                "delivery_method": rng.choice(version.delivery_methods),
                 "latitude": None,
                 "longitude": None,
                 "address": None,
@@ -583,15 +492,14 @@ def load(session: Session) -> None:
             },
         )
         next_id += 1
-    category_weights = [c.weight for c in CATEGORIES]
+    category_weights = [weight for _, weight, _ in categories]
     cities = list(CITY_POINTS)
     moments = sorted(
         _moment(today - dt.timedelta(days=rng.randrange(1, DAYS)), rng, 7, 23)
-        for _ in range(COMPLAINTS)
+        for _ in range(COMPLAINTS if categories else 0)
     )
     for index, submitted in enumerate(moments):
-        category = rng.choices(CATEGORIES, weights=category_weights)[0]
-        target = targets[category.code]
+        target, _, texts = rng.choices(categories, weights=category_weights)[0]
         city = cities[index % len(cities)]
         lat, long, district = CITY_POINTS[city]
         department_id = filing.route_complaint(session, target.version, target.item, city)
@@ -621,7 +529,7 @@ def load(session: Session) -> None:
                 "latitude": round(lat + rng.uniform(-0.03, 0.03), 6),
                 "longitude": round(long + rng.uniform(-0.03, 0.03), 6),
                 "address": f"浙江省{district}{rng.choice(STREETS)}{rng.randrange(1, 300)}号附近",
-                "description": rng.choice(category.texts),
+                "description": rng.choice(texts),
                 "media_url": None,
             },
         )

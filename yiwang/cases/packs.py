@@ -31,7 +31,7 @@ from yiwang.cases.vocab import ItemKind, PowerCategory
 from yiwang.core import identity
 from yiwang.core import packs as registry
 from yiwang.core.codes import division_name
-from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.errors import NotFound
 from yiwang.core.packs import InstallOptions, InstallReport, KeyPath, Manifest
 from yiwang.core.policy import Actor
 
@@ -167,9 +167,7 @@ def check_section(
         if session is None:
             continue
         for path, slug in _departments_named(item):
-            try:
-                identity.find_department(session, slug)
-            except (InvalidInput, NotFound):
+            if not registry.department_known(session, slug):
                 manifest.problem(path, f"no department {slug!r}")
         try:
             existing = items.get_item(session, code=item.data.code)

@@ -16,13 +16,13 @@ if TYPE_CHECKING:
 
 
 def register(app: FastAPI) -> None:
-    """Serve the catalog's native API, CKAN's Action API, the dumps and DCAT-AP."""
+    """Serve the catalog's native API, CKAN's Action API, the dumps and DCAT-AP (the open-data
+    pages are the portal's: :mod:`yiwang.portal.opendata`)."""
     from yiwang.catalog import (  # noqa: PLC0415
         api,
         ckan,
         ckan_datastore,  # noqa: F401  (registers datastore_*)
         exports,
-        pages,
     )
     from yiwang.core.web.deps import register_read_only  # noqa: PLC0415
     from yiwang.core.web.errors import register_renderer  # noqa: PLC0415
@@ -30,7 +30,6 @@ def register(app: FastAPI) -> None:
     app.include_router(api.router)
     app.include_router(ckan.router)
     app.include_router(exports.router)
-    app.include_router(pages.router)
     register_renderer("/api/3/action/", ckan.render_error)
     register_renderer("/api/action/", ckan.render_error)
     register_read_only(ckan.is_read_only)

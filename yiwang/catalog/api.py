@@ -9,12 +9,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from yiwang.catalog import datastore, datastore_edits, datastore_versions, loader, service, sharing
-from yiwang.catalog.models import ShareRequest
+from yiwang.catalog.models import Distribution, Resource, ResourceRevision, ShareRequest
 from yiwang.catalog.packages import package_dict
 from yiwang.catalog.params import SearchFilters
-from yiwang.catalog.schemas import ResourceCreate
+from yiwang.catalog.schemas import (
+    DataField,
+    DataPage,
+    DistributionCreated,
+    IndexesAdded,
+    PackagePublic,
+    PackageSearch,
+    ResourceCreate,
+    ResourceDeleted,
+    RevisionPublic,
+    SharePublic,
+    VersionRestored,
+)
 from yiwang.core.errors import InvalidInput
 from yiwang.core.policy import can_edit_resource
 from yiwang.core.web.api import JobPublic, job_public
@@ -28,6 +41,37 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def package_public(session: Session, resource: Resource, request: Request) -> PackagePublic:
+    """A resource in CKAN's shape, as the CKAN Action API and the DCAT export give it too."""
+    return PackagePublic.model_validate(package_dict(session, resource, base_url=_base(request)))
+
+
+def revision_public(revision: ResourceRevision) -> RevisionPublic:
+    return RevisionPublic.model_validate(revision, from_attributes=True)
+
+
+def distribution_created(distribution: Distribution) -> DistributionCreated:
+    return DistributionCreated.model_validate(distribution, from_attributes=True)
+
+
+def data_page(
+    result: datastore.Result, view: datastore.TableView, *, limit: int, offset: int
+) -> DataPage:
+    names = ["_id"] + [c.name for c in result.columns]
+    return DataPage(
+        fields=[
+            DataField(name=c.name, type=c.type, personal=c.personal, masked=c.masked)
+            for c in result.columns
+        ],
+        records=[dict(zip(names, row, strict=True)) for row in result.records],
+        total=result.total,
+        limit=limit,
+        offset=offset,
+        version=view.version.number,
+        access=view.access.level.value,
+    )
+
+
 @router.get("/resources", summary="Search the catalogue (Chinese full text, facets)")
 def search_resources(
     request: Request,
@@ -39,7 +83,7 @@ def search_resources(
     facets: Annotated[bool, Query(description="include facet counts")] = True,
     limit: Limit = 20,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> PackageSearch:
     result = service.search(
         session,
         actor=actor,
@@ -50,77 +94,64 @@ def search_resources(
         offset=offset,
         facet_fields=service.FACETS if facets else (),
     )
-    return {
-        "items": [package_dict(session, r, base_url=_base(request)) for r in result.resources],
-        "total": result.count,
-        "limit": limit,
-        "offset": offset,
-        "facets": result.facets,
-        "next": next_link(request, total=result.count, limit=limit, offset=offset),
-    }
+    return PackageSearch(
+        items=[package_public(session, r, request) for r in result.resources],
+        total=result.count,
+        limit=limit,
+        offset=offset,
+        facets=result.facets,
+        next=next_link(request, total=result.count, limit=limit, offset=offset),
+    )
 
 
 @router.post("/resources", status_code=status.HTTP_201_CREATED, summary="Register a resource")
 def create_resource(
     request: Request, body: ResourceCreate, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
+) -> PackagePublic:
     resource = service.create_resource(session, actor=actor, data=body)
-    return package_dict(session, resource, base_url=_base(request))
+    return package_public(session, resource, request)
 
 
 @router.get("/resources/{ref}", summary="One resource (by id, name or code)")
 def get_resource(
     request: Request, ref: str, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
-    return package_dict(
-        session, service.get_resource(session, actor=actor, ref=ref), base_url=_base(request)
-    )
+) -> PackagePublic:
+    return package_public(session, service.get_resource(session, actor=actor, ref=ref), request)
 
 
 @router.patch("/resources/{ref}", summary="Change a resource's metadata (keeps a revision)")
 def update_resource(
     request: Request, ref: str, body: dict[str, Any], session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
+) -> PackagePublic:
     resource = service.update_resource(session, actor=actor, ref=ref, changes=body)
-    return package_dict(session, resource, base_url=_base(request))
+    return package_public(session, resource, request)
 
 
 @router.post("/resources/{ref}/publish", summary="Publish a draft")
 def publish_resource(
     request: Request, ref: str, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
-    return package_dict(
-        session, service.publish_resource(session, actor=actor, ref=ref), base_url=_base(request)
-    )
+) -> PackagePublic:
+    resource = service.publish_resource(session, actor=actor, ref=ref)
+    return package_public(session, resource, request)
 
 
 @router.delete("/resources/{ref}", summary="Delete (an admin can restore it)")
-def delete_resource(ref: str, session: SessionDep, actor: SignedInActor) -> dict[str, str]:
+def delete_resource(ref: str, session: SessionDep, actor: SignedInActor) -> ResourceDeleted:
     resource = service.delete_resource(session, actor=actor, ref=ref)
-    return {"id": resource.id, "state": resource.state}
+    return ResourceDeleted(id=resource.id, state=resource.state)
 
 
 @router.post("/resources/{ref}/restore", summary="Restore a deleted resource (sysadmin)")
 def restore_resource(
     request: Request, ref: str, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
-    return package_dict(
-        session, service.restore_resource(session, actor=actor, ref=ref), base_url=_base(request)
-    )
+) -> PackagePublic:
+    resource = service.restore_resource(session, actor=actor, ref=ref)
+    return package_public(session, resource, request)
 
 
 @router.get("/resources/{ref}/history", summary="The edit history, newest first")
-def resource_history(ref: str, session: SessionDep, actor: SignedInActor) -> list[dict[str, Any]]:
-    return [
-        {
-            "revision": r.revision,
-            "action": r.action,
-            "changed_by_id": r.changed_by_id,
-            "changed_at": r.changed_at,
-            "snapshot": r.snapshot,
-        }
-        for r in service.history(session, actor=actor, ref=ref)
-    ]
+def resource_history(ref: str, session: SessionDep, actor: SignedInActor) -> list[RevisionPublic]:
+    return [revision_public(r) for r in service.history(session, actor=actor, ref=ref)]
 
 
 class DistributionCreate(BaseModel):
@@ -137,16 +168,11 @@ class DistributionCreate(BaseModel):
 )
 def add_distribution(
     ref: str, body: DistributionCreate, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
+) -> DistributionCreated:
     distribution = loader.add_distribution(
         session, actor=actor, resource_ref=ref, **body.model_dump()
     )
-    return {
-        "id": distribution.id,
-        "resource_id": distribution.resource_id,
-        "name": distribution.name,
-        "format": distribution.format,
-    }
+    return distribution_created(distribution)
 
 
 class UploadQueued(BaseModel):
@@ -237,11 +263,11 @@ def list_versions(
 )
 def restore_version(
     distribution_id: str, number: int, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
+) -> VersionRestored:
     version = datastore_versions.restore_version(
         session, actor=actor, distribution_id=distribution_id, number=number
     )
-    return {"distribution_id": distribution_id, "current_version": version.number}
+    return VersionRestored(distribution_id=distribution_id, current_version=version.number)
 
 
 class IndexRequest(BaseModel):
@@ -255,12 +281,11 @@ class IndexRequest(BaseModel):
 )
 def add_indexes(
     distribution_id: str, body: IndexRequest, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
-    return {
-        "indexed": datastore_edits.add_indexes(
-            session, actor=actor, distribution_id=distribution_id, fields=body.fields
-        )
-    }
+) -> IndexesAdded:
+    indexed = datastore_edits.add_indexes(
+        session, actor=actor, distribution_id=distribution_id, fields=body.fields
+    )
+    return IndexesAdded(indexed=indexed)
 
 
 @router.get(
@@ -278,7 +303,7 @@ def data(
     limit: Annotated[int, Query(ge=0, le=datastore.MAX_LIMIT)] = 100,
     offset: Offset = 0,
     version: Annotated[int | None, Query(ge=1, description="an earlier version")] = None,
-) -> dict[str, Any]:
+) -> DataPage:
     parsed = None
     if filters:
         try:
@@ -294,19 +319,7 @@ def data(
         query=datastore.Query(filters=parsed, q=q, sort=sort, limit=limit, offset=offset),
         version_number=version,
     )
-    names = ["_id"] + [c.name for c in result.columns]
-    return {
-        "fields": [
-            {"name": c.name, "type": c.type, "personal": c.personal, "masked": c.masked}
-            for c in result.columns
-        ],
-        "records": [dict(zip(names, row, strict=True)) for row in result.records],
-        "total": result.total,
-        "limit": limit,
-        "offset": offset,
-        "version": view.version.number,
-        "access": view.access.level.value,
-    }
+    return data_page(result, view, limit=limit, offset=offset)
 
 
 # --- sharing -------------------------------------------------------------------------------------
@@ -322,22 +335,13 @@ class ShareDecision(BaseModel):
     reason: str | None = Field(default=None, max_length=5000)
 
 
-def _share_public(request: ShareRequest) -> dict[str, Any]:
-    return {
-        "id": request.id,
-        "resource_id": request.resource_id,
-        "department_id": request.department_id,
-        "requested_by_id": request.requested_by_id,
-        "purpose": request.purpose,
-        "fields": request.fields,
-        "duration_days": request.duration_days,
-        "status": sharing.effective_status(request),
-        "decided_by_id": request.decided_by_id,
-        "decided_at": request.decided_at,
-        "reason": request.reason,
-        "expires_at": request.expires_at,
-        "created_at": request.created_at,
-    }
+def share_public(request: ShareRequest) -> SharePublic:
+    return SharePublic.model_validate(
+        {
+            **{k: getattr(request, k) for k in SharePublic.model_fields if k != "status"},
+            "status": sharing.effective_status(request),
+        }
+    )
 
 
 @router.post(
@@ -347,8 +351,8 @@ def _share_public(request: ShareRequest) -> dict[str, Any]:
 )
 def request_share(
     ref: str, body: ShareRequestCreate, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
-    return _share_public(
+) -> SharePublic:
+    return share_public(
         sharing.request_share(
             session,
             actor=actor,
@@ -368,9 +372,9 @@ def list_share_requests(
     status_filter: Annotated[str | None, Query(alias="status")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[dict[str, Any]]:
+) -> list[SharePublic]:
     return [
-        _share_public(r)
+        share_public(r)
         for r in sharing.list_requests(
             session,
             actor=actor,
@@ -385,8 +389,8 @@ def list_share_requests(
 @router.post("/share-requests/{request_id}/approve", summary="Approve a request")
 def approve(
     request_id: int, body: ShareDecision, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
-    return _share_public(
+) -> SharePublic:
+    return share_public(
         sharing.decide(
             session, actor=actor, request_id=request_id, approve=True, reason=body.reason
         )
@@ -396,8 +400,8 @@ def approve(
 @router.post("/share-requests/{request_id}/reject", summary="Reject a request (with a reason)")
 def reject(
     request_id: int, body: ShareDecision, session: SessionDep, actor: SignedInActor
-) -> dict[str, Any]:
-    return _share_public(
+) -> SharePublic:
+    return share_public(
         sharing.decide(
             session, actor=actor, request_id=request_id, approve=False, reason=body.reason
         )

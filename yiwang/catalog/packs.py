@@ -32,7 +32,6 @@ from yiwang.catalog.schemas import ResourceCreate
 from yiwang.catalog.vocab import CATEGORIES, LICENSES
 from yiwang.core import identity
 from yiwang.core import packs as registry
-from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.packs import InstallOptions, InstallReport, KeyPath, Manifest
 from yiwang.core.policy import Actor
 
@@ -190,12 +189,8 @@ def check_section(
     content: CatalogContent,
     _provided: Mapping[str, frozenset[str]],
 ) -> None:
-    if session is None:
-        return
     for dataset in content.datasets:
-        try:
-            identity.find_department(session, dataset.department)
-        except (InvalidInput, NotFound):
+        if not registry.department_known(session, dataset.department):
             manifest.problem(
                 ("catalog", "datasets", dataset.index, "department"),
                 f"no department {dataset.department!r}",

@@ -16,9 +16,12 @@ Publishing tables (:mod:`yiwang.catalog.publishing`)
     ``Published``.
 
 Finding and showing resources
-    ``search`` (the catalogue's search as an actor sees it, giving a ``SearchResult``) and
+    ``search`` (the catalogue's search as an actor sees it, giving a ``SearchResult``; its
+    facet filters parsed from a request's query by the dependency ``SearchFilters``) and
     ``package_dict`` (a resource found as a CKAN package dict); ``label`` (a vocabulary value
-    in the reader's language).
+    in the reader's language); ``dataset_previews`` (what a resource's page shows of each of
+    its tables, as an actor may read it: a ``TablePreview`` with the first rows and a chart's
+    data; :mod:`yiwang.catalog.previews`).
 
 Personal data
     ``PersonalKind`` (resident id, mobile, name, address) and the catalogue's masking rules:
@@ -53,7 +56,9 @@ from yiwang.catalog.datastore_versions import LOADING, get_distribution
 from yiwang.catalog.datastore_versions import versions as table_versions
 from yiwang.catalog.loader import queue_load, store_upload
 from yiwang.catalog.packages import package_dict
+from yiwang.catalog.params import SearchFilters
 from yiwang.catalog.personal import PersonalKind, mask, masker
+from yiwang.catalog.previews import TablePreview, dataset_previews
 from yiwang.catalog.publishing import (
     Published,
     find_table,
@@ -91,10 +96,13 @@ __all__ = [
     "PersonalKindName",
     "Published",
     "ResourceCreate",
+    "SearchFilters",
     "SearchResult",
     "ShareClass",
+    "TablePreview",
     "access_for",
     "active_grant",
+    "dataset_previews",
     "decide_share",
     "find_table",
     "get_distribution",

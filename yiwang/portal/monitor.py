@@ -1,54 +1,33 @@
-"""What the monitoring dashboard shows: the worst real-time AQI of each of Zhejiang's 11
-cities, scenic-spot saturation, highway congestion, river levels and the open alerts, read
-through the sensing engine's latest values and alert list as the anonymous public sees them.
+"""What the monitoring page shows: the panels the installed domain packs declare
+(``[[dashboard.panels]]``, read by :mod:`yiwang.portal.dashboard`) drawn from the sensing
+engine's latest values, and the open alerts, as the anonymous public sees them.
 
-The domain packs' declarations name the streams (by ObservedProperty definition) and their
-formulas' tables give the levels and colours, so nothing here repeats a standard's numbers."""
+Nothing here names a sector: a panel says which kind of thing and which property it shows and
+the bands (a standard's categories, with their labels and colours) its values fall in."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from yiwang.core.codes import division_name
+from yiwang.core.errors import InvalidInput
 from yiwang.core.geo import cities
 from yiwang.core.policy import ANONYMOUS
-from yiwang.packs.environment.formulas import AQI_CATEGORIES, AqiCategory, aqi_category
-from yiwang.packs.transport.formulas import CongestionLevel, congestion_level
 from yiwang.portal import common
+from yiwang.portal.dashboard import BARS, MAP, Band, Panel, installed_panels
 from yiwang.sensing import public as sensing
 from yiwang.sensing.public import LatestValue
 
+log = logging.getLogger(__name__)
+
 ALERTS_SHOWN = 20
-# Tourism pack: 0 normal, 1 yellow, 2 orange, 3 red (stop ticket sales).
-SATURATION_COLOURS = ("#2e7d32", "#b8860b", "#e65100", "#c62828")
-RIVER_STATUS = (
-    ("正常", "Normal"),
-    ("超警戒水位", "Above warning"),
-    ("超保证水位", "Above guarantee"),
-)
-
-
-def _definition(pack: str, key: str) -> str:
-    return sensing.get_pack(pack).properties[key].definition
-
-
-def _kind(pack: str, key: str) -> str:
-    return sensing.get_pack(pack).kind(key).full_name
-
-
-def _latest(session: Session, pack: str, kind: str, prop: str) -> list[LatestValue]:
-    return sensing.latest(
-        session,
-        actor=ANONYMOUS,
-        pack=_kind(pack, kind),
-        observed_property=_definition(pack, prop),
-    )
 
 
 def _number(value: Any) -> float | None:
@@ -69,183 +48,214 @@ def city_of_division(code: str | None) -> str | None:
     return code[:4] + "00"
 
 
-# --- air -----------------------------------------------------------------------------------------
+def _format(value: float, digits: int | None) -> str:
+    return f"{value:.{digits}f}" if digits is not None else f"{value:g}"
+
+
+def _bound(value: float) -> str:
+    return f"{value:g}"
+
+
+# --- panels --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class CityAqi:
-    code: str
+class Row:
+    """A line of a panel: a thing (a city on a map) with its latest value and band."""
+
     name: str
-    aqi: int | None  # the worst station's AQI
-    station: str | None  # that station
-    stations: int
-    time: dt.datetime | None
-    category: AqiCategory | None
+    value: float | None  # rounded to the panel's digits
+    text: str  # the value as shown ("—" for none)
+    band: Band | None
+    level: int | None  # the band's index
+    thing: str | None = None  # on a map: the thing holding the city's value
 
 
-def city_aqi(session: Session) -> list[CityAqi]:
-    """Each of the 11 cities with the highest latest AQI of its stations (None where no
-    station reports)."""
-    worst: dict[str, tuple[int, LatestValue]] = {}
-    counts: dict[str, int] = {}
-    for value in _latest(session, "environment", "air_station", "aqi"):
-        number = _number(value.result)
-        city = city_of_division(value.division_code)
+@dataclass(frozen=True, slots=True)
+class PanelView:
+    """A panel as drawn: its declaration, an id unique on the page, the unit of its values
+    and its rows."""
+
+    id: str
+    panel: Panel
+    unit: str
+    rows: list[Row] = field(default_factory=list)
+
+    def value_with_unit(self, row: Row) -> str:
+        return f"{row.text}{self.unit}"
+
+    def map_data(self, *, zh: bool) -> dict[str, Any]:
+        """What the map script needs: per city its name (as in the map data), value and band,
+        the legend's pieces (the bands with their colours) and the value's name."""
+        pieces = []
+        previous: float | None = None
+        for band in self.panel.bands:
+            low = band.min if band.min is not None else previous
+            piece: dict[str, Any] = {"color": band.colour}
+            if low is not None:
+                piece["min"] = low
+            if band.max is not None:
+                piece["max"] = band.max
+            span = (
+                f"{_bound(low)}–{_bound(band.max)}"
+                if low is not None and band.max is not None
+                else (f"≤{_bound(band.max)}" if band.max is not None else f"≥{_bound(low or 0)}")
+            )
+            piece["label"] = f"{band.text(zh)} {span}"
+            pieces.append(piece)
+            previous = band.max
+        return {
+            "name": self.panel.column("value", zh),
+            "cities": [
+                {
+                    "name": row.name,
+                    "value": row.value,
+                    "station": row.thing,
+                    "category": row.band.text(zh) if row.band else None,
+                }
+                for row in self.rows
+            ],
+            "pieces": pieces,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    kind: str  # the value of Thing.pack
+    definition: str  # the property's
+    band_definition: str | None
+    unit: str
+
+
+def _source(panel: Panel) -> _Source | None:
+    """Where a panel's values are: its kind of thing and properties in the pack's sensing
+    declaration (None, and logged, when the pack no longer declares them)."""
+    try:
+        pack = sensing.get_pack(panel.pack)
+    except InvalidInput:
+        pack = None
+    kind = pack.kinds.get(panel.thing_kind) if pack else None
+    prop = pack.properties.get(panel.property) if pack else None
+    band = pack.properties.get(panel.band_property) if pack and panel.band_property else None
+    if kind is None or prop is None or (panel.band_property and band is None):
+        log.warning(
+            "a dashboard panel names what its pack does not declare",
+            extra={"pack": panel.pack, "panel": panel.key},
+        )
+        return None
+    return _Source(
+        kind=kind.full_name,
+        definition=prop.definition,
+        band_definition=band.definition if band else None,
+        unit=str((prop.unit or {}).get("symbol") or ""),
+    )
+
+
+def _latest(session: Session, kind: str, definition: str) -> list[LatestValue]:
+    return sensing.latest(session, actor=ANONYMOUS, pack=kind, observed_property=definition)
+
+
+def _rounded(value: float, digits: int | None) -> float:
+    if digits is None:
+        return value
+    return round(value) if digits == 0 else round(value, digits)
+
+
+def _band(
+    panel: Panel, value: float, levels: dict[int, float | None] | None, thing: int
+) -> int | None:
+    if levels is None:
+        return panel.band_of(value)
+    level = levels.get(thing)
+    return panel.band_of(level) if level is not None else (0 if panel.bands else None)
+
+
+def _row(
+    panel: Panel, name: str, raw: float | None, level: int | None, thing: str | None = None
+) -> Row:
+    value = _rounded(raw, panel.digits) if raw is not None else None
+    return Row(
+        name=name,
+        value=value,
+        text=_format(value, panel.digits) if value is not None else "—",
+        band=panel.bands[level] if level is not None else None,
+        level=level,
+        thing=thing,
+    )
+
+
+def _map_rows(
+    panel: Panel, values: Sequence[LatestValue], levels: dict[int, float | None] | None
+) -> list[Row]:
+    """Each of the province's cities with the highest latest value of its things."""
+    highest: dict[str, tuple[float, LatestValue]] = {}
+    for latest in values:
+        number = _number(latest.result)
+        city = city_of_division(latest.division_code)
         if number is None or city is None:
             continue
-        counts[city] = counts.get(city, 0) + 1
-        aqi = round(number)
-        if city not in worst or aqi > worst[city][0]:
-            worst[city] = (aqi, value)
-    result = []
+        if city not in highest or number > highest[city][0]:
+            highest[city] = (number, latest)
+    rows = []
     for seat in cities():
-        found = worst.get(seat.code)
-        top = found[0] if found else None
-        station = found[1] if found else None
-        result.append(
-            CityAqi(
-                code=seat.code,
-                name=division_name(seat.code) or seat.name,
-                aqi=top,
-                station=station.thing_name if station else None,
-                stations=counts.get(seat.code, 0),
-                time=station.time if station else None,
-                category=aqi_category(min(max(top, 0), 500)) if top is not None else None,
-            )
-        )
-    return result
-
-
-def map_option_data(rows: Sequence[CityAqi], *, zh: bool) -> dict[str, Any]:
-    """What the map script needs: per city its name (as in the map data), AQI and category,
-    and the pieces of the legend (the six levels of HJ 633-2012 with their colours)."""
-    return {
-        "cities": [
-            {
-                "name": row.name,
-                "code": row.code,
-                "value": row.aqi,
-                "station": row.station,
-                "category": (
-                    (row.category.label_zh if zh else row.category.label_en)
-                    if row.category
-                    else None
-                ),
-            }
-            for row in rows
-        ],
-        "pieces": [
-            {
-                "min": previous + 1 if previous else 0,
-                "max": category.upper,
-                "label": (
-                    f"{category.label_zh} {previous + 1 if previous else 0}–{category.upper}"
-                    if zh
-                    else f"{category.label_en} {previous + 1 if previous else 0}–{category.upper}"
-                ),
-                "color": category.colour_hex,
-            }
-            for previous, category in zip(
-                (0, *(c.upper for c in AQI_CATEGORIES[:-1])), AQI_CATEGORIES, strict=True
-            )
-        ],
-    }
-
-
-# --- tourism, transport, water -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SpotSaturation:
-    name: str
-    city: str | None
-    percent: float
-    level: int  # 0 normal .. 3 red
-    time: dt.datetime | None
-
-    @property
-    def colour(self) -> str:
-        return SATURATION_COLOURS[min(max(self.level, 0), 3)]
-
-
-def scenic_saturation(session: Session) -> list[SpotSaturation]:
-    """Scenic spots by their latest saturation, fullest first."""
-    levels = {
-        v.thing_id: _number(v.result)
-        for v in _latest(session, "tourism", "scenic_spot", "saturation_level")
-    }
-    spots = []
-    for value in _latest(session, "tourism", "scenic_spot", "saturation"):
-        percent = _number(value.result)
-        if percent is None:
+        found = highest.get(seat.code)
+        name = division_name(seat.code) or seat.name
+        if found is None:
+            rows.append(_row(panel, name, None, None))
             continue
-        city = city_of_division(value.division_code)
-        spots.append(
-            SpotSaturation(
-                name=value.thing_name,
-                city=division_name(city) if city else None,
-                percent=percent,
-                level=int(levels.get(value.thing_id) or 0),
-                time=value.time,
-            )
-        )
-    return sorted(spots, key=lambda s: s.percent, reverse=True)
+        number, latest = found
+        level = _band(panel, number, levels, latest.thing_id)
+        rows.append(_row(panel, name, number, level, latest.thing_name))
+    return rows
 
 
-@dataclass(frozen=True, slots=True)
-class RoadCongestion:
-    name: str
-    index: float
-    level: CongestionLevel
-    time: dt.datetime | None
-
-
-def highway_congestion(session: Session) -> list[RoadCongestion]:
-    """Highway sections by their latest congestion index (0-10), most congested first."""
-    roads = []
-    for value in _latest(session, "transport", "highway_section", "congestion_index"):
-        index = _number(value.result)
-        if index is None or not 0 <= index <= 10:
+def _ranked_rows(
+    panel: Panel, values: Sequence[LatestValue], levels: dict[int, float | None] | None
+) -> list[Row]:
+    """The things with a value, the highest value (or the worst band) first. Bands and order
+    go by the value as measured, not as rounded for showing."""
+    ranked: list[tuple[float, Row]] = []
+    for latest in values:
+        number = _number(latest.result)
+        if number is None:
             continue
-        roads.append(
-            RoadCongestion(
-                name=value.thing_name, index=index, level=congestion_level(index), time=value.time
-            )
-        )
-    return sorted(roads, key=lambda r: r.index, reverse=True)
+        level = _band(panel, number, levels, latest.thing_id)
+        ranked.append((number, _row(panel, latest.thing_name, number, level)))
+    if panel.sort == "band":
+        return sorted((row for _, row in ranked), key=lambda r: (-(r.level or 0), r.name))
+    return [row for _, row in sorted(ranked, key=lambda pair: pair[0], reverse=True)]
 
 
-@dataclass(frozen=True, slots=True)
-class RiverLevel:
-    name: str
-    level_m: float
-    status: int  # 0 normal, 1 above warning, 2 above guarantee
-    time: dt.datetime | None
+def panel_view(session: Session, panel: Panel, *, element_id: str) -> PanelView | None:
+    """A panel with its rows read now; None when its pack no longer declares what it shows."""
+    source = _source(panel)
+    if source is None:
+        return None
+    values = _latest(session, source.kind, source.definition)
+    levels = None
+    if source.band_definition is not None:
+        levels = {
+            v.thing_id: _number(v.result)
+            for v in _latest(session, source.kind, source.band_definition)
+        }
+    rows = (_map_rows if panel.kind == MAP else _ranked_rows)(panel, values, levels)
+    return PanelView(
+        id=element_id, panel=panel, unit=source.unit if panel.kind == BARS else "", rows=rows
+    )
 
-    def status_label(self, zh: bool) -> str:
-        return RIVER_STATUS[min(max(self.status, 0), 2)][0 if zh else 1]
 
-
-def river_levels(session: Session) -> list[RiverLevel]:
-    """River sections with their latest level and its status, the worst status first."""
-    status = {
-        v.thing_id: _number(v.result)
-        for v in _latest(session, "water", "river_section", "water_level_status")
-    }
-    rivers = []
-    for value in _latest(session, "water", "river_section", "water_level"):
-        level = _number(value.result)
-        if level is None:
-            continue
-        rivers.append(
-            RiverLevel(
-                name=value.thing_name,
-                level_m=level,
-                status=int(status.get(value.thing_id) or 0),
-                time=value.time,
-            )
-        )
-    return sorted(rivers, key=lambda r: (-r.status, r.name))
+def panels(session: Session) -> list[PanelView]:
+    """The panels of the installed packs, in their order, each with an id unique on the page
+    (its key; prefixed by its pack where two packs use the same key)."""
+    views = []
+    used: set[str] = set()
+    for panel in installed_panels(session):
+        id_ = panel.key if panel.key not in used else f"{panel.pack}-{panel.key}"
+        used.add(id_)
+        view = panel_view(session, panel, element_id=id_)
+        if view is not None:
+            views.append(view)
+    return views
 
 
 # --- alerts --------------------------------------------------------------------------------------
@@ -295,22 +305,16 @@ def open_alerts(session: Session, *, limit: int = ALERTS_SHOWN) -> tuple[list[Op
 
 @dataclass(frozen=True, slots=True)
 class Dashboard:
-    air: list[CityAqi]
-    spots: list[SpotSaturation]
-    roads: list[RoadCongestion]
-    rivers: list[RiverLevel]
+    panels: list[PanelView]
     alerts: list[OpenAlert]
     alert_total: int
+
+    @property
+    def maps(self) -> list[PanelView]:
+        return [view for view in self.panels if view.panel.kind == MAP]
 
 
 def dashboard(session: Session) -> Dashboard:
     """Everything the dashboard shows, read in one request."""
     alerts, total = open_alerts(session)
-    return Dashboard(
-        air=city_aqi(session),
-        spots=scenic_saturation(session),
-        roads=highway_congestion(session),
-        rivers=river_levels(session),
-        alerts=alerts,
-        alert_total=total,
-    )
+    return Dashboard(panels=panels(session), alerts=alerts, alert_total=total)

@@ -14,6 +14,7 @@ from yiwang.core.web.deps import CurrentActor, SessionDep
 from yiwang.core.web.templating import render_page
 from yiwang.portal import monitor, service
 from yiwang.portal.common import is_zh
+from yiwang.portal.dashboard import installed_panels
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,10 +23,11 @@ router = APIRouter(include_in_schema=False)
 def home(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
     zh = is_zh(request)
     names = service.department_names(session, zh=zh)
+    monitored = [panel.heading(zh) for panel in installed_panels(session)]
     return render_page(
         request,
         "portal/home.html",
-        {"figures": service.figures(session), "departments": names},
+        {"figures": service.figures(session), "departments": names, "monitored": monitored},
     )
 
 
@@ -53,21 +55,16 @@ def search(
     )
 
 
-def _dashboard_context(request: Request, session: SessionDep) -> dict[str, object]:
-    board = monitor.dashboard(session)
-    return {
-        "board": board,
-        "map_data": monitor.map_option_data(board.air, zh=is_zh(request)),
-        "local_time": monitor.local_time,
-    }
+def _dashboard_context(session: SessionDep) -> dict[str, object]:
+    return {"board": monitor.dashboard(session), "local_time": monitor.local_time}
 
 
 @router.get("/monitor", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
-    return render_page(request, "portal/monitor.html", _dashboard_context(request, session))
+    return render_page(request, "portal/monitor.html", _dashboard_context(session))
 
 
 @router.get("/monitor/panels", response_class=HTMLResponse)
 def dashboard_panels(request: Request, session: SessionDep, _actor: CurrentActor) -> Response:
     """The dashboard's panels alone, for htmx to swap in every minute."""
-    return render_page(request, "portal/_panels.html", _dashboard_context(request, session))
+    return render_page(request, "portal/_panels.html", _dashboard_context(session))

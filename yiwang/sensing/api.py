@@ -4,16 +4,45 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from yiwang.core.errors import InvalidInput
 from yiwang.core.web.deps import CurrentActor, SessionDep
 from yiwang.sensing import timeseries
+from yiwang.sensing.schemas import AggregateBucket, Aggregates, LatestValuePublic, LatestValues
 from yiwang.sensing.times import format_instant, parse_instant
 
 router = APIRouter(prefix="/api/v1/sensing", tags=["sensing: time series"])
+
+
+def latest_public(value: timeseries.LatestValue) -> LatestValuePublic:
+    return LatestValuePublic(
+        datastream_id=value.datastream_id,
+        name=value.name,
+        thing_id=value.thing_id,
+        thing=value.thing_name,
+        pack=value.pack,
+        division_code=value.division_code,
+        observed_property=value.observed_property,
+        unit=value.unit,
+        phenomenon_time=None if value.time is None else format_instant(value.time),
+        result=value.result,
+        observation_id=value.observation_id,
+    )
+
+
+def bucket_public(bucket: timeseries.Bucket, interval: timeseries.Interval) -> AggregateBucket:
+    length = dt.timedelta(hours=1 if interval == "hour" else 24)
+    return AggregateBucket(
+        start=format_instant(bucket.start),
+        end=format_instant(bucket.start + length),
+        count=bucket.count,
+        avg=bucket.avg,
+        min=bucket.min,
+        max=bucket.max,
+    )
 
 
 def _ids(value: str | None) -> list[int] | None:
@@ -37,7 +66,7 @@ def latest_values(
     department_id: int | None = None,
     division_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     limit: Annotated[int, Query(ge=1, le=timeseries.MAX_LATEST)] = 1000,
-) -> dict[str, Any]:
+) -> LatestValues:
     values = timeseries.latest(
         session,
         actor=actor,
@@ -48,24 +77,7 @@ def latest_values(
         division_code=division_code,
         limit=limit,
     )
-    return {
-        "items": [
-            {
-                "datastream_id": v.datastream_id,
-                "name": v.name,
-                "thing_id": v.thing_id,
-                "thing": v.thing_name,
-                "pack": v.pack,
-                "division_code": v.division_code,
-                "observed_property": v.observed_property,
-                "unit": v.unit,
-                "phenomenon_time": None if v.time is None else format_instant(v.time),
-                "result": v.result,
-                "observation_id": v.observation_id,
-            }
-            for v in values
-        ]
-    }
+    return LatestValues(items=[latest_public(v) for v in values])
 
 
 @router.get(
@@ -82,7 +94,7 @@ def aggregates(
     offset_minutes: Annotated[
         int, Query(ge=-720, le=840, description="local time zone of days (default UTC+8)")
     ] = timeseries.CHINA_OFFSET_MINUTES,
-) -> dict[str, Any]:
+) -> Aggregates:
     buckets = timeseries.aggregate(
         session,
         actor=actor,
@@ -92,21 +104,9 @@ def aggregates(
         end=parse_instant(end, field="end"),
         offset_minutes=offset_minutes,
     )
-    return {
-        "datastream_id": datastream_id,
-        "interval": interval,
-        "offset_minutes": offset_minutes,
-        "buckets": [
-            {
-                "start": format_instant(b.start),
-                "end": format_instant(
-                    b.start + dt.timedelta(hours=1 if interval == "hour" else 24)
-                ),
-                "count": b.count,
-                "avg": b.avg,
-                "min": b.min,
-                "max": b.max,
-            }
-            for b in buckets
-        ],
-    }
+    return Aggregates(
+        datastream_id=datastream_id,
+        interval=interval,
+        offset_minutes=offset_minutes,
+        buckets=[bucket_public(b, interval) for b in buckets],
+    )

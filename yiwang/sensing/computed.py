@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yiwang.core.packs import found_key
 from yiwang.core.policy import Actor, Role
 from yiwang.sensing import packs
 from yiwang.sensing.models import Datastream, Observation, ObservedProperty, Thing
@@ -63,8 +64,12 @@ class _KindIndex:
     digits: Mapping[str, int | None]
 
 
-@functools.cache
 def _computing_kinds() -> dict[str, _KindIndex]:
+    return _computing_kinds_of(found_key())
+
+
+@functools.cache
+def _computing_kinds_of(_key: str) -> dict[str, _KindIndex]:  # cached per pack path
     result: dict[str, _KindIndex] = {}
     for pack in packs.discover().values():
         for kind in pack.kinds.values():

@@ -21,7 +21,7 @@ from yiwang.core import audit, contracts, identity
 from yiwang.core import packs as registry
 from yiwang.core.codes import division_name
 from yiwang.core.db import utcnow
-from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.errors import InvalidInput
 from yiwang.core.i18n import EN, ZH, add_messages
 from yiwang.core.identity import Department
 from yiwang.core.packs import InstallOptions, InstallReport, Manifest
@@ -290,18 +290,6 @@ def _check_formulas(manifest: Manifest, pack: Pack) -> None:
                 )
 
 
-def _known_department(
-    session: Session | None, provided: Mapping[str, frozenset[str]], slug: str
-) -> bool:
-    if slug in provided.get("core.department", frozenset()) or session is None:
-        return True
-    try:
-        identity.find_department(session, slug)
-    except (InvalidInput, NotFound):
-        return False
-    return True
-
-
 def _check_section(
     session: Session | None,
     manifest: Manifest,
@@ -329,11 +317,11 @@ def _check_section(
             if (
                 department != "owner"
                 and not department.startswith("properties.")
-                and not _known_department(session, provided, department)
+                and not registry.department_known(session, department, provided)
             ):
                 manifest.problem((*path, "department"), f"no department {department!r}")
     for index, thing in enumerate(pack.demo_things):
-        if thing.department and not _known_department(session, provided, thing.department):
+        if thing.department and not registry.department_known(session, thing.department, provided):
             manifest.problem(
                 ("things", index, "department"),
                 f"no department {thing.department!r}",
@@ -371,6 +359,18 @@ def _summary(pack: Pack) -> dict[str, int]:
     }
 
 
+def _provides(pack: Pack) -> dict[str, set[str]]:
+    """What other sections of the pack may name: its kinds, its properties, and the streams
+    of each kind (measured and computed) as ``kind.property``."""
+    return {
+        "sensing.kind": set(pack.kinds),
+        "sensing.property": set(pack.properties),
+        "sensing.stream": {
+            f"{kind.key}.{key}" for kind in pack.kinds.values() for key in kind.all_streams
+        },
+    }
+
+
 registry.register_section(
     registry.Section(
         engine="sensing",
@@ -379,6 +379,7 @@ registry.register_section(
         check=_check_section,
         install=_install_section,
         summary=_summary,
+        provides=_provides,
         title="物联感知",
         after=("catalog", "cases"),  # datasets publish through the catalog; rules open cases
     )

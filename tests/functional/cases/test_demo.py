@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yiwang import engines
 from yiwang.cases import demo, items, numbers, stats
 from yiwang.cases.demo_data import CITY_POINTS
 from yiwang.cases.models import Card, Case, Rating
 from yiwang.core.codes import normalize_ric, normalize_uscc
 from yiwang.core.config import get_settings
-from yiwang.demo import load_core
+from yiwang.demo import install_packs, load_core
 
 
 @pytest.fixture
@@ -24,6 +25,8 @@ def loaded(session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("YIWANG_VAR_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
     load_core(session)
+    engines.load()
+    install_packs(session)  # the items and categories are the packs'
     started = time.perf_counter()
     demo.load(session)
     elapsed = time.perf_counter() - started

@@ -26,6 +26,7 @@ def test_search_and_dataset_pages(
             spatial_division="330100",
             category="environment",
             tags=["空气质量"],
+            update_frequency="hourly",
         )
         make_resource(
             session,
@@ -57,6 +58,9 @@ def test_search_and_dataset_pages(
     assert "个人信息已脱敏" not in detail.text  # nothing personal in it, so nothing masked
     assert f"/datastore/dump/{distribution_id}?format=csv" in detail.text
     assert "datastore_search" in detail.text  # API examples
+    assert "<td>每小时</td>" in detail.text  # the update frequency, by its label
+    english = app_client.get(f"/dataset/{air_name}", params={"lang": "en"}, headers=HTML).text
+    assert "<td>hourly</td>" in english
     assert app_client.get("/dataset/no-such-thing", headers=HTML).status_code == 404
 
 
@@ -84,3 +88,27 @@ def test_the_preview_masks_personal_data_for_the_public(
     assert id1 not in text
     assert "138****5678" in text
     assert "个人信息已脱敏（标 * 的列）" in text
+
+
+def test_a_dataset_url_with_an_export_format_is_the_export_not_the_page(
+    app_client: TestClient, db: BoundDatabase, gov: Government
+) -> None:
+    """The page ``/dataset/{ref}`` is the portal's and its ``{ref}`` matches dots: the catalog's
+    DCAT-AP exports ``/dataset/{ref}.{fmt}`` must come first, even asked for HTML."""
+    with db.session() as session:
+        name = make_resource(
+            session, gov.env_editor, department_id=gov.env.id, title="杭州市空气质量小时数据"
+        ).name
+    for fmt, media_type in (
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("rdf", "application/rdf+xml"),
+    ):
+        answer = app_client.get(f"/dataset/{name}.{fmt}", headers=HTML)
+        assert answer.status_code == 200, fmt
+        assert answer.headers["content-type"].startswith(media_type), fmt
+        assert "<html" not in answer.text, fmt
+        assert "杭州市空气质量小时数据" in answer.text, fmt
+    page = app_client.get(f"/dataset/{name}", headers=HTML)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<html" in page.text

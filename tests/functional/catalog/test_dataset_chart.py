@@ -17,7 +17,7 @@ from tests.functional.catalog.conftest import Government
 from tests.functional.core.test_pages import sign_in
 from tests.support.databases import BoundDatabase
 from yiwang.catalog import datastore
-from yiwang.catalog.pages import CHART_ROWS
+from yiwang.catalog.previews import CHART_ROWS
 from yiwang.core.policy import ANONYMOUS
 
 HTML = {"Accept": "text/html"}

@@ -17,7 +17,7 @@ HTML = {"Accept": "text/html"}
 
 @pytest.fixture
 def water_department(session: Session) -> None:
-    for slug in ("zjwater", "zjdata"):
+    for slug in ("zjwater", "qzwater", "zjdata"):
         make_department(session, name_zh=f"测试{slug}", division_code="330000", slug=slug)
 
 
@@ -46,7 +46,7 @@ def test_staff_see_the_installed_pack_and_the_packs_to_install(
     assert '<tr id="pack-water">' in page
     assert f'<td class="pack-version">{water.version}</td>' in page
     assert water.title in page
-    assert "政务服务: 处置事项 1 · 物联感知: " in page
+    assert "政务服务: 办事事项 3, 投诉类别 1, 处置事项 1 · 物联感知: " in page
     assert "预警规则 1" in page
     assert f'<td class="pack-found">{water.version}</td>' in page
     assert "可升级" not in page
@@ -56,7 +56,7 @@ def test_staff_see_the_installed_pack_and_the_packs_to_install(
 
     english = app_client.get("/console/packs", params={"lang": "en"}, headers=HTML).text
     assert "Domain packs" in english
-    assert "Government services: tasks 1 · Sensing: " in english
+    assert "Government services: services 3, complaint categories 1, tasks 1 · Sensing: " in english
 
 
 def test_a_newer_version_found_is_offered_as_an_upgrade(

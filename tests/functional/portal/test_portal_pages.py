@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from tests.factories.cases import make_category, make_item
 from tests.factories.core import make_department
+from yiwang.core import packs as registry
 from yiwang.core.policy import SYSTEM
+from yiwang.demo import DEPARTMENTS
 from yiwang.sensing import packs
 from yiwang.sensing.parsing import NewObservation
 from yiwang.sensing.service import create_observations
@@ -116,9 +118,10 @@ def test_vendored_assets_travel_gzipped_when_accepted(app_client: TestClient) ->
 def test_the_dashboard_shows_a_river_above_its_guarantee_level_and_its_alert(
     app_client: TestClient, session: Session
 ) -> None:
-    make_department(session, name_zh="浙江省水利厅", division_code="330000", slug="zjwater")
+    for slug, name, _en, _short, division, _office in DEPARTMENTS:  # those the pack names
+        make_department(session, name_zh=name, division_code=division, slug=slug)
+    registry.install(session, actor=SYSTEM, manifest=registry.find("water"))
     pack = packs.get_pack("water")
-    packs.install_pack(session, actor=SYSTEM, name="water")
     section = next(t for t in pack.demo_things if t.name == "钱塘江闸口段")  # guarantee 8.5 m
     (thing,) = packs.install_things(session, actor=SYSTEM, pack=pack, things=[section])
     stream_id = packs.streams_of_things(session, [thing.id])[thing.id]["water_level"]
@@ -133,12 +136,14 @@ def test_the_dashboard_shows_a_river_above_its_guarantee_level_and_its_alert(
 
     panels = app_client.get("/monitor/panels", headers=HTML).text
     row = re.search(
-        r'<tr class="river-2"><th scope="row">钱塘江闸口段</th><td>([\d.]+)</td><td>([^<]+)</td>',
+        r'<tr class="band-2 emphasis"><th scope="row">钱塘江闸口段</th>'
+        r"<td>([\d.]+)</td><td>([^<]+)</td>",
         panels,
     )
     assert row is not None
     assert row.groups() == ("9.10", "超保证水位")
-    assert panels.count('<tr><th scope="row">') >= 11  # the 11 cities of the AQI table
+    assert '<h2 id="rivers-title">河道水位</h2>' in panels  # the water pack's panel
+    assert 'id="aqi-table"' not in panels  # the environment pack is not installed
     dashboard = app_client.get("/monitor", headers=HTML).text
     alert = re.search(
         r'<li data-alert-id="\d+" class="alert level-2">(.*?)</li>', dashboard, re.DOTALL

@@ -98,7 +98,7 @@ def test_the_command_installs_packs_lists_them_and_simulates(
     committed_database: Database, tmp_path: Path
 ) -> None:
     with committed_database.session() as session:
-        for slug in ("zjtransport", "zjwater"):
+        for slug in ("zjtransport", "sxtransport", "zjwater", "qzwater"):  # those the packs name
             identity.create_department(
                 session, actor=SYSTEM, name_zh=f"测试{slug}", division_code="330000", slug=slug
             )
@@ -114,8 +114,8 @@ def test_the_command_installs_packs_lists_them_and_simulates(
     listed = yiwang(committed_database, tmp_path, "pack", "list")
     assert listed.returncode == 0, listed.stderr
     lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
-    assert "installed 1.1.0, 11 things" in lines["water"]
-    assert "installed 1.0.0, 12 things" in lines["transport"]
+    assert f"installed {packs.get_pack('water').version}, 11 things" in lines["water"]
+    assert f"installed {packs.get_pack('transport').version}, 12 things" in lines["transport"]
     assert lines["tourism"].rstrip().endswith("-")
     with running_broker(tmp_path) as broker:
         run = yiwang(

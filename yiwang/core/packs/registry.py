@@ -173,6 +173,20 @@ class ValidPack:
         return result
 
 
+def department_known(
+    session: Session | None, slug: str, provided: Mapping[str, frozenset[str]] | None = None
+) -> bool:
+    """Whether the department ``slug`` exists (always, without a database to ask): the check
+    every section makes of the departments it names."""
+    if session is None or slug in (provided or {}).get("core.department", frozenset()):
+        return True
+    try:
+        identity.find_department(session, slug)
+    except (InvalidInput, NotFound):
+        return False
+    return True
+
+
 def _check_head(manifest: Manifest, session: Session | None) -> None:
     head = manifest.head
     for key in sorted(set(head) - _HEAD_KEYS):
@@ -184,11 +198,8 @@ def _check_head(manifest: Manifest, session: Session | None) -> None:
     department = head.get("department")
     if department is not None and not isinstance(department, str):
         manifest.problem(("pack", "department"), "the slug of the owning department")
-    elif isinstance(department, str) and session is not None:
-        try:
-            identity.find_department(session, department)
-        except (InvalidInput, NotFound):
-            manifest.problem(("pack", "department"), f"no department {department!r}")
+    elif isinstance(department, str) and not department_known(session, department):
+        manifest.problem(("pack", "department"), f"no department {department!r}")
 
 
 def validate(manifest: Manifest, session: Session | None = None) -> ValidPack:

@@ -12,10 +12,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, create_model
 
 from yiwang import __version__
 from yiwang.core import audit, calendar, codes, identity, jobs, tasks
+from yiwang.core.config import Settings
 from yiwang.core.errors import AppError
 from yiwang.core.i18n import translate
 from yiwang.core.identity.schemas import (
@@ -47,12 +48,55 @@ health = APIRouter()
 # --- health ------------------------------------------------------------------------------------
 
 
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class CalendarWarning(BaseModel):
+    code: str = Field(description="the message key, e.g. a year counted provisionally")
+    year: int
+    message: str = Field(description="the warning in the caller's language")
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: str = Field(description="the database dialect, e.g. sqlite or postgresql")
+    warnings: list[CalendarWarning] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="working-day calendar warnings; absent when the calendar could not be read",
+    )
+
+
+class ApiLinks(BaseModel):
+    departments: str
+    users: str
+    tokens: str
+    jobs: str
+    audit: str
+    calendar: str
+
+
+class ApiIndex(BaseModel):
+    name: str
+    version: str
+    docs: str = Field(description="the offline Swagger UI")
+    openapi: str = Field(description="this API's OpenAPI document")
+    links: ApiLinks
+
+
 @health.get("/healthz", tags=["health"], summary="The process is up")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+async def healthz() -> Health:
+    return Health(status="ok")
 
 
-@health.get("/readyz", tags=["health"], summary="The database is reachable")
+@health.get(
+    "/readyz",
+    tags=["health"],
+    summary="The database is reachable",
+    response_model=Readiness,
+    responses={503: {"description": "the database cannot be reached (the error envelope)"}},
+)
 def readyz(request: Request, language: Language) -> JSONResponse:
     db = get_database(request)
     try:
@@ -69,36 +113,36 @@ def readyz(request: Request, language: Language) -> JSONResponse:
             },
             status_code=503,
         )
-    body: dict[str, Any] = {"status": "ready", "database": db.dialect}
+    ready = Readiness(status="ready", database=db.dialect)
     try:
         with db.session() as session:
             found = calendar.status(session)
         # A warning, not an outage: a year with no official schedule is counted provisionally.
-        body["warnings"] = [
-            {"code": code, "year": year, "message": translate(code, language, {"year": year})}
+        ready.warnings = [
+            CalendarWarning(code=code, year=year, message=translate(code, language, {"year": year}))
             for code, year in zip(found.warnings, found.warning_years, strict=True)
         ]
     except Exception:  # readiness is the database's; the warnings are a courtesy
         log.warning("calendar status unavailable for /readyz", exc_info=True)
-    return JSONResponse(body)
+    return JSONResponse(ready.model_dump(mode="json"))
 
 
 @router.get("", tags=["meta"], summary="API index")
-def index() -> dict[str, Any]:
-    return {
-        "name": "yiwang",
-        "version": __version__,
-        "docs": "/api/docs",
-        "openapi": "/api/openapi.json",
-        "links": {
-            "departments": "/api/v1/departments",
-            "users": "/api/v1/users",
-            "tokens": "/api/v1/tokens",
-            "jobs": "/api/v1/jobs/{id}",
-            "audit": "/api/v1/audit",
-            "calendar": "/api/v1/calendar/years",
-        },
-    }
+def index() -> ApiIndex:
+    return ApiIndex(
+        name="yiwang",
+        version=__version__,
+        docs="/api/docs",
+        openapi="/api/openapi.json",
+        links=ApiLinks(
+            departments="/api/v1/departments",
+            users="/api/v1/users",
+            tokens="/api/v1/tokens",
+            jobs="/api/v1/jobs/{id}",
+            audit="/api/v1/audit",
+            calendar="/api/v1/calendar/years",
+        ),
+    )
 
 
 # --- departments -------------------------------------------------------------------------------
@@ -406,12 +450,6 @@ class CalendarYearState(BaseModel):
     source: str | None
 
 
-class CalendarWarning(BaseModel):
-    code: str
-    year: int
-    message: str
-
-
 class CalendarStatusPublic(BaseModel):
     today: dt.date
     years: list[CalendarYearState]
@@ -462,6 +500,10 @@ def calendar_between(session: SessionDep, start: dt.date, end: dt.date) -> Betwe
     )
 
 
+class CalendarImported(BaseModel):
+    years: list[int] = Field(description="the years whose schedule the file replaced")
+
+
 @router.post("/calendar/import", tags=["calendar"], summary="Import a year's official schedule")
 def calendar_import(
     session: SessionDep,
@@ -469,7 +511,7 @@ def calendar_import(
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
     year: Annotated[int | None, Form(ge=2000, le=2200)] = None,
-) -> dict[str, Any]:
+) -> CalendarImported:
     content = file.file.read(settings.max_upload_bytes + 1)
     if len(content) > settings.max_upload_bytes:
         raise AppError("upload.too_large", status_code=413, limit=settings.max_upload_bytes)
@@ -480,7 +522,7 @@ def calendar_import(
         filename=file.filename or "schedule.csv",
         year=year,
     )
-    return {"years": years}
+    return CalendarImported(years=years)
 
 
 # --- standard codes ----------------------------------------------------------------------------
@@ -515,7 +557,35 @@ async def check_code(body: CodeCheck) -> CodeChecked:
 # --- configuration -----------------------------------------------------------------------------
 
 
-@router.get("/config", tags=["meta"], summary="The effective configuration, secrets masked")
-def show_config(actor: SignedInActor, settings: SettingsDep) -> dict[str, Any]:
+def _config_model() -> type[BaseModel]:
+    """The settings' fields, as :meth:`Settings.masked` shows them: the secret key and the
+    writable directory as text (the URLs already are, their passwords masked)."""
+    as_text = {
+        "secret_key": "******** when set, else (generated on first start)",
+        "var_dir": "writable state: database, secret, uploads",
+    }
+    fields: dict[str, Any] = {
+        name: (str, Field(description=as_text[name]))
+        if name in as_text
+        else (info.annotation, Field(description=info.description))
+        for name, info in Settings.model_fields.items()
+    }
+    return create_model("ConfigPublic", __doc__="The effective configuration", **fields)
+
+
+ConfigPublic = _config_model()
+
+
+def config_public(settings: Settings) -> BaseModel:
+    return ConfigPublic.model_validate(settings.masked())
+
+
+@router.get(
+    "/config",
+    tags=["meta"],
+    summary="The effective configuration, secrets masked",
+    response_model=ConfigPublic,
+)
+def show_config(actor: SignedInActor, settings: SettingsDep) -> BaseModel:
     require(can_view_config(actor), "config.read", object_type="config")
-    return settings.masked()
+    return config_public(settings)

@@ -26,6 +26,7 @@ ENGINES: dict[str, tuple[str, str]] = {
     "catalog": ("数据目录", "Data catalogue"),
     "cases": ("政务服务", "Government services"),
     "sensing": ("物联感知", "Sensing"),
+    "dashboard": ("监测预警", "Monitoring"),
 }
 KINDS: dict[str, tuple[str, str]] = {
     "datasets": ("数据集", "datasets"),
@@ -37,6 +38,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "kinds": ("监测类型", "kinds"),
     "rules": ("预警规则", "alert rules"),
     "demo_things": ("演示设备", "demo things"),
+    "panels": ("监测面板", "dashboard panels"),
 }
 ORIGINS: dict[str, tuple[str, str]] = {
     "builtin": ("内置", "built in"),
@@ -85,14 +87,21 @@ def _newer(found: str, installed: str) -> bool:
     return a is not None and b is not None and a > b
 
 
+def _in_order(labels: Mapping[str, Any], found: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """``found``'s entries in the order of ``labels`` (unknown keys last): PostgreSQL's JSONB
+    keeps a JSON object's keys in an order of its own."""
+    rank = {key: index for index, key in enumerate(labels)}
+    return sorted(found.items(), key=lambda entry: (rank.get(entry[0], len(rank)), entry[0]))
+
+
 def holds(sections: Mapping[str, Any], zh: bool) -> str:
     """What each engine holds of a pack, readably: ``政务服务: 办事事项 1 · 物联感知: 监测类型 1,
     预警规则 1``; kinds counted zero are left out."""
     parts = []
-    for engine, kinds in sections.items():
+    for engine, kinds in _in_order(ENGINES, sections):
         counts = [
             f"{_label(KINDS, kind, zh)} {count}"
-            for kind, count in (kinds or {}).items()
+            for kind, count in _in_order(KINDS, kinds or {})
             if isinstance(count, int) and count
         ]
         if counts:

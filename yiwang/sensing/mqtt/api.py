@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from yiwang.core.web.deps import SessionDep, SignedInActor
-from yiwang.core.web.pagination import Limit, Offset, next_link
+from yiwang.core.web.pagination import Limit, Offset, Page, next_link
+from yiwang.sensing.models import Rejection
 from yiwang.sensing.mqtt import rejections
+from yiwang.sensing.schemas import RejectionPublic
 
 router = APIRouter(prefix="/api/v1/sensing", tags=["sensing: rejected input"])
+
+
+def rejection_public(rejection: Rejection) -> RejectionPublic:
+    return RejectionPublic.model_validate(rejection, from_attributes=True)
 
 
 @router.get("/rejections", summary="Input that was refused, with the reason (newest first)")
@@ -24,7 +30,7 @@ def list_rejections(
     since: Annotated[dt.datetime | None, Query(description="received at or after")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page[RejectionPublic]:
     page = rejections.list_rejections(
         session,
         actor=actor,
@@ -34,22 +40,10 @@ def list_rejections(
         limit=limit,
         offset=offset,
     )
-    return {
-        "items": [
-            {
-                "id": r.id,
-                "received_at": r.received_at,
-                "source": r.source,
-                "topic": r.topic,
-                "datastream_id": r.datastream_id,
-                "code": r.code,
-                "message": r.message,
-                "payload": r.payload,
-            }
-            for r in page.items
-        ],
-        "total": page.total,
-        "limit": limit,
-        "offset": offset,
-        "next": next_link(request, total=page.total, limit=limit, offset=offset),
-    }
+    return Page(
+        items=[rejection_public(r) for r in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        next=next_link(request, total=page.total, limit=limit, offset=offset),
+    )

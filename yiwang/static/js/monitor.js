@@ -1,26 +1,26 @@
-// The monitoring dashboard: the ECharts map of Zhejiang's 11 cities coloured by AQI, redrawn
-// when htmx swaps in fresh panels, and the alert list kept current from the server-sent events
-// of /api/v1/sensing/alerts/stream (no reload). Everything shown is text, never HTML.
+// The monitoring dashboard: the ECharts maps of Zhejiang's 11 cities that the installed packs'
+// panels declare, each coloured by its panel's bands and redrawn when htmx swaps in fresh
+// panels, and the alert list kept current from the server-sent events of
+// /api/v1/sensing/alerts/stream (no reload). Everything shown is text, never HTML.
 (function () {
   "use strict";
 
-  var mapElement = document.getElementById("aqi-map");
-  var chart = null;
+  var maps = [];  // [{element, chart}]: one per map panel the installed packs declare
 
-  function readCities() {
-    var script = document.getElementById("aqi-data");
-    return script ? JSON.parse(script.textContent) : { cities: [], pieces: [] };
+  function readData(element) {
+    var script = document.getElementById(element.dataset.mapData);
+    return script ? JSON.parse(script.textContent) : { name: "", cities: [], pieces: [] };
   }
 
-  function drawMap() {
-    if (!chart) return;
-    var data = readCities();
-    chart.setOption({
+  function draw(map) {
+    var data = readData(map.element);
+    map.chart.setOption({
       tooltip: {
         trigger: "item",
         formatter: function (p) {
           var d = p.data || {};
-          return p.name + (d.value == null ? "" : "<br>AQI " + d.value + " · " + (d.category || "") +
+          return p.name + (d.value == null ? "" : "<br>" + echarts.format.encodeHTML(data.name) +
+            " " + d.value + " · " + echarts.format.encodeHTML(d.category || "") +
             (d.station ? "<br>" + echarts.format.encodeHTML(d.station) : ""));
         }
       },
@@ -34,7 +34,7 @@
         textStyle: { fontSize: 11 }
       },
       series: [{
-        name: "AQI",
+        name: data.name,
         type: "map",
         map: "zhejiang",
         roam: false,
@@ -48,21 +48,27 @@
     }, true);
   }
 
-  function startMap() {
-    if (!mapElement || typeof echarts === "undefined") return;
-    fetch(mapElement.dataset.mapUrl)
+  function startMaps() {
+    var elements = document.querySelectorAll(".map[data-map-data]");
+    if (!elements.length || typeof echarts === "undefined") return;
+    fetch(elements[0].dataset.mapUrl)
       .then(function (response) { return response.json(); })
       .then(function (geoJson) {
         echarts.registerMap("zhejiang", geoJson);
-        chart = echarts.init(mapElement);
-        window.yiwangMap = chart;  // for the browser tests and the curious
-        drawMap();
-        window.addEventListener("resize", function () { chart.resize(); });
+        Array.prototype.forEach.call(elements, function (element) {
+          var map = { element: element, chart: echarts.init(element) };
+          maps.push(map);
+          draw(map);
+        });
+        window.yiwangMap = maps[0].chart;  // for the browser tests and the curious
+        window.addEventListener("resize", function () {
+          maps.forEach(function (map) { map.chart.resize(); });
+        });
       });
   }
 
   document.body.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target && event.target.id === "panels") drawMap();
+    if (event.target && event.target.id === "panels") maps.forEach(draw);
   });
 
   // --- live alerts ---------------------------------------------------------------------------
@@ -138,6 +144,6 @@
       .forEach(function (action) { source.addEventListener("alert." + action, onChange); });
   }
 
-  startMap();
+  startMaps();
   startAlerts();
 })();

@@ -1,0 +1,1 @@
+"""Agriculture pack: pesticide and veterinary-drug trade, fisheries licences."""

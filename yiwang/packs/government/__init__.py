@@ -1,0 +1,1 @@
+"""Government-services pack: items of the service centres, public-data opening."""

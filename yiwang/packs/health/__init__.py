@@ -1,0 +1,1 @@
+"""Health pack: birth certificates, medical and public-place health licences."""

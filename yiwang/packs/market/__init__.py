@@ -1,0 +1,1 @@
+"""Market pack: market-entity registration, licences, food-safety complaints."""
