@@ -321,6 +321,12 @@ def test_upgrades_are_versioned_and_lose_nothing(
             "not a key",
         ),
         (
+            ('rows = "data/berths.csv"', 'rows = "data/berths.csv"\ndemo_rows = ".hooks:berths"'),
+            "catalog.datasets[0].demo_rows",
+            "demo_rows =",
+            "cannot resolve .hooks:berths",
+        ),
+        (
             ('outputs = ["tide_status"]', 'outputs = ["tide"]'),
             "kinds.gauge.computed[0].outputs",
             'outputs = ["tide"]',

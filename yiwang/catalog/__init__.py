@@ -12,7 +12,6 @@ from yiwang.catalog import (
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-    from sqlalchemy.orm import Session
 
 
 def register(app: FastAPI) -> None:
@@ -35,11 +34,8 @@ def register(app: FastAPI) -> None:
     register_read_only(ckan.is_read_only)
 
 
-def load_demo(session: Session) -> None:
-    """Add the catalog's demo resources and data."""
-    from yiwang.catalog import demo  # noqa: PLC0415
+# No load_demo: the demo's resources are the packs' [[catalog.datasets]] (their demo rows drawn
+# by the packs' generators), installed with every pack by ``yiwang demo`` before the engines'
+# own demo content.
 
-    demo.load(session)
-
-
-__all__ = ["load_demo", "register"]
+__all__ = ["register"]

@@ -4,12 +4,21 @@ resources of a sector, with their fields, classes and rows.
 Each entry holds the keys of a resource as the API takes them (:class:`ResourceCreate`:
 ``title``, ``title_en``, ``summary``, ``category``, ``fields`` = [{name, type, description,
 personal}], ``share_class``, ``open_class``, ``update_frequency``, ``tags``, ``license_id``,
-``spatial_division``, ...), with ``name`` (the CKAN name) required, and three of its own:
+``spatial_division``, ...), with ``name`` (the CKAN name) required, and these of its own:
 
 - ``department``: the slug of the department that publishes it (default: the pack's);
 - ``primary_key``: the fields that identify a row;
+- ``distribution``: the name of its table (default: the dataset's name);
 - ``rows``: a UTF-8 CSV file of the pack (header = field names) published as the table's first
-  version; ``demo_rows``: one of synthetic rows, published only when the demo is installed.
+  version;
+- ``demo_rows``: synthetic rows, published only when the demo is installed: a CSV file as for
+  ``rows``, or a generator named ``module:function`` (``.demo:air_quality``, relative to the
+  pack) called with a ``random.Random`` seeded with the pack's and the dataset's names, which
+  returns the rows as dicts by field name. The generator is resolved when the pack is read, and
+  called only when the demo is installed;
+- ``demo``: ``true`` for a dataset that is demo content as a whole (synthetic, for the demo
+  only): it is registered only when the demo is installed, so installing the pack for real
+  brings none of it.
 
 A resource is registered once: installing again, or upgrading, leaves a resource that exists
 (even withdrawn) as its department keeps it, and says so in the report.
@@ -20,7 +29,8 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Mapping
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +42,13 @@ from yiwang.catalog.schemas import ResourceCreate
 from yiwang.catalog.vocab import CATEGORIES, LICENSES
 from yiwang.core import identity
 from yiwang.core import packs as registry
+from yiwang.core.errors import InvalidInput
 from yiwang.core.packs import InstallOptions, InstallReport, KeyPath, Manifest
 from yiwang.core.policy import Actor
 
-_OWN_KEYS = frozenset({"department", "primary_key", "rows", "demo_rows"})
+_OWN_KEYS = frozenset(
+    {"department", "primary_key", "distribution", "rows", "demo_rows", "demo"}
+)
 _CKAN_TYPES = {
     "integer": "int",
     "decimal": "numeric",
@@ -46,6 +59,34 @@ _CKAN_TYPES = {
 }
 _ROW_LIMIT = 100_000  # rows a pack may carry in one file; bigger data are loaded, not packed
 
+Generator = Callable[[random.Random], Any]
+
+
+@dataclass(frozen=True)
+class DemoGenerator:
+    """``demo_rows`` named as ``module:function``: the rows are drawn when the demo is
+    installed, from a generator seeded with ``seed``."""
+
+    name: str
+    function: Generator
+    seed: str
+
+    def rows(self, fields: Mapping[str, str]) -> tuple[dict[str, Any], ...]:
+        """The generator's rows, checked against the dataset's fields and the row limit."""
+        drawn = self.function(random.Random(self.seed))  # noqa: S311  (synthetic data)
+        if not isinstance(drawn, list | tuple):
+            raise TypeError(f"{self.name} returned {type(drawn).__name__}, not a list of rows")
+        if len(drawn) > _ROW_LIMIT:
+            raise ValueError(f"{self.name}: more than {_ROW_LIMIT} rows; load them instead")
+        expected = set(fields)
+        for number, row in enumerate(drawn, start=1):
+            if not isinstance(row, Mapping) or set(row) != expected:
+                keys = sorted(row) if isinstance(row, Mapping) else type(row).__name__
+                raise ValueError(
+                    f"{self.name}: row {number} has {keys}, not the fields {sorted(expected)}"
+                )
+        return tuple(dict(row) for row in drawn)
+
 
 @dataclass(frozen=True)
 class PackDataset:
@@ -54,7 +95,15 @@ class PackDataset:
     department: str
     primary_key: tuple[str, ...]
     rows: tuple[dict[str, Any], ...] | None
-    demo_rows: tuple[dict[str, Any], ...] | None
+    demo_rows: tuple[dict[str, Any], ...] | DemoGenerator | None
+    distribution: str = ""
+    demo_only: bool = False
+
+    def demo_records(self) -> tuple[dict[str, Any], ...]:
+        """The synthetic rows (drawn now, when a generator makes them)."""
+        if isinstance(self.demo_rows, DemoGenerator):
+            return self.demo_rows.rows({f.name: f.type for f in self.data.fields})
+        return self.demo_rows or ()
 
 
 def _value(kind: str, text: str) -> Any:
@@ -106,6 +155,24 @@ def _read_rows(
     return tuple(rows)
 
 
+def _resolve_generator(
+    manifest: Manifest, path: KeyPath, name: str, seed: str
+) -> DemoGenerator | None:
+    module, _, function = name.partition(":")
+    if not module or not function:
+        manifest.problem(path, f"{name!r}: a generator is named module:function (.demo:rows)")
+        return None
+    try:
+        found = manifest.resolve(name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        manifest.problem(path, f"cannot resolve {name}: {exc}")
+        return None
+    if not callable(found):
+        manifest.problem(path, f"{name} is not a function")
+        return None
+    return DemoGenerator(name, found, seed)
+
+
 def _check_vocabularies(
     manifest: Manifest, path: KeyPath, data: ResourceCreate, *, inherited: bool
 ) -> None:
@@ -150,12 +217,31 @@ def _read_dataset(manifest: Manifest, index: int, raw: Any) -> PackDataset | Non
     for name in key:
         if name not in types:
             manifest.problem((*path, "primary_key"), f"{name!r} is not a field")
-    rows = demo = None
+    distribution = raw.get("distribution", data.name)
+    if not isinstance(distribution, str) or not distribution.strip():
+        manifest.problem((*path, "distribution"), "the name of the dataset's table")
+        return None
+    rows = None
     if "rows" in raw:
         rows = _read_rows(manifest, (*path, "rows"), raw["rows"], types)
-    if "demo_rows" in raw:
-        demo = _read_rows(manifest, (*path, "demo_rows"), raw["demo_rows"], types)
-    return PackDataset(index, data, department, key, rows, demo)
+    demo = _read_demo_rows(manifest, path, raw.get("demo_rows"), types, str(data.name))
+    demo_only = raw.get("demo", False)
+    if not isinstance(demo_only, bool):
+        manifest.problem((*path, "demo"), "true or false")
+        return None
+    return PackDataset(index, data, department, key, rows, demo, distribution, demo_only)
+
+
+def _read_demo_rows(
+    manifest: Manifest, path: KeyPath, source: Any, types: Mapping[str, str], name: str
+) -> tuple[dict[str, Any], ...] | DemoGenerator | None:
+    """``demo_rows``: a generator when the name holds a ``:``, otherwise a CSV file."""
+    if source is None:
+        return None
+    if isinstance(source, str) and ":" in source:
+        seed = f"{manifest.name}:{name}"
+        return _resolve_generator(manifest, (*path, "demo_rows"), source, seed)
+    return _read_rows(manifest, (*path, "demo_rows"), source, types)
 
 
 @dataclass(frozen=True)
@@ -201,6 +287,19 @@ def _same(data: ResourceCreate) -> ResourceCreate:
     return data
 
 
+def _demo_rows(manifest: Manifest, dataset: PackDataset) -> tuple[dict[str, Any], ...]:
+    """The dataset's demo rows; rows a generator draws that are not the dataset's fields stop
+    the installation, naming the pack's file, line and key."""
+    try:
+        return dataset.demo_records()
+    except (TypeError, ValueError) as exc:
+        problem = manifest.problem(("catalog", "datasets", dataset.index, "demo_rows"), str(exc))
+        manifest.problems.remove(problem)  # not a problem of the pack as read: of its rows
+        raise InvalidInput(
+            "pack.invalid", name=manifest.name, count=1, problems=str(problem)
+        ) from None
+
+
 def install_section(
     session: Session,
     actor: Actor,
@@ -210,6 +309,8 @@ def install_section(
     options: InstallOptions,
 ) -> None:
     for dataset in content.datasets:
+        if dataset.demo_only and not options.demo:
+            continue
         department = identity.find_department(session, dataset.department)
         data = dataset.data.model_copy(update={"department_id": department.id})
         name = str(data.name)
@@ -220,14 +321,15 @@ def install_section(
         if resource_exists(session, ref=name):
             report.notes.append(f"{manifest.name}: the dataset {name} exists; left as it is")
             continue
-        rows = list(dataset.rows or ()) + list((dataset.demo_rows or ()) if options.demo else ())
+        demo = _demo_rows(manifest, dataset) if options.demo else ()
+        rows = [*(dataset.rows or ()), *demo]
         publish_table(  # no rows: an empty table the department loads later
             session,
             actor=actor,
             ref=name,
             data=functools.partial(_same, data),
-            distribution=name,
-            format="CSV",
+            distribution=dataset.distribution,
+            format=data.format or "CSV",
             fields=fields,
             records=rows,
             primary_key=dataset.primary_key,

@@ -1,11 +1,11 @@
 """The catalog's demo, as someone exploring ``yiwang serve --demo`` finds it: a catalogue that
 spans the province, searchable, with open data masked for the public, valid codes, and data
-that other departments must ask for."""
+that other departments must ask for. The demo's resources are the shipped packs'
+[[catalog.datasets]], their rows drawn by the packs' generators (``demo_rows``)."""
 
 from __future__ import annotations
 
 import math
-import random
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
 from tests.support.databases import BoundDatabase
+from yiwang import engines
 from yiwang.catalog import datastore, datastore_versions, service, sharing
-from yiwang.catalog import demo as catalog_demo
+from yiwang.catalog import packs as catalog_packs
 from yiwang.catalog.datastore import Query
-from yiwang.catalog.demo_data.resources import DEMO_RESOURCES
 from yiwang.catalog.models import Resource
 from yiwang.core import identity
+from yiwang.core import packs as registry
 from yiwang.core.codes import division_name
 from yiwang.core.db import Database
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -43,6 +44,37 @@ CITIES = {
 }
 
 
+def shipped_datasets() -> list[tuple[registry.Manifest, catalog_packs.PackDataset]]:
+    """The [[catalog.datasets]] of the packs this software ships."""
+    engines.load()  # every engine's section of pack.toml, so that the packs validate
+    found = []
+    for manifest in registry.found().values():
+        if manifest.origin != "builtin":
+            continue
+        content = registry.validate(manifest).content.get("catalog")
+        found += [(manifest, dataset) for dataset in (content.datasets if content else ())]
+    return found
+
+
+def install_catalog_demo(session: Session) -> None:
+    """Install the shipped packs' datasets with their demo rows, as ``yiwang demo`` does (the
+    other engines' sections are left out: this is the catalog's demo)."""
+    engines.load()
+    for manifest in registry.found().values():
+        if manifest.origin != "builtin":
+            continue
+        content = registry.validate(manifest, session).content.get("catalog")
+        if content is not None:
+            catalog_packs.install_section(
+                session,
+                SYSTEM,
+                manifest,
+                content,
+                registry.InstallReport(manifest.name, manifest.version, None),
+                registry.InstallOptions(demo=True),
+            )
+
+
 @pytest.fixture(scope="module")
 def demo_connection(database: Database) -> Iterator[Any]:
     """One connection per database holding the loaded demo in an outer transaction: the core
@@ -52,7 +84,7 @@ def demo_connection(database: Database) -> Iterator[Any]:
     loader = BoundDatabase(database, connection)
     with loader.sessionmaker() as session:
         load_core(session)
-        catalog_demo.load(session)
+        install_catalog_demo(session)
         session.commit()
     try:
         yield connection
@@ -235,7 +267,13 @@ def test_nobody_else_may_have_the_allowance_register(demo: Session) -> None:
 
 
 def test_the_demo_data_are_the_same_every_time() -> None:
-    for resource in DEMO_RESOURCES:
-        first = resource.rows(random.Random(7))  # noqa: S311  (synthetic data)
-        assert first == resource.rows(random.Random(7)), resource.title  # noqa: S311
-        assert all(len(row) == len(resource.columns) for row in first), resource.title
+    datasets = shipped_datasets()
+    assert len(datasets) == 25  # the catalog's demo, moved into the packs
+    for manifest, dataset in datasets:
+        generator = dataset.demo_rows
+        assert isinstance(generator, catalog_packs.DemoGenerator), dataset.data.name
+        assert generator.name.startswith(".demo:"), dataset.data.name
+        assert generator.seed == f"{manifest.name}:{dataset.data.name}"
+        first = dataset.demo_records()  # checked against the fields as they are drawn
+        assert first == dataset.demo_records(), dataset.data.name
+        assert 0 < len(first) <= 500, dataset.data.name

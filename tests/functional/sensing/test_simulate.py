@@ -98,7 +98,8 @@ def test_the_command_installs_packs_lists_them_and_simulates(
     committed_database: Database, tmp_path: Path
 ) -> None:
     with committed_database.session() as session:
-        for slug in ("zjtransport", "sxtransport", "zjwater", "qzwater"):  # those the packs name
+        # those the packs name (the transport pack's datasets: Hangzhou's bikes, Zhoushan's ports)
+        for slug in ("zjtransport", "sxtransport", "hzdata", "zsocean", "zjwater", "qzwater"):
             identity.create_department(
                 session, actor=SYSTEM, name_zh=f"测试{slug}", division_code="330000", slug=slug
             )

@@ -1,34 +1,63 @@
-"""Demo tables of market regulation, agriculture and energy: the business register, licences
-and penalties (双公示), food licences and sampling, lifts, farm-product checks and key energy
-users. Each function takes a seeded ``random.Random`` and returns the rows in the order of the
-columns its resource declares in ``resources``."""
+"""Demo rows of the market pack's datasets (``demo_rows`` of its [[catalog.datasets]]): the
+business register, administrative licences and penalties (双公示), Jiaxing's food business
+licences, Xihu District's food sampling and Hangzhou's lifts. Synthetic but plausible: real
+names of places, stations and institutions with made-up figures. Each public function is a pure
+function of the seeded ``random.Random`` it is given and returns the dataset's rows as dicts by
+field name."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 
-from yiwang.catalog.demo_data import synthetic as syn
-from yiwang.catalog.demo_data.common import (
+from yiwang.core import demo_fixtures as syn
+from yiwang.core.demo_fixtures import (
+    HANGZHOU_DISTRICTS,
     YEAR,
     Row,
-    clamp,
     counties,
     draw_place,
     expiry,
     firm_place,
-    registrar,
+    named,
     short_city,
-)
-from yiwang.catalog.demo_data.reference import (
-    FARM_CHECKS,
-    FOOD_CHECKS,
-    HANGZHOU_BUILDINGS,
-    HANGZHOU_DISTRICTS,
+    words,
 )
 
-# --- market regulation ---------------------------------------------------------------------------
+# Food categories sampled in shops, with their products and the items usually found wrong.
+FOOD_CHECKS = (
+    ("粮食加工品", "大米 小麦粉 挂面 米粉", "镉(以Cd计) 黄曲霉毒素B1"),
+    ("食用油、油脂及其制品", "菜籽油 花生油 调和油", "酸价 过氧化值 苯并[a]芘"),
+    ("肉制品", "酱鸭 香肠 卤牛肉 火腿", "菌落总数 亚硝酸盐 苯甲酸及其钠盐"),
+    ("乳制品", "纯牛奶 酸奶 奶粉", "蛋白质 菌落总数"),
+    ("饮料", "饮用纯净水 果汁饮料 茶饮料", "铜绿假单胞菌 菌落总数"),
+    ("酒类", "黄酒 白酒 啤酒", "酒精度 甜蜜素"),
+    ("蔬菜制品", "榨菜 酱腌菜 梅干菜", "苯甲酸及其钠盐 二氧化硫残留量"),
+    ("糕点", "月饼 蛋糕 桃酥 定胜糕", "过氧化值 菌落总数 霉菌"),
+    ("水产制品", "鱼干 虾皮 即食海苔", "N-二甲基亚硝胺 二氧化硫残留量"),
+    ("餐饮食品", "复用餐饮具 自制凉菜 米面制品", "大肠菌群 阴离子合成洗涤剂"),
+)
+
+
+# Residential compounds and office buildings of urban Hangzhou, by district, for lifts.
+HANGZHOU_BUILDINGS = {
+    "上城区": words("采荷新村 景芳三区 华家池小区 南星小区 钱江新城名苑 来福士广场 庆春银泰"),
+    "拱墅区": words("朝晖六区 和睦新村 大关西苑 德胜新村 湖墅嘉园 城西银泰城 运河天地"),
+    "西湖区": words(
+        "翠苑一区 翠苑二区 文鼎苑 嘉绿苑 骆家庄 古荡新村 西溪诚园 "
+        "黄龙世纪广场 世贸中心 东部软件园 西溪谷国际商务中心"
+    ),
+    "滨江区": words("滨江金色海岸 星耀城 江南豪园 东信和创园 江南春城 滨江宝龙城"),
+    "萧山区": words("萧山万达广场 金城花园 北干小区 育才花苑 湘湖人家 市心广场"),
+}
+
+
+def registrar(city: str, county: str) -> str:
+    """The market regulation bureau that registers firms of a county."""
+    if county.endswith("区"):
+        return f"{city}{county}市场监督管理局"
+    return f"{county}市场监督管理局"
+
 
 _INDUSTRIES = (
     ("科技", "科技推广和应用服务业"),
@@ -48,7 +77,11 @@ _INDUSTRIES = (
     ("五金", "金属制品业"),
     ("汽车零部件", "汽车制造业"),
 )
+
+
 _SOLE_TRADES = (("贸易", "批发业"), ("五金", "零售业"), ("服饰", "零售业"), ("茶叶", "批发业"))
+
+
 _FIRM_TYPES = (
     ("有限责任公司（自然人投资或控股）", "有限公司", 70),
     ("有限责任公司（自然人独资）", "有限公司", 12),
@@ -57,11 +90,15 @@ _FIRM_TYPES = (
     ("有限责任公司（国有控股）", "有限公司", 3),
     ("个人独资企业", "商行", 6),
 )
+
+
 _CAPITALS = (10, 50, 100, 200, 300, 500, 1000, 2000, 5000, 10000, 30000)
+
+
 _STATES = (("存续", 86), ("在业", 4), ("注销", 7), ("吊销", 3))
 
 
-def business_register(rng: random.Random) -> list[Row]:
+def _business_register(rng: random.Random) -> list[Row]:
     """企业名称, 统一社会信用代码, 法定代表人, 企业类型, 注册资本(万元), 成立日期, 登记机关, 住所,
     所属行业, 经营状态."""
     taken: set[str] = set()
@@ -111,6 +148,8 @@ _LICENCES = (
         ("电梯安装修理（A2）", "压力管道安装（GB1、GB2）", "锅炉安装（B级）"),
     ),
 )
+
+
 _LICENCE_WORDS = {
     "食品生产许可": "食品",
     "工业产品生产许可": "化工",
@@ -129,7 +168,7 @@ def _certificate(rng: random.Random, kind: str, code: str, valid_to: dt.date) ->
     return f"TS{rng.choice(('3133', '3833', '2133'))}{rng.randrange(10**3):03d}-{valid_to.year}"
 
 
-def admin_licences(rng: random.Random) -> list[Row]:
+def _admin_licences(rng: random.Random) -> list[Row]:
     """行政相对人名称, 统一社会信用代码, 法定代表人, 许可类别, 许可决定书文号, 许可证书编号,
     许可内容, 许可决定日期, 有效期至, 许可机关: the provincial bureau's licences of the year."""
     taken: set[str] = set()
@@ -197,10 +236,12 @@ _VIOLATIONS = (
     ),
     ("不按规定明码标价", "《中华人民共和国价格法》第四十二条", 500, 5000, False),
 )
+
+
 _SHOP_KINDS = ("便利店", "副食店", "超市", "小吃店", "五金店", "眼镜店")
 
 
-def admin_penalties(rng: random.Random) -> list[Row]:
+def _admin_penalties(rng: random.Random) -> list[Row]:
     """行政相对人名称, 统一社会信用代码, 法定代表人, 处罚决定书文号, 违法行为类型, 处罚依据,
     处罚内容, 罚没款金额(元), 处罚决定日期, 处罚机关: Taizhou's decisions of the year."""
     taken: set[str] = set()
@@ -260,7 +301,7 @@ _FOOD_BUSINESSES = (
 _SOLE_TRADER_SHOPS = {"1": ("副食店", "便利店", "水果店"), "2": ("面馆", "小吃店", "餐馆")}
 
 
-def food_licences(rng: random.Random) -> list[Row]:
+def _food_licences(rng: random.Random) -> list[Row]:
     """经营者名称, 统一社会信用代码, 法定代表人（负责人）, 经营场所, 主体业态, 经营项目,
     许可证编号, 发证日期, 有效期至, 发证机关: Jiaxing's food business licences."""
     taken: set[str] = set()
@@ -301,7 +342,7 @@ def food_licences(rng: random.Random) -> list[Row]:
     return rows
 
 
-def food_checks(rng: random.Random) -> list[Row]:
+def _food_checks(rng: random.Random) -> list[Row]:
     """抽样编号, 食品名称, 食品类别, 生产日期, 标称生产企业, 被抽样单位, 被抽样单位地址,
     检验结果, 不合格项目, 抽样日期: Xihu District's food sampling."""
     roads = HANGZHOU_DISTRICTS[2][3].split()
@@ -359,7 +400,7 @@ _LIFT_KINDS = (
 )
 
 
-def lifts(rng: random.Random) -> list[Row]:
+def _lifts(rng: random.Random) -> list[Row]:
     """设备注册代码, 设备品种, 使用单位, 安装地点, 所在区, 维保单位, 投入使用日期, 下次检验日期,
     使用状态: lifts registered in urban Hangzhou."""
     taken: set[str] = set()
@@ -395,88 +436,105 @@ def lifts(rng: random.Random) -> list[Row]:
     return rows
 
 
-# --- agriculture ---------------------------------------------------------------------------------
+# --- the datasets' rows ----------------------------------------------------------------------
 
 
-_FARM_WORDS = {"蔬菜": "果蔬", "水果": "果业", "茶叶": "茶叶", "畜禽产品": "畜牧", "水产品": "水产"}
+def business_register(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``zj-business-register`` (浙江省企业登记信息)."""
+    return named(
+        _business_register(rng),
+        "企业名称",
+        "统一社会信用代码",
+        "法定代表人",
+        "企业类型",
+        "注册资本(万元)",
+        "成立日期",
+        "登记机关",
+        "住所",
+        "所属行业",
+        "经营状态",
+    )
 
 
-def farm_checks(rng: random.Random) -> list[Row]:
-    """样品编号, 样品名称, 产品类别, 受检单位, 抽样地点, 检测项目, 检测值(mg/kg), 限量值(mg/kg),
-    判定结果, 抽检日期: 100 samples, 3 test items each."""
-    taken: set[str] = set()
-    samples = []
-    for _ in range(100):
-        group, products, items = rng.choices(FARM_CHECKS, weights=(5, 3, 2, 2, 2))[0]
-        city, county, _code = draw_place(rng)
-        farm = syn.firm_name(
-            rng, county.removesuffix("市"), _FARM_WORDS[group], taken=taken, form="专业合作社"
-        )
-        sampled = syn.day_between(rng, dt.date(YEAR, 9, 1), dt.date(YEAR, 10, 31))
-        samples.append((sampled, rng.choice(products.split()), group, farm, city + county, items))
-    samples.sort(key=lambda sample: sample[0])
-    rows: list[Row] = []
-    for number, (sampled, product, group, farm, place, items) in enumerate(samples, 1):
-        for item, limit in rng.sample(items, 3):
-            found: float | None = None
-            if rng.random() < 0.25:  # a residue below the limit
-                found = round(rng.uniform(0.1, 0.8) * (limit or 0.001), 4)
-            if rng.random() < 0.01:  # over the limit, or a banned substance found
-                found = round((limit or 0.001) * rng.uniform(1.3, 6.0), 4)
-            failed = found is not None and (limit == 0 or found > limit)
-            rows.append(
-                (
-                    f"NC{YEAR}{number:05d}",
-                    product,
-                    group,
-                    farm,
-                    place,
-                    item,
-                    found,
-                    "不得检出" if limit == 0 else f"{limit:g}",
-                    "不合格" if failed else "合格",
-                    sampled,
-                )
-            )
-    return rows
+def admin_licences(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``zj-administrative-licences`` (行政许可双公示)."""
+    return named(
+        _admin_licences(rng),
+        "行政相对人名称",
+        "统一社会信用代码",
+        "法定代表人",
+        "许可类别",
+        "许可决定书文号",
+        "许可证书编号",
+        "许可内容",
+        "许可决定日期",
+        "有效期至",
+        "许可机关",
+    )
 
 
-# --- energy, society and government --------------------------------------------------------------
+def admin_penalties(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``tz-administrative-penalties`` (台州市行政处罚双公示)."""
+    return named(
+        _admin_penalties(rng),
+        "行政相对人名称",
+        "统一社会信用代码",
+        "法定代表人",
+        "处罚决定书文号",
+        "违法行为类型",
+        "处罚依据",
+        "处罚内容",
+        "罚没款金额(元)",
+        "处罚决定日期",
+        "处罚机关",
+    )
 
-_ENERGY_INDUSTRIES = (
-    ("化纤", "化学纤维制造业", 120000),
-    ("印染", "纺织业", 30000),
-    ("热电", "电力、热力生产和供应业", 250000),
-    ("水泥", "非金属矿物制品业", 180000),
-    ("纸业", "造纸和纸制品业", 90000),
-    ("特钢", "黑色金属冶炼和压延加工业", 300000),
-    ("化工", "化学原料和化学制品制造业", 150000),
-    ("玻璃", "非金属矿物制品业", 80000),
-)
+
+def food_licences(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``jx-food-business-licences`` (嘉兴市食品经营许可信息)."""
+    return named(
+        _food_licences(rng),
+        "经营者名称",
+        "统一社会信用代码",
+        "法定代表人（负责人）",
+        "经营场所",
+        "主体业态",
+        "经营项目",
+        "许可证编号",
+        "发证日期",
+        "有效期至",
+        "发证机关",
+    )
 
 
-def energy_users(rng: random.Random) -> list[Row]:
-    """单位名称, 统一社会信用代码, 所属行业, 城市, 区县, 统计年度, 年综合能耗(吨标准煤),
-    能耗限额(吨标准煤), 是否超限额: key energy users of last year."""
-    taken: set[str] = set()
-    rows: list[Row] = []
-    for _ in range(120):
-        city, county, code = draw_place(rng)
-        word, industry, typical = rng.choice(_ENERGY_INDUSTRIES)
-        name = syn.firm_name(rng, firm_place(city, county), word, taken=taken)
-        used = round(clamp(rng.lognormvariate(math.log(typical), 0.6), 5000, 2_000_000), 1)
-        quota = round(used * rng.uniform(0.95, 1.3), -1)
-        rows.append(
-            (
-                name,
-                syn.credit_code(rng, code, founded=rng.randint(1995, 2016)),
-                industry,
-                city,
-                county,
-                YEAR - 1,
-                used,
-                quota,
-                used > quota,
-            )
-        )
-    return rows
+def food_checks(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``xh-food-sampling`` (西湖区食品安全监督抽检信息)."""
+    return named(
+        _food_checks(rng),
+        "抽样编号",
+        "食品名称",
+        "食品类别",
+        "生产日期",
+        "标称生产企业",
+        "被抽样单位",
+        "被抽样单位地址",
+        "检验结果",
+        "不合格项目",
+        "抽样日期",
+    )
+
+
+def lifts(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``hz-lift-registrations`` (杭州市电梯使用登记信息)."""
+    return named(
+        _lifts(rng),
+        "设备注册代码",
+        "设备品种",
+        "使用单位",
+        "安装地点",
+        "所在区",
+        "维保单位",
+        "投入使用日期",
+        "下次检验日期",
+        "使用状态",
+    )

@@ -1,7 +1,9 @@
-"""Demo tables of the environment and water departments: air quality (AQI per HJ 633-2012),
-surface water (classes per GB 3838-2002), river levels, reservoirs, ecological compensation and
-environmental impact approvals. Each function takes a seeded ``random.Random`` and returns the
-rows in the order of the columns its resource declares in ``resources``."""
+"""Demo rows of the environment pack's datasets (``demo_rows`` of its [[catalog.datasets]]): air
+quality (AQI per HJ 633-2012), surface water (classes per GB 3838-2002), Lishui's ecological
+compensation and negative air ions, and Wenzhou's environmental impact approvals. Synthetic but
+plausible: real names of places, stations and institutions with made-up figures. Each public
+function is a pure function of the seeded ``random.Random`` it is given and returns the
+dataset's rows as dicts by field name."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import datetime as dt
 import math
 import random
 
-from yiwang.catalog.demo_data import synthetic as syn
-from yiwang.catalog.demo_data.common import (
+from yiwang.core import demo_fixtures as syn
+from yiwang.core.demo_fixtures import (
+    COMMON_ROADS,
     YEAR,
     Row,
     clamp,
@@ -20,20 +23,83 @@ from yiwang.catalog.demo_data.common import (
     local_time,
     moments,
     month_starts,
-)
-from yiwang.catalog.demo_data.reference import (
-    AIR_STATIONS,
-    COMMON_ROADS,
-    LISHUI_ION_STATIONS,
-    LISHUI_TOWNS,
-    RESERVOIRS,
-    RIVER_STATIONS,
-    WATER_SECTIONS,
+    named,
 )
 
-# --- environment ---------------------------------------------------------------------------------
+# National air-quality monitoring stations of Hangzhou: name, district, offset of the station's
+# PM2.5 from the city's (µg/m³), offset of its NO2 (traffic).
+AIR_STATIONS = (
+    ("西溪", "西湖区", -3.0, -4.0),
+    ("千岛湖", "淳安县", -12.0, -18.0),
+    ("卧龙桥", "西湖区", 0.0, 6.0),
+    ("浙江农大", "拱墅区", 2.0, 4.0),
+    ("朝晖五区", "拱墅区", 3.0, 10.0),
+    ("和睦小学", "拱墅区", 4.0, 5.0),
+    ("临平镇", "临平区", 5.0, 2.0),
+    ("城厢镇", "萧山区", 6.0, 8.0),
+    ("云栖", "西湖区", -6.0, -10.0),
+    ("滨江", "滨江区", 2.0, 7.0),
+)
+
+
+# Provincial surface-water monitoring sections: name, river, city, usual class (1-5).
+WATER_SECTIONS = (
+    ("街口", "新安江", "杭州市", 1),
+    ("闻家堰", "钱塘江", "杭州市", 2),
+    ("窄溪大桥", "富春江", "杭州市", 2),
+    ("瓶窑", "东苕溪", "杭州市", 2),
+    ("三江口", "甬江", "宁波市", 3),
+    ("姚江大闸", "姚江", "宁波市", 3),
+    ("梅岙", "瓯江", "温州市", 2),
+    ("赵山渡", "飞云江", "温州市", 1),
+    ("王江泾", "京杭运河", "嘉兴市", 3),
+    ("乌镇北", "京杭运河", "嘉兴市", 3),
+    ("新市", "东苕溪", "湖州市", 2),
+    ("荆湾", "西苕溪", "湖州市", 2),
+    ("上浦闸", "曹娥江", "绍兴市", 2),
+    ("湄池", "浦阳江", "绍兴市", 3),
+    ("将军岩", "兰江", "金华市", 2),
+    ("佛堂", "义乌江", "金华市", 3),
+    ("双港口", "衢江", "衢州市", 2),
+    ("樟树潭", "衢江", "衢州市", 2),
+    ("西门", "灵江", "台州市", 3),
+    ("开潭", "瓯江", "丽水市", 1),
+)
+
+
+# Towns of Lishui where forest owners receive compensation: county code, county, towns.
+LISHUI_TOWNS = (
+    ("331102", "莲都区", "碧湖镇 大港头镇 老竹畲族镇 雅溪镇 太平乡"),
+    ("331121", "青田县", "温溪镇 船寮镇 方山乡 阜山乡 仁庄镇"),
+    ("331122", "缙云县", "壶镇镇 新建镇 舒洪镇 大洋镇 胡源乡"),
+    ("331123", "遂昌县", "湖山乡 王村口镇 大柘镇 北界镇 焦滩乡"),
+    ("331124", "松阳县", "古市镇 大东坝镇 四都乡 玉岩镇 安民乡"),
+    ("331125", "云和县", "崇头镇 石塘镇 紧水滩镇 雾溪畲族乡"),
+    ("331126", "庆元县", "百山祖镇 竹口镇 黄田镇 荷地镇 左溪镇"),
+    ("331127", "景宁畲族自治县", "大均乡 东坑镇 英川镇 沙湾镇 渤海镇"),
+    ("331181", "龙泉市", "宝溪乡 小梅镇 住龙镇 安仁镇 八都镇"),
+)
+
+
+# Negative air ion monitoring stations of Lishui: name, county, usual daily mean (ions/cm³).
+LISHUI_ION_STATIONS = (
+    ("白云山", "莲都区", 2600),
+    ("丽水市环境监测站", "莲都区", 1100),
+    ("古堰画乡", "莲都区", 3200),
+    ("凤阳山", "龙泉市", 7800),
+    ("百山祖", "庆元县", 8200),
+    ("九龙山", "遂昌县", 6000),
+    ("大木山茶园", "松阳县", 3500),
+    ("云和梯田", "云和县", 4200),
+    ("草鱼塘森林公园", "景宁畲族自治县", 6500),
+    ("仙都", "缙云县", 3000),
+    ("石门洞", "青田县", 3800),
+)
+
 
 _IAQI = (0, 50, 100, 150, 200, 300, 400, 500)
+
+
 # Breakpoints of HJ 633-2012 for the real-time AQI: PM from their 24-hour moving averages.
 _BREAKPOINTS: dict[str, tuple[float, ...]] = {
     "PM2.5": (0, 35, 75, 115, 150, 250, 350, 500),
@@ -43,6 +109,8 @@ _BREAKPOINTS: dict[str, tuple[float, ...]] = {
     "SO2": (0, 150, 500, 650, 800),
     "CO": (0, 5, 10, 35, 60, 90, 120, 150),
 }
+
+
 _AQI_LEVELS = ((50, "优"), (100, "良"), (150, "轻度污染"), (200, "中度污染"), (300, "重度污染"))
 
 
@@ -59,7 +127,7 @@ def aqi_level(aqi: int) -> str:
     return next((name for limit, name in _AQI_LEVELS if aqi <= limit), "严重污染")
 
 
-def air_quality(rng: random.Random) -> list[Row]:
+def _air_quality(rng: random.Random) -> list[Row]:
     """站点, 区县, 监测时间, AQI, 等级, 首要污染物, PM2.5, PM2.5(24小时滑动平均), PM10,
     PM10(24小时滑动平均), O3, NO2, SO2, CO: 48 hours of a November pollution episode."""
     first = local_time(YEAR, 11, 17, 0)
@@ -121,13 +189,19 @@ def air_quality(rng: random.Random) -> list[Row]:
 
 
 _CLASSES = ("I类", "II类", "III类", "IV类", "V类", "劣V类")
+
+
 # GB 3838-2002 limits of classes I-V: DO at least, the others at most (TP for rivers).
 _DO_MIN = (7.5, 6, 5, 3, 2)
+
+
 _LIMITS = {
     "CODMn": (2, 4, 6, 10, 15),
     "NH3-N": (0.15, 0.5, 1.0, 1.5, 2.0),
     "TP": (0.02, 0.1, 0.2, 0.3, 0.4),
 }
+
+
 # Typical values of a section of each usual class (1-3): DO, CODMn, NH3-N, TP.
 _TYPICAL = {
     1: ((8.4, 10.0), (1.2, 1.9), (0.03, 0.12), (0.008, 0.019)),
@@ -144,7 +218,7 @@ def water_class(do: float, codmn: float, nh3n: float, tp: float) -> str:
     return _CLASSES[worst]
 
 
-def surface_water(rng: random.Random) -> list[Row]:
+def _surface_water(rng: random.Random) -> list[Row]:
     """断面名称, 河流, 城市, 月份, 水质类别, 溶解氧, 高锰酸盐指数, 氨氮, 总磷, 水质目标,
     是否达标."""
     rows: list[Row] = []
@@ -173,7 +247,7 @@ _ECO_KINDS = (
 )
 
 
-def eco_compensation(rng: random.Random) -> list[Row]:
+def _eco_compensation(rng: random.Random) -> list[Row]:
     """姓名, 身份证号码, 手机号码, 住址, 区县, 乡镇, 补偿类型, 补偿面积(亩), 补偿标准(元/亩),
     发放金额(元), 发放日期: forest owners paid in the July round."""
     paid_from = dt.date(YEAR, 7, 10)
@@ -215,6 +289,8 @@ _EIA_PRODUCTS = (
     ("合成革", "C2925塑料人造革、合成革制造"),
     ("印刷包装材料", "C2319包装装潢及其他印刷"),
 )
+
+
 _EIA_ABBREVIATIONS = {
     "鹿城区": "鹿",
     "龙湾区": "龙",
@@ -231,7 +307,7 @@ _EIA_ABBREVIATIONS = {
 }
 
 
-def negative_ions(rng: random.Random) -> list[Row]:
+def _negative_ions(rng: random.Random) -> list[Row]:
     """监测站点, 区县, 日期, 日均浓度(个/cm³), 日最高(个/cm³), 日最低(个/cm³), 相对湿度(%):
     October, daily; rain and mountain forest raise the count."""
     days = [dt.date(YEAR, 10, 1) + dt.timedelta(days=i) for i in range(30)]
@@ -256,7 +332,7 @@ def negative_ions(rng: random.Random) -> list[Row]:
     return rows
 
 
-def environmental_approvals(rng: random.Random) -> list[Row]:
+def _environmental_approvals(rng: random.Random) -> list[Row]:
     """项目名称, 建设单位, 统一社会信用代码, 建设地点, 环评文件类型, 行业类别, 总投资(万元),
     环保投资(万元), 审批文号, 审批日期, 审批机关."""
     taken: set[str] = set()
@@ -310,51 +386,93 @@ def environmental_approvals(rng: random.Random) -> list[Row]:
     return rows
 
 
-# --- water ---------------------------------------------------------------------------------------
+# --- the datasets' rows ----------------------------------------------------------------------
 
 
-def river_levels(rng: random.Random) -> list[Row]:
-    """站点名称, 河流, 城市, 观测时间, 水位(m), 警戒水位(m), 保证水位(m), 超警戒: a day of
-    plum-rain flood in June, hourly."""
-    times = moments(local_time(YEAR, 6, 20, 0), 24)
-    rows: list[Row] = []
-    for station, river, city, warning, guaranteed in RIVER_STATIONS:
-        start = warning - rng.uniform(0.3, 2.0)
-        rise = rng.uniform(0.2, 2.4)
-        crest = rng.uniform(10, 20)
-        for moment in times:
-            wave = rise * math.exp(-((moment.hour - crest) ** 2) / 40)
-            level = round(start + wave + rng.gauss(0, 0.02), 2)
-            rows.append((station, river, city, moment, level, warning, guaranteed, level > warning))
-    return rows
+def air_quality(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``hz-air-quality-hourly`` (杭州市空气质量小时数据)."""
+    return named(
+        _air_quality(rng),
+        "站点",
+        "区县",
+        "监测时间",
+        "AQI",
+        "等级",
+        "首要污染物",
+        "PM2.5",
+        "PM2.5(24小时滑动平均)",
+        "PM10",
+        "PM10(24小时滑动平均)",
+        "O3",
+        "NO2",
+        "SO2",
+        "CO",
+    )
 
 
-def reservoirs(rng: random.Random) -> list[Row]:
-    """水库名称, 所在区县, 规模, 日期, 库水位(m), 正常蓄水位(m), 汛限水位(m), 蓄水量(万m³),
-    蓄水率(%): October, daily, as the dry season begins."""
-    days = [dt.date(YEAR, 10, 1) + dt.timedelta(days=i) for i in range(30)]
-    rows: list[Row] = []
-    for name, county, size, normal, flood_limit, storage in RESERVOIRS:
-        depth = 45.0 if size == "大型" else 22.0  # from the dead level to the normal one
-        level = normal - rng.uniform(0.5, 4.0)
-        rain_day = rng.randrange(8, 22)
-        for day in days:
-            level += rng.uniform(-0.1, -0.02)
-            if (day - days[0]).days == rain_day:
-                level += rng.uniform(0.2, 0.8)
-            fill = clamp((level - (normal - depth)) / depth, 0, 1.05) ** 1.5
-            volume = round(storage * fill, 1)
-            rows.append(
-                (
-                    name,
-                    county,
-                    size,
-                    day,
-                    round(level, 2),
-                    normal,
-                    flood_limit,
-                    volume,
-                    round(volume / storage * 100, 1),
-                )
-            )
-    return rows
+def surface_water(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``zj-surface-water-monthly`` (浙江省地表水水质月报)."""
+    return named(
+        _surface_water(rng),
+        "断面名称",
+        "河流",
+        "城市",
+        "月份",
+        "水质类别",
+        "溶解氧",
+        "高锰酸盐指数",
+        "氨氮",
+        "总磷",
+        "水质目标",
+        "是否达标",
+    )
+
+
+def eco_compensation(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``ls-eco-compensation-payments`` (丽水市生态补偿资金发放名单)."""
+    return named(
+        _eco_compensation(rng),
+        "姓名",
+        "身份证号码",
+        "手机号码",
+        "住址",
+        "区县",
+        "乡镇",
+        "补偿类型",
+        "补偿面积(亩)",
+        "补偿标准(元/亩)",
+        "发放金额(元)",
+        "发放日期",
+    )
+
+
+def negative_ions(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``ls-negative-air-ions`` (丽水市空气负氧离子监测数据)."""
+    return named(
+        _negative_ions(rng),
+        "监测站点",
+        "区县",
+        "日期",
+        "日均浓度(个/cm³)",
+        "日最高(个/cm³)",
+        "日最低(个/cm³)",
+        "相对湿度(%)",
+    )
+
+
+def environmental_approvals(rng: random.Random) -> list[dict[str, object]]:
+    """The demo rows of ``wz-eia-approvals`` (温州市建设项目环境影响评价审批)."""
+    return named(
+        _environmental_approvals(rng),
+        "项目名称",
+        "建设单位",
+        "统一社会信用代码",
+        "建设地点",
+        "环评文件类型",
+        "行业类别",
+        "总投资(万元)",
+        "环保投资(万元)",
+        "审批文号",
+        "审批日期",
+        "审批机关",
+    )
