@@ -8,6 +8,7 @@ monitoring page once it is installed. Upgrades are versioned
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -30,117 +31,23 @@ from yiwang.sensing.parsing import NewObservation
 
 T0 = dt.datetime(2026, 12, 31, 15, 0, tzinfo=dt.UTC)  # New Year's Eve, midnight in China
 
-PACK = """
-# 海岸带 (a test sector): tide gauges, a harbour dataset, a service item, a task item and a
-# panel of the monitoring page.
-[pack]
-name = "coastal"
-version = "1.0.0"
-title = "海岸带"
-title_en = "Coastal zone"
-department = "tstocean"
-category = "ocean"
 
-[[catalog.datasets]]
-name = "coastal-berths"
-title = "港口泊位基本信息"
-summary = "全省沿海港口泊位的名称、所在港区和设计吞吐能力（测试数据）。"
-tags = ["港口", "泊位"]
-open_class = "unconditional"
-fields = [
-    { name = "berth", type = "text", description = "泊位名称" },
-    { name = "port", type = "text", description = "港区" },
-    { name = "capacity_kt", type = "integer", description = "设计吞吐能力（万吨）" },
-]
-primary_key = ["berth"]
-rows = "data/berths.csv"
+def _example() -> dict[str, str]:
+    """The files of the complete example of docs/packs.md, by the name on their first line."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "packs.md").read_text("utf-8")
+    section = guide.split("## A complete example", 1)[1].split("\n## ", 1)[0]
+    files = {}
+    for body in re.findall(r"```\w+\n(.*?)```", section, re.DOTALL):
+        first, _, rest = body.partition("\n")
+        files[first.lstrip("# ").strip()] = rest
+    return files
 
-[properties.tide]
-name = "潮位"
-definition = "urn:test:coastal:tide"
-unit = { name = "米", symbol = "m", definition = "http://unitsofmeasure.org/ucum.html#m" }
-simulate = { mean = 2.0, noise = 0.1 }
 
-[properties.tide_status]
-name = "潮位状态"
-definition = "urn:test:coastal:tide-status"
-type = "count"
-
-[kinds.gauge]
-name = "潮位站"
-streams = ["tide"]
-
-[[kinds.gauge.computed]]
-key = "status"
-formula = ".hooks:tide_status"
-period = "instant"
-inputs = ["tide"]
-outputs = ["tide_status"]
-params = { warning_m = 4.5 }
-
-[[rules]]
-name = "潮位超警戒"
-property = "tide"
-kind = "gauge"
-levels = [{ label = "蓝色", value = 4.0 }, { label = "红色", value = 5.0 }]
-actions = [{ type = "open_case", level = 2, item = "TST-HY-101", department = "properties.duty" }]
-
-[[dashboard.panels]]
-key = "tides"
-kind = "table"
-title = "沿海潮位"
-title_en = "Coastal tide levels"
-thing_kind = "gauge"
-property = "tide"
-band_property = "tide_status"
-digits = 2
-sort = "band"
-columns = { thing = "潮位站", value = "潮位(米)" }
-bands = [
-    { max = 0, label = "正常", label_en = "Normal" },
-    { max = 1, label = "超警戒潮位", label_en = "Above warning", emphasis = true },
-]
-
-[[cases.items]]
-code = "TST-HY-001"
-name = "海域使用权登记"
-power = { category = "licensing" }
-legal_basis = "《中华人民共和国海域使用管理法》第十九条"
-legal_limit_days = 20
-promised_limit_days = 10
-applicant_types = ["enterprise"]
-materials = [{ key = "application", name = "海域使用申请书", types = ["pdf"] }]
-delivery_methods = ["online"]
-
-[[cases.items]]
-code = "TST-HY-101"
-kind = "task"
-name = "风暴潮巡查处置"
-power = { category = "inspection" }
-legal_basis = "《海洋观测预报管理条例》第二十二条"
-legal_limit_days = 2
-promised_limit_days = 1
-steps = [{ key = "patrol", name = "海堤巡查" }]
-delivery_methods = ["online"]
-"""
-
-THINGS = """
-[[things]]
-kind = "gauge"
-code = "TIDE-330200-01"
-name = "镇海潮位站"
-division = "330211"
-lon = 121.716
-lat = 29.953
-properties = { duty = "tstport" }
-"""
-
-HOOKS = """
-def tide_status(values, params):
-    return {"tide_status": 1 if values["tide"] > params["warning_m"] else 0}
-"""
-
-BERTHS = "berth,port,capacity_kt\n北仑1号泊位,北仑港区,1200\n金塘2号泊位,金塘港区,800\n"
+EXAMPLE = _example()  # what docs/packs.md shows is what this test installs
+PACK = EXAMPLE["pack.toml"]
+THINGS = EXAMPLE["things.toml"]
+HOOKS = EXAMPLE["hooks.py"]
+BERTHS = EXAMPLE["data/berths.csv"]
 
 
 def write_pack(root: Path, pack: str = PACK) -> Path:
@@ -217,7 +124,7 @@ def test_a_pack_from_a_folder_reaches_every_engine_and_its_alert_opens_a_case(
     assert {d["name"].split(" ")[-1] for d in thing["Datastreams"]} >= {"潮位", "潮位状态"}
 
     # The service hall: the item, under its department, page and API alike.
-    (item,) = [i for i in app_client.get("/api/v1/cases/items").json() if i["code"] == "TST-HY-001"]
+    (item,) = [i for i in app_client.get("/api/v1/cases/items").json() if i["code"] == "ZJ-HY-001"]
     assert item["name"] == "海域使用权登记"
     assert "海域使用权登记" in app_client.get("/services", params={"q": "海域"}).text
 
@@ -237,7 +144,7 @@ def test_a_pack_from_a_folder_reaches_every_engine_and_its_alert_opens_a_case(
     alert = session.scalars(select(Alert).where(Alert.thing_id == thing["@iot.id"])).one()
     (case,) = session.scalars(select(Case).where(Case.source_ref == f"sensing.alert:{alert.id}"))
     assert case.department_id == departments["tstport"].id
-    assert session.get(ServiceItem, case.item_id).code == "TST-HY-101"  # type: ignore[union-attr]
+    assert session.get(ServiceItem, case.item_id).code == "ZJ-HY-101"  # type: ignore[union-attr]
     assert alert.case_number == case.number
     (listed,) = packs.installed(session)
     assert (listed.name, listed.version, listed.origin) == ("coastal", "1.0.0", "path")
@@ -297,7 +204,7 @@ def test_upgrades_are_versioned_and_lose_nothing(
     assert needs_upgrade.value.code == "pack.other_version"
     report = install(session, upgrade=True)
     assert (report.previous, report.created) == ("1.0.0", {"item_versions": 1})
-    item = session.scalars(select(ServiceItem).where(ServiceItem.code == "TST-HY-001")).one()
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == "ZJ-HY-001")).one()
     versions = session.scalars(
         select(ItemVersion.promised_limit_days)
         .where(ItemVersion.item_id == item.id)
@@ -333,10 +240,10 @@ def test_upgrades_are_versioned_and_lose_nothing(
             "returns ['tide_status']",
         ),
         (
-            ('item = "TST-HY-101"', 'item = "TST-HY-999"'),
+            ('item = "ZJ-HY-101"', 'item = "ZJ-HY-999"'),
             "rules[0].actions[0].item",
             "actions = ",
-            "TST-HY-999",
+            "ZJ-HY-999",
         ),
         (
             ("legal_limit_days = 20", 'legal_limit_days = "二十"'),
@@ -351,7 +258,7 @@ def test_upgrades_are_versioned_and_lose_nothing(
             "no engine",
         ),
         (
-            ('property = "tide"\nband_property', 'property = "surge"\nband_property'),
+            ('property = "tide" ', 'property = "surge" '),  # the panel's, with its comment
             "dashboard.panels[0].property",
             'property = "surge"',
             "no property 'surge'",
@@ -393,7 +300,11 @@ def test_a_broken_pack_is_refused_naming_file_line_and_key(
 ) -> None:
     assert change[0] in PACK
     text = PACK.replace(*change)
-    line = next(n for n, t in enumerate(text.splitlines(), start=1) if line_of in t)
+    line = next(
+        n
+        for n, t in enumerate(text.splitlines(), start=1)
+        if line_of in t and not t.startswith("#")
+    )
     manifest = packs.read_folder(write_pack(tmp_path, text))
     with pytest.raises(packs.PackInvalid) as refused:
         packs.validate(manifest, session)
