@@ -22,10 +22,19 @@ $(VENV)/.dev: $(VENV)/.runtime
 	$(PIP_INSTALL) -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $@
 
-run: $(VENV)/.runtime ## Serve on port 8000 (IPv4 and IPv6) with the demo data
-	$(BIN)/yiwang serve --demo
+# npm packages the browser tests use (axe-core), exactly as package-lock.json pins them.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
-test: $(VENV)/.dev ## Run the whole suite on SQLite and PostgreSQL
+# `make run PORT=8080 HOST=127.0.0.1`; the environment's PORT and HOST are not read. Several
+# addresses, space-separated, listen on each; none means every IPv4 and IPv6 address.
+PORT := 8000
+HOST :=
+run: $(VENV)/.runtime ## Serve the demo on port 8000, every address (PORT=8080, HOST=127.0.0.1)
+	$(BIN)/yiwang serve --demo --port $(PORT) $(addprefix --host ,$(HOST))
+
+test: $(VENV)/.dev node_modules/.installed ## Run the whole suite on SQLite and PostgreSQL
 	$(BIN)/pytest
 
 # The last working day of a year, a day in the week before Spring Festival, a leap day and a

@@ -34,9 +34,19 @@ API_DOCS_PAGE = """<!doctype html>
 <meta charset="utf-8">
 <title>yiwang 一网 API</title>
 <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css">
-<link rel="icon" href="/api/docs/assets/favicon-32x32.png">
+<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">
+<style>
+body { margin: 0; }
+.portal-bar { padding: 8px 20px; background: #fff; border-bottom: 3px solid #c8102e;
+  font: 15px/1.6 "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; }
+.portal-bar a { color: #1d2733; }
+.portal-bar a:focus { outline: 3px solid #1a73e8; outline-offset: 1px; }
+</style>
 </head>
 <body>
+<nav class="portal-bar" aria-label="一网门户 · yiwang portal">
+<a href="/"><span lang="zh-CN">← 返回一网门户</span> · Back to the yiwang portal</a>
+</nav>
 <div id="swagger-ui"></div>
 <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/static/js/api-docs.js"></script>

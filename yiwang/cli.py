@@ -8,14 +8,13 @@ import getpass
 import importlib
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from yiwang import __version__
+from yiwang import __version__, cli_serve
 from yiwang.core.config import get_settings
 from yiwang.core.db import Database
 from yiwang.core.errors import AppError
@@ -92,27 +91,16 @@ def _sqlite_files(database_url: str) -> list[Path]:
 # --- serve -------------------------------------------------------------------------------------
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if family == socket.AF_INET6:
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    return sock
-
-
 @main.command()
 @click.option(
     "--host",
     "hosts",
     multiple=True,
-    default=("0.0.0.0", "::"),  # noqa: S104  (a public service listens on every address)
+    default=(cli_serve.EVERY_IPV4, cli_serve.EVERY_IPV6),
     show_default=True,
     help="Address to listen on; repeat for several (default: every IPv4 and IPv6 address)",
 )
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes"
 )
@@ -122,7 +110,8 @@ def _bind(host: str, port: int) -> socket.socket:
 def serve(
     hosts: tuple[str, ...], port: int, workers: int, demo: bool, no_worker: bool, no_migrate: bool
 ) -> None:
-    """Serve the portal, the console and the APIs."""
+    """Serve the portal, the console and the APIs. Once it listens it prints where to go (and,
+    when it has just loaded the demo, the demo users and their passwords)."""
     import uvicorn  # noqa: PLC0415
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
@@ -131,18 +120,31 @@ def serve(
     from yiwang.core import logging as ylogging  # noqa: PLC0415
 
     ylogging.configure(settings.log_level, settings.log_format)
+    # The addresses first: a port in use is told at once, before anything is changed.
+    try:
+        sockets = cli_serve.bind_all(hosts, port)
+    except cli_serve.CannotListen as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     db = Database(settings.database_url)
     if not no_migrate:
         from yiwang.migrate import upgrade_and_seed  # noqa: PLC0415
 
         upgrade_and_seed(db)
+    announcement: list[str] = []
     if demo:
-        _load_demo(db, only_if_empty=True)
+        users, passwords = cli_serve.load_demo(db, only_if_empty=True)
+        if users and not no_worker:
+            # The jobs the demo queued run now, so that their logs come before the lines below
+            # and the portal is complete when they are printed.
+            cli_serve.run_queued_jobs(db, seconds=120)
+        # On later starts, the file of the first one (if it is still there) is named again.
+        kept = passwords if users else cli_serve.kept_passwords(settings.var_dir)
+        announcement = cli_serve.demo_lines(users, kept)
     db.dispose()
     settings.secret()
     if no_worker:
         os.environ["YIWANG_EMBEDDED_WORKER"] = "0"
-    sockets = [_bind(host, port) for host in hosts]
     config = uvicorn.Config(
         "yiwang.app:serve_app",
         factory=True,
@@ -157,9 +159,7 @@ def serve(
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=5,
     )
-    for host in hosts:
-        shown = f"[{host}]" if ":" in host else host
-        click.echo(f"yiwang {__version__} serving on http://{shown}:{port}/", err=True)
+    cli_serve.announce_when_listening(sockets, [*announcement, *cli_serve.where_to_go(sockets)])
     server = uvicorn.Server(config)
     if workers > 1:
         Multiprocess(config, sockets=sockets).run()
@@ -206,38 +206,17 @@ def worker(imports: tuple[str, ...], kinds: tuple[str, ...], poll: float) -> Non
 # --- demo --------------------------------------------------------------------------------------
 
 
-def _load_demo(db: Database, *, only_if_empty: bool) -> None:
-    from yiwang import demo as demo_data  # noqa: PLC0415
-
-    with db.session() as session:
-        if demo_data.is_loaded(session):
-            if not only_if_empty:
-                click.echo(
-                    "The database already has departments; the demo was not loaded.", err=True
-                )
-            return
-        users = demo_data.load(session)
-    click.echo("演示数据已载入 / Demo data loaded. Passwords are shown this once:")
-    click.echo(
-        "  管理员首次登录时须绑定身份验证器（两步验证）/ administrators (sysadmin, "
-        "department_admin) set up an authenticator app at their first sign-in"
-    )
-    width = max(len(u.username) for u in users)
-    for user in users:
-        department = user.department or "-"
-        click.echo(
-            f"  {user.username:<{width}}  {user.password}  {user.role.value:<16} {department}"
-        )
-
-
 @main.command()
 def demo() -> None:
-    """Load the demo data (Zhejiang departments, users, and every engine's demo)."""
+    """Load the demo data (Zhejiang departments, users, and every engine's demo), print the
+    demo users' passwords and keep them in the data folder (demo-passwords.txt, mode 0600)."""
     from yiwang.migrate import upgrade_and_seed  # noqa: PLC0415
 
     db = _database()
     upgrade_and_seed(db)
-    _load_demo(db, only_if_empty=False)
+    users, passwords = cli_serve.load_demo(db, only_if_empty=False)
+    if users:
+        click.echo("\n".join(cli_serve.demo_lines(users, passwords)))
 
 
 # --- db ----------------------------------------------------------------------------------------
@@ -657,7 +636,7 @@ def pack() -> None:
 
 def _load_pack_sections() -> None:
     """Import whatever reads a section of ``pack.toml``: the engines, and the portal (its
-    ``[[dashboard.panels]]``), so that a pack is validated and installed whole."""
+    ``[[dashboard.panels]]``, ``[search]``), so that a pack is validated and installed whole."""
     from yiwang import engines, portal  # noqa: F401, PLC0415
 
     engines.load()

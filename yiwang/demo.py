@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from yiwang import (
     engines,
-    portal,  # noqa: F401  (the portal's section of packs: dashboard panels)
+    portal,  # noqa: F401  (the portal's sections of packs: dashboard panels, search examples)
 )
 from yiwang.core import identity, packs
 from yiwang.core.identity import Department

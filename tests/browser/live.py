@@ -118,17 +118,18 @@ _LAST_STEP: dict[str, int] = {}
 
 
 def sign_in(page: object, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form of the live server the page points at. Where the second
-    step follows (administrators), pass it as a person with an authenticator app does: at the
-    first sign-in set one up with the secret the page shows; later give its next code."""
+    """Sign in through the login form of the live server the page points at, and wait for the
+    workbench it leads to. Where the second step follows (administrators), pass it as a person
+    with an authenticator app does: at the first sign-in set one up with the secret the page
+    shows; later give its next code."""
     page.goto("/login")  # type: ignore[attr-defined]
     page.get_by_label("用户名").fill(username)  # type: ignore[attr-defined]
     page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"/(account|login/second-factor)"))  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/(console|login/second-factor)"))  # type: ignore[attr-defined]
     if "/login/second-factor" in page.url:  # type: ignore[attr-defined]
         pass_second_step(page, username)
-    page.wait_for_url("**/account")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/console$"))  # type: ignore[attr-defined]
 
 
 def _step_now() -> int:

@@ -49,7 +49,7 @@ def test_apply_for_a_service_then_track_it(page: Page, tmp_path: Path) -> None:
     pdf.write_bytes(PDF)
     for field in page.locator("input[type=file][required]").all():
         field.set_input_files(pdf)
-    page.get_by_label("送达方式").select_option("courier")
+    page.get_by_label("送达方式").select_option("pickup")  # courier: test_hall_courier.py
     page.get_by_role("button", name="提交申请").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("申请已提交")
@@ -75,20 +75,28 @@ def test_apply_for_a_service_then_track_it(page: Page, tmp_path: Path) -> None:
     expect(page.locator("#case-state")).to_have_text("已提交")
 
 
-def test_a_refused_application_keeps_the_form_filled(page: Page) -> None:
+def test_a_mistyped_identity_number_is_caught_before_the_form_is_sent(page: Page) -> None:
     page.goto(f"/services/{ITEM}/apply")
     page.get_by_label(re.compile("^姓名")).fill("王小明")
-    page.get_by_label("身份证号").fill("330106199003071230")  # a wrong check digit
+    number = page.get_by_label("身份证号")
+    number.fill("330106199003071230")  # a wrong check digit
+    check = page.locator("#applicant-id-number-check")
+    expect(check).to_have_text("居民身份证号码校验不通过，请逐位核对（18 位，最后一位可能是 X）。")
+    expect(number).to_have_attribute("aria-invalid", "true")
     page.get_by_label("新生儿姓名").fill("王一一")
     page.get_by_label("出生日期").fill("2026-11-20")
     pdf: FilePayload = {"name": "材料.pdf", "mimeType": "application/pdf", "buffer": PDF}
     for field in page.locator("input[type=file][required]").all():
         field.set_input_files(pdf)
+    page.get_by_label("送达方式").select_option("pickup")
     page.get_by_role("button", name="提交申请").click()
-    alert = page.locator("#form-error")
-    expect(alert).to_contain_text("居民身份证号码无效")
-    expect(alert).to_contain_text("请重新选择要上传的材料")
-    expect(page.get_by_label("身份证号")).to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_url(re.compile(f"/services/{ITEM}/apply$"))  # not sent
+    assert not number.evaluate("input => input.checkValidity()")
+    expect(page.locator("#form-error")).to_have_count(0)
+
+    number.fill(_resident_id())  # corrected: the note goes away
+    expect(check).to_be_hidden()
+    assert number.evaluate("input => input.checkValidity()")
     expect(page.get_by_label("新生儿姓名")).to_have_value("王一一")
 
 

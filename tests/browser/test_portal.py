@@ -120,6 +120,8 @@ def test_dashboard_map_and_a_live_alert_from_mqtt(
     expect(arrived).to_have_count(1, timeout=20_000)
     expect(arrived).to_contain_text("超保证水位")
     expect(arrived).to_contain_text("河段水位预警")
+    # What the value means, in the words of the pack's rule, not a bare number.
+    expect(arrived.locator(".alert-value")).to_have_text("水位超过保证水位")
     assert page.evaluate("window.notReloaded") is True
 
 
@@ -163,3 +165,17 @@ def test_english_switch_keeps_the_page(page: Page) -> None:
     expect(page.locator("#q")).to_have_value("空气质量")
     page.goto("/monitor")  # remembered by the cookie
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_every_search_suggestion_finds_something(page: Page) -> None:
+    page.goto("/")
+    box = page.get_by_label("全网搜索：数据、办事事项")
+    suggested = (box.get_attribute("placeholder") or "").split("例如：")
+    assert len(suggested) == 2, suggested  # the demo installs packs that suggest words
+    words = suggested[1].split("、")
+    assert len(words) == 3  # two datasets, one service item
+    for word in words:
+        page.goto(f"/search?q={word}")
+        datasets = page.locator('section[aria-labelledby="found-datasets"] article').count()
+        items = page.locator('section[aria-labelledby="found-items"] li').count()
+        assert datasets + items > 0, word

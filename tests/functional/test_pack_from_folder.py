@@ -127,6 +127,12 @@ def test_a_pack_from_a_folder_reaches_every_engine_and_its_alert_opens_a_case(
     (item,) = [i for i in app_client.get("/api/v1/cases/items").json() if i["code"] == "ZJ-HY-001"]
     assert item["name"] == "海域使用权登记"
     assert "海域使用权登记" in app_client.get("/services", params={"q": "海域"}).text
+    # The network search finds it by a search word of the pack, and the search boxes suggest
+    # the pack's examples, each of which finds something.
+    html = {"Accept": "text/html"}
+    assert "海域使用权登记" in app_client.get("/search", params={"q": "海域证"}, headers=html).text
+    assert "搜索数据和办事事项，例如：泊位、海域证" in app_client.get("/", headers=html).text
+    assert "搜索数据资源，例如：泊位" in app_client.get("/dataset", headers=html).text
 
     # An alert on the gauge opens a case of the pack's task item for the department the
     # thing names (its duty office), linked both ways.
@@ -280,6 +286,18 @@ def test_upgrades_are_versioned_and_lose_nothing(
             "dashboard.panels[0].bands[0].colour",
             "bands = [",
             "#RRGGBB",
+        ),
+        (
+            ('data_examples = ["泊位"]', 'data_examples = ["泊位图"]'),
+            "search.data_examples",
+            'data_examples = ["泊位图"]',
+            "'泊位图' finds no open dataset of this pack",
+        ),
+        (
+            ('service_examples = ["海域证"]', 'service_examples = ["海域"]\nhint = 1'),
+            "search",
+            "[search]",
+            "holds data_examples and service_examples only",
         ),
         (
             ('department = "tstocean"', 'department = "tstsea"'),

@@ -33,7 +33,7 @@ from yiwang.cases.schemas import (
     TaskDone,
     TransitionIn,
 )
-from yiwang.cases.vocab import LifeEvent, Theme
+from yiwang.cases.vocab import ItemKind, LifeEvent, Theme
 from yiwang.core import jobs
 from yiwang.core.errors import InvalidInput
 from yiwang.core.policy import Actor
@@ -70,10 +70,22 @@ def list_items(
     department_id: int | None = None,
     theme: Annotated[Theme | None, Query(description="办事主题")] = None,
     life_event: Annotated[LifeEvent | None, Query(description="人生事件")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="words the item's name, search words (检索词) or description hold, "
+            "each of them; the best matches first",
+        ),
+    ] = None,
 ) -> list[ItemPublic]:
     found = items.list_items(
         session, kind=kind, department_id=department_id, theme=theme, life_event=life_event
     )
+    if q is not None and q.strip():
+        listed = {item.code for item, _ in found}
+        ranked = items.search_items(session, q=q, kinds=tuple(ItemKind))
+        found = [(item, version) for item, version in ranked if item.code in listed]
     return [views.item_public(i, v) for i, v in found]
 
 

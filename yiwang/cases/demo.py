@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
 from yiwang.cases import access, deadlines, filing, items, materials, numbers, supervision, tasks
-from yiwang.cases.demo_data import CITY_POINTS, STREETS
+from yiwang.cases.demo_data import CITY_POINTS, DISTRICTS, STREETS
 from yiwang.cases.materials import Upload
 from yiwang.cases.models import (
     Case,
@@ -69,6 +69,29 @@ def _uscc(rng: random.Random) -> str:
         number = body + uscc.calc_check_digit(body)
         if uscc.is_valid(number):
             return number
+
+
+_DELIVERY_COLUMNS = (
+    "delivery_recipient",
+    "delivery_phone",
+    "delivery_division_code",
+    "delivery_address",
+)
+
+
+def _delivery(rng: random.Random, method: str, recipient: str, phone: str) -> dict[str, Any]:
+    """The delivery columns of a demo application: by courier, to an address in one of the
+    11 cities (a district of :data:`DISTRICTS`, a street of :data:`STREETS`)."""
+    if method != "courier":
+        return dict.fromkeys(_DELIVERY_COLUMNS) | {"delivery_method": method}
+    city = rng.choice(list(DISTRICTS))
+    return {
+        "delivery_method": method,
+        "delivery_recipient": recipient,
+        "delivery_phone": phone,
+        "delivery_division_code": DISTRICTS[city],
+        "delivery_address": f"{rng.choice(STREETS)}{rng.randrange(1, 400)}号",
+    }
 
 
 def _name(rng: random.Random) -> str:
@@ -445,6 +468,8 @@ def load(session: Session) -> None:
         version = target.version
         kind = rng.choice(version.applicant_types)
         day = submitted.astimezone(CST).date()
+        applicant = _name(rng)  # the citizen, or who receives an enterprise's result
+        phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
         for material in version.materials:
             if material.get("mandatory", True):
                 stored = pdf if "pdf" in material["types"] else jpeg
@@ -475,15 +500,15 @@ def load(session: Session) -> None:
                 "kind": "application",
                 "source": "demo",
                 "applicant_type": kind,
-                "applicant_name": _name(rng)
+                "applicant_name": applicant
                 if kind == "citizen"
                 else f"浙江{rng.choice('瑞恒达鑫')}{rng.choice(_FIRMS)}有限公司",
                 "applicant_id_number": _resident_id(rng) if kind == "citizen" else _uscc(rng),
-                "applicant_phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                "applicant_phone": phone,
                 "applicant_email": None,
                 "form_data": _form(version, rng, day),
                 "extra": {},
-                "delivery_method": rng.choice(version.delivery_methods),
+                **_delivery(rng, rng.choice(version.delivery_methods), applicant, phone),
                 "latitude": None,
                 "longitude": None,
                 "address": None,

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +36,14 @@ from yiwang.cases.models import Case, ItemVersion, Material, ServiceItem, Transi
 from yiwang.cases.numbers import next_number
 from yiwang.cases.schemas import ApplicationCreate, ComplaintCreate
 from yiwang.cases.vocab import ApplicantType, CaseKind, ItemKind, State, local_date
-from yiwang.core import contracts, events, identity
-from yiwang.core.codes import division_name, normalize_ric, normalize_uscc
+from yiwang.core import contracts, events, geo, identity
+from yiwang.core.codes import (
+    division_children,
+    division_name,
+    division_parent,
+    normalize_ric,
+    normalize_uscc,
+)
 from yiwang.core.config import Settings
 from yiwang.core.db import utcnow
 from yiwang.core.errors import InvalidInput, NotFound
@@ -103,6 +110,120 @@ def _check_key(key: str | None) -> str | None:
     if not key or len(key) > 200:
         raise InvalidInput("cases.bad_idempotency_key")
     return key
+
+
+# --- delivery by courier -------------------------------------------------------------------------
+
+_MOBILE_PHONE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+_LANDLINE = re.compile(r"(0\d{2,3})-?([2-9]\d{6,7})(?:(?:-|转|#)(\d{1,6}))?")
+_PHONE_NOISE = re.compile(r"[\s()（）]")
+
+
+def normalize_phone(value: str) -> str:
+    """Return a mainland mobile number as its 11 digits, or a landline number as
+    ``0571-87654321`` (``-123`` for an extension); raise :class:`InvalidInput` otherwise."""
+    text = _PHONE_NOISE.sub("", value)
+    mobile = _MOBILE_PHONE.fullmatch(text.replace("-", ""))
+    if mobile:
+        return mobile[1]
+    landline = _LANDLINE.fullmatch(text)
+    if landline:
+        area, number, extension = landline.groups()
+        return f"{area}-{number}" + (f"-{extension}" if extension else "")
+    raise InvalidInput("cases.delivery_phone_invalid", value=value)
+
+
+def delivery_provinces() -> list[str]:
+    """The provinces (province-level divisions) of the mainland a courier delivers to."""
+    codes = (f"{n:02d}0000" for n in range(11, 71))
+    return [code for code in codes if division_name(code) is not None]
+
+
+def delivery_cities(province: str) -> list[str]:
+    """The cities of ``province`` an address may name: its prefecture-level divisions (and the
+    counties directly under it), or the province alone for a municipality (直辖市), whose
+    districts lie directly under it."""
+    children = division_children(province)
+    if any(code.endswith("00") for code in children):
+        return children
+    return [province] if division_name(province) is not None else []
+
+
+def delivery_districts(city: str) -> list[str]:
+    """The districts and counties of ``city``; none for a city without districts (东莞市)."""
+    return division_children(city)
+
+
+def delivery_levels(code: str) -> tuple[str, str, str | None]:
+    """The province, city and district (None for a city without districts) of the division
+    an address was filed under."""
+    province = code[:2] + "0000"
+    if code in delivery_cities(province):
+        return province, code, None
+    return province, division_parent(code) or province, code
+
+
+def delivery_division(province: str, city: str, district: str | None) -> str:
+    """The division a courier address is filed under: the district, or the city when it has
+    none. Raise :class:`InvalidInput` when a level is missing or not within the one above."""
+    province, city, district = province.strip(), city.strip(), (district or "").strip()
+    if not province:
+        raise InvalidInput("cases.delivery_province_required")
+    if province not in delivery_provinces():
+        raise InvalidInput("cases.delivery_division_invalid", value=province)
+    if not city:
+        raise InvalidInput("cases.delivery_city_required")
+    if city not in delivery_cities(province):
+        raise InvalidInput(
+            "cases.delivery_city_outside",
+            city=division_name(city) or city,
+            province=division_name(province) or province,
+        )
+    districts = delivery_districts(city)
+    city_name = division_name(city) or city
+    if not districts:
+        if district and district != city:
+            raise InvalidInput(
+                "cases.delivery_district_outside",
+                district=division_name(district) or district,
+                city=city_name,
+            )
+        return city
+    if not district:
+        raise InvalidInput("cases.delivery_district_required", city=city_name)
+    if district not in districts:
+        raise InvalidInput(
+            "cases.delivery_district_outside",
+            district=division_name(district) or district,
+            city=city_name,
+        )
+    return district
+
+
+def _delivery_values(data: ApplicationCreate) -> dict[str, Any]:
+    """The case's delivery columns: for delivery by courier the recipient and address,
+    checked (:class:`InvalidInput` names the first problem); for another method none."""
+    if data.delivery_method != "courier":
+        return {}
+    address = data.delivery_address
+    if address is None:
+        raise InvalidInput("cases.delivery_address_required")
+    recipient = address.recipient.strip()
+    if not recipient:
+        raise InvalidInput("cases.delivery_recipient_required")
+    if not address.phone.strip():
+        raise InvalidInput("cases.delivery_phone_required")
+    phone = normalize_phone(address.phone)
+    division = delivery_division(address.province_code, address.city_code, address.district_code)
+    street = address.street.strip()
+    if len(street) < 2:
+        raise InvalidInput("cases.delivery_street_required")
+    return {
+        "delivery_recipient": recipient,
+        "delivery_phone": phone,
+        "delivery_division_code": division,
+        "delivery_address": street,
+    }
 
 
 # --- filing --------------------------------------------------------------------------------------
@@ -432,6 +553,7 @@ def submit_application(
     form = _validate_form(version.form_fields, data.form)
     if data.delivery_method and data.delivery_method not in version.delivery_methods:
         raise InvalidInput("cases.delivery_method", method=data.delivery_method)
+    delivery = _delivery_values(data)
     applicant = contracts.Applicant(
         type=data.applicant.type.value, id_number=id_number, name=data.applicant.name.strip()
     )
@@ -465,6 +587,7 @@ def submit_application(
             "form_data": form,
             "extra": {},
             "delivery_method": data.delivery_method,
+            **delivery,
         },
         stored=stored,
         submitted=_Submitted(details={"flags": [f.as_dict() for f in flags]} if flags else {}),
@@ -482,6 +605,28 @@ def route_complaint(
     if slug:
         return identity.find_department(session, slug).id
     return item.department_id
+
+
+def _check_address_city(data: ComplaintCreate) -> None:
+    """Refuse a complaint whose address names a Zhejiang city other than the one its point
+    lies in (or, without a point, than ``division_code``): one of them is wrong, and only the
+    complainant knows which."""
+    point_city = None
+    if data.latitude is not None and data.longitude is not None:
+        point_city = geo.city_of(data.longitude, data.latitude)
+    located = point_city or geo.city_code_of(data.division_code)
+    if located is None:
+        return
+    named = geo.address_city_conflict(data.address, located)
+    if named is None:
+        return
+    names = {code: division_name(code) or code for code in (named, located)}
+    raise InvalidInput(
+        "cases.location_conflict" if point_city else "cases.division_conflict",
+        details={"field": "address", "address_city": named, "located_city": located},
+        address_city=names[named],
+        located_city=names[located],
+    )
 
 
 def file_complaint(
@@ -513,6 +658,8 @@ def file_complaint(
     if twin is not None:
         code = _derived_code(code_secret, twin.idempotency_key or "") if code_secret else None
         return Filed(twin, code, created=False)
+    if not data.location_confirmed:
+        _check_address_city(data)
     form = _validate_form(version.form_fields, data.attributes)
     contact = data.contact
     return _open_case(
@@ -603,8 +750,14 @@ __all__ = [
     "Storage",
     "attach",
     "code_secret",
+    "delivery_cities",
+    "delivery_districts",
+    "delivery_division",
+    "delivery_levels",
+    "delivery_provinces",
     "file_complaint",
     "file_request",
+    "normalize_phone",
     "route_complaint",
     "store_materials",
     "submit_application",

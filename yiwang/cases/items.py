@@ -280,6 +280,47 @@ def list_items(
     return rows
 
 
+def _search_rank(terms: list[str], item: ServiceItem, version: ItemVersion) -> int | None:
+    """How well the item answers every term: 0 when the name (or the English name, or the
+    code) holds them all, 1 when each term is in the name or is one of the item's search words
+    (检索词), 2 when the description is needed too; None when a term is found nowhere."""
+    names = " ".join(part or "" for part in (version.name, version.name_en, item.code)).lower()
+    words = [w.lower() for w in version.keywords or []]
+    description = (version.description or "").lower()
+    rank = 0
+    for term in terms:
+        if term in names:
+            continue
+        if any(term in word for word in words):
+            rank = max(rank, 1)
+        elif term in description:
+            rank = 2
+        else:
+            return None
+    return rank
+
+
+def search_items(
+    session: Session,
+    *,
+    q: str,
+    kinds: tuple[str, ...] = (ItemKind.SERVICE, ItemKind.COMPLAINT_CATEGORY),
+) -> list[tuple[ServiceItem, ItemVersion]]:
+    """Active items of ``kinds`` whose name, English name, code, search words (检索词) or
+    description hold every word of ``q`` (split at spaces, any case): those found by name
+    first, then by a search word, then by the description, each group by code."""
+    terms = [t for t in q.lower().split() if t]
+    if not terms:
+        return []
+    ranked = [
+        (rank, item.code, item, version)
+        for item, version in list_items(session)
+        if item.kind in kinds and (rank := _search_rank(terms, item, version)) is not None
+    ]
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [(item, version) for _, _, item, version in ranked]
+
+
 def last_modified(session: Session, *, kind: str) -> dt.datetime | None:
     """When an item of this kind was last registered or revised, or None if there is none."""
     return session.scalar(select(func.max(ServiceItem.modified_at)).where(ServiceItem.kind == kind))

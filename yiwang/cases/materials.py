@@ -1,5 +1,7 @@
 """Materials: uploads checked by size and by what their content is (magic bytes, and the
-entries of a ZIP container), then kept under ``var_dir`` by their SM3 digest.
+entries of a ZIP container), then kept under ``var_dir`` by their SM3 digest; the files of a
+refused application are kept a short while under a token for the applicant's retry
+(:func:`stage`).
 
 An upload is measured, hashed and sniffed where the web layer left it (a spooled file), so a
 refused one is never written. An accepted one whose content the store already holds is not
@@ -13,8 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import secrets
 import shutil
 import tempfile
+import time
 import uuid
 import zipfile
 from collections.abc import Sequence
@@ -29,6 +34,7 @@ from yiwang.core.errors import AppError, InvalidInput
 
 _NEW_FILES = "yiwang.cases.new_files"
 _NEW_DIRS = "yiwang.cases.new_file_dirs"
+_STAGED_DONE = "yiwang.cases.staged_done"
 _CHUNK = 1 << 16
 _SPOOL_BYTES = 1 << 20
 
@@ -226,6 +232,149 @@ def _write(session: Session, content: BinaryIO, root: Path, final: Path) -> None
     session.info.setdefault(_NEW_DIRS, set()).add(final.parent)
 
 
+def check(upload: Upload, *, max_bytes: int, accepted: Sequence[str], material_name: str) -> None:
+    """Raise the error :func:`store` would raise for ``upload``, keeping nothing; the upload
+    can be read again afterwards."""
+    with _readable(upload.stream) as content:
+        _, size, head = _measure(content, upload, max_bytes, material_name)
+        if size == 0:
+            raise InvalidInput("cases.material_empty", material=material_name)
+        actual = _sniff_at_start(head, content)
+        if actual is None or actual not in accepted:
+            raise InvalidInput(
+                "cases.material_type",
+                material=material_name,
+                filename=upload.filename,
+                actual=TYPE_LABELS.get(actual or "", "?"),
+                allowed="、".join(TYPE_LABELS[t] for t in accepted),
+            )
+        claimed = claimed_type(upload.filename)
+        if claimed is not None and claimed != actual:
+            raise InvalidInput(
+                "cases.material_mismatch",
+                material=material_name,
+                filename=upload.filename,
+                actual=TYPE_LABELS[actual],
+            )
+    if upload.stream.seekable():
+        upload.stream.seek(0)
+
+
+# --- uploads kept for a retry --------------------------------------------------------------------
+# A refused application keeps the files already uploaded under a random token for a short
+# while, so that the applicant corrects the form without choosing every file again. Each
+# material's file is kept as ``<key>`` beside ``<key>.name`` (its file name); a folder past
+# its time is ignored, and removed by the next application that keeps files.
+
+STAGED_SECONDS = 2 * 3600
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    """A file kept for a retry: the material key, its file name, size and where it is."""
+
+    key: str
+    filename: str
+    size: int
+    path: Path
+
+
+def _staged_root(root: Path) -> Path:
+    return root / "cases" / "staged"
+
+
+def _staged_dir(root: Path, token: str) -> Path | None:
+    if not _TOKEN.fullmatch(token):
+        return None
+    return _staged_root(root) / token
+
+
+def new_staging_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def staged_files(root: Path, token: str, *, now: float | None = None) -> dict[str, StagedFile]:
+    """The files kept under ``token`` by material key; none when the token is unknown,
+    malformed or past its time."""
+    directory = _staged_dir(root, token)
+    if directory is None or not directory.is_dir():
+        return {}
+    if (now or time.time()) - directory.stat().st_mtime > STAGED_SECONDS:
+        return {}
+    found = {}
+    for path in directory.iterdir():
+        if not _KEY.fullmatch(path.name):
+            continue
+        name = path.with_name(path.name + ".name")
+        try:
+            filename = name.read_text(encoding="utf-8")[:300]
+        except OSError:
+            continue
+        found[path.name] = StagedFile(path.name, filename, path.stat().st_size, path)
+    return found
+
+
+def stage(
+    root: Path, token: str, uploads: Sequence[Upload], *, drop: Sequence[str] = ()
+) -> dict[str, StagedFile]:
+    """Keep ``uploads`` under ``token`` (each replacing the file kept for its material) and
+    forget the files kept for the materials in ``drop``; return all the files kept under it.
+    Folders past their time are removed first."""
+    _sweep(root)
+    directory = _staged_dir(root, token)
+    if directory is None:
+        raise ValueError("not a staging token")
+    directory.mkdir(parents=True, exist_ok=True)
+    for key in drop:
+        if _KEY.fullmatch(key):
+            (directory / key).unlink(missing_ok=True)
+            (directory / f"{key}.name").unlink(missing_ok=True)
+    for upload in uploads:
+        if not _KEY.fullmatch(upload.key):
+            continue
+        target = directory / upload.key
+        tmp = directory / f".{uuid.uuid4().hex}"
+        try:
+            if upload.stream.seekable():
+                upload.stream.seek(0)
+            with tmp.open("wb") as out:
+                shutil.copyfileobj(upload.stream, out, _CHUNK)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        target.with_name(upload.key + ".name").write_text(upload.filename[:300], encoding="utf-8")
+    os.utime(directory)
+    return staged_files(root, token)
+
+
+def discard_staged(root: Path, token: str) -> None:
+    """Remove the files kept under ``token``, if any."""
+    directory = _staged_dir(root, token)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def discard_staged_at_commit(session: Session, root: Path, token: str) -> None:
+    """Remove the files kept under ``token`` once the session's transaction commits (a
+    rollback keeps them for another try)."""
+    session.info.setdefault(_STAGED_DONE, []).append((root, token))
+
+
+def _sweep(root: Path) -> None:
+    staged = _staged_root(root)
+    if not staged.is_dir():
+        return
+    limit = time.time() - STAGED_SECONDS
+    for directory in staged.iterdir():
+        try:
+            if directory.stat().st_mtime < limit:
+                shutil.rmtree(directory, ignore_errors=True)
+        except OSError:
+            continue
+
+
 @event.listens_for(Session, "before_commit")
 def _sync_new_dirs(session: Session) -> None:
     if session.in_nested_transaction():
@@ -243,6 +392,7 @@ def _remove_new_files(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is not None:
         return  # a SAVEPOINT: its files may be the very content of the case that won
     session.info.pop(_NEW_DIRS, None)
+    session.info.pop(_STAGED_DONE, None)
     for path in session.info.pop(_NEW_FILES, []):
         path.unlink(missing_ok=True)
 
@@ -253,3 +403,5 @@ def _keep_new_files(session: Session) -> None:
         return  # a SAVEPOINT released: the real commit is still to come
     session.info.pop(_NEW_FILES, None)
     session.info.pop(_NEW_DIRS, None)
+    for root, token in session.info.pop(_STAGED_DONE, []):
+        discard_staged(root, token)

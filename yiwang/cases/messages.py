@@ -37,6 +37,22 @@ add_messages(
             ZH: "“{value}”不是投诉类别。",
             EN: "“{value}” is not a complaint category.",
         },
+        "cases.location_conflict": {
+            ZH: "地址写的是{address_city}，地图上的位置在{located_city}，请确认哪个正确："
+            "改正地址或位置后再提交，或确认无误后加上 location_confirmed=true 按位置所在的"
+            "{located_city}提交。",
+            EN: "The address says {address_city} but the point is in {located_city}; say which "
+            "is right: correct the address or the point, or send location_confirmed=true to "
+            "file it in {located_city}, where the point is.",
+        },
+        "cases.division_conflict": {
+            ZH: "地址写的是{address_city}，division_code 却是{located_city}，请确认哪个正确："
+            "改正地址或 division_code 后再提交，或确认无误后加上 location_confirmed=true 按"
+            "{located_city}提交。",
+            EN: "The address says {address_city} but division_code is in {located_city}; say "
+            "which is right: correct one of them, or send location_confirmed=true to file it "
+            "in {located_city}.",
+        },
         "cases.applicant_type": {
             ZH: "该事项不受理此类申请人：{type}",
             EN: "This item does not take applicants of this type: {type}",
@@ -85,6 +101,52 @@ add_messages(
         "cases.delivery_method": {
             ZH: "该事项不支持此送达方式：{method}",
             EN: "This item does not offer this delivery method: {method}",
+        },
+        "cases.delivery_address_required": {
+            ZH: "选择快递送达时，请填写收件人、联系电话和收件地址。",
+            EN: "Delivery by courier needs a recipient, a phone number and an address.",
+        },
+        "cases.delivery_recipient_required": {
+            ZH: "请填写收件人姓名。",
+            EN: "Enter the recipient's name.",
+        },
+        "cases.delivery_phone_required": {
+            ZH: "请填写收件人的联系电话。",
+            EN: "Enter the recipient's phone number.",
+        },
+        "cases.delivery_phone_invalid": {
+            ZH: "收件人联系电话“{value}”格式不正确：请填写 11 位手机号码，或带区号的固定电话"
+            "（如 0571-87654321）。",
+            EN: "The recipient's phone “{value}” is not a valid number: give an 11-digit mobile "
+            "number or a landline with its area code (0571-87654321).",
+        },
+        "cases.delivery_province_required": {
+            ZH: "请选择收件地址所在的省份。",
+            EN: "Choose the province of the address.",
+        },
+        "cases.delivery_city_required": {
+            ZH: "请选择收件地址所在的城市。",
+            EN: "Choose the city of the address.",
+        },
+        "cases.delivery_district_required": {
+            ZH: "请选择收件地址在{city}的区（县）。",
+            EN: "Choose the district of {city} the address is in.",
+        },
+        "cases.delivery_division_invalid": {
+            ZH: "收件地址的行政区划代码无效：{value}，请重新选择省份。",
+            EN: "Not a division code a courier delivers to: {value}; choose the province again.",
+        },
+        "cases.delivery_city_outside": {
+            ZH: "{city}不属于{province}，请重新选择城市。",
+            EN: "{city} is not in {province}; choose the city again.",
+        },
+        "cases.delivery_district_outside": {
+            ZH: "{district}不属于{city}，请重新选择区（县）。",
+            EN: "{district} is not in {city}; choose the district again.",
+        },
+        "cases.delivery_street_required": {
+            ZH: "请填写详细地址（街道、门牌号、楼栋和房号）。",
+            EN: "Enter the street address (street, number, building and room).",
         },
         "cases.illegal_transition": {
             ZH: "办件 {number} 当前状态为“{state}”，不能“{action}”。",

@@ -115,6 +115,11 @@ class ItemVersion(Base):
     life_events: Mapped[list[str]] = mapped_column(
         JSONType, server_default=text("'[]'"), comment="人生事件 (vocab.LifeEvent)"
     )
+    keywords: Mapped[list[str]] = mapped_column(
+        JSONType,
+        server_default=text("'[]'"),
+        comment="检索词: the names people search by (营业执照 for 企业设立登记)",
+    )
     created_at: Mapped[CreatedAt]
     created_by_id: Mapped[int | None] = mapped_column(Integer)
 
@@ -208,6 +213,18 @@ class Case(Base):
     decision: Mapped[str | None] = mapped_column(String(16))
     decision_document: Mapped[str | None] = mapped_column(String(200), comment="文书编号")
     delivery_method: Mapped[str | None] = mapped_column(String(16))
+    delivery_recipient: Mapped[str | None] = mapped_column(
+        String(100), comment="courier delivery: the recipient (personal data, masked)"
+    )
+    delivery_phone: Mapped[str | None] = mapped_column(
+        String(32), comment="courier delivery: the recipient's phone (personal data, masked)"
+    )
+    delivery_division_code: Mapped[str | None] = mapped_column(
+        String(6), comment="courier delivery: GB/T 2260 district (or city without districts)"
+    )
+    delivery_address: Mapped[str | None] = mapped_column(
+        String(200), comment="courier delivery: street and house (personal data, masked)"
+    )
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     trips: Mapped[int] = mapped_column(SmallInteger, comment="trips the item needs")
     trips_offline: Mapped[int] = mapped_column(SmallInteger)

@@ -232,7 +232,14 @@ def summary(content: CasesContent) -> dict[str, int]:
 
 
 def provides(content: CasesContent) -> dict[str, set[str]]:
-    return {"cases.item": {i.data.code for i in content.items if i.data.kind == ItemKind.TASK}}
+    """The task items a rule may open cases of (``cases.item``), and the searchable text of
+    the items the public finds (``cases.search_text``: each name and search word, lower
+    case), which the portal's search examples are checked against."""
+    searched = [i.data for i in content.items if i.data.kind != ItemKind.TASK]
+    return {
+        "cases.item": {i.data.code for i in content.items if i.data.kind == ItemKind.TASK},
+        "cases.search_text": {w.lower() for d in searched for w in (d.name, *d.keywords)},
+    }
 
 
 def demo_items() -> list[tuple[str, PackItem]]:

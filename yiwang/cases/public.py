@@ -16,10 +16,16 @@ Filing (:mod:`yiwang.cases.filing`)
     give a ``Filed``; ``code_secret`` is the key that lets a repeated submission show its
     query code again. What is filed is described by ``ApplicationCreate``,
     ``ComplaintCreate`` and ``ContactIn``.
+    ``delivery_provinces``, ``delivery_cities`` and ``delivery_districts`` are the divisions a
+    courier address may name. The files of a refused application are checked
+    (``check_upload``), kept for the retry under a token (``new_staging_token``, ``stage``,
+    ``staged_files`` giving ``StagedFile`` s) and dropped when the case is filed
+    (``discard_staged_at_commit``).
 
 Finding cases (:mod:`yiwang.cases.access`, :mod:`yiwang.cases.queries`)
     ``get_case`` (a case the actor may see, by number and query code), ``list_cases`` (with
-    ``CaseFilters``), ``handles`` (whether the actor handles the case, and so sees it
+    ``CaseFilters``; newest first or by urgency), ``count_cases`` (how many it would give),
+    ``handles`` (whether the actor handles the case, and so sees it
     unmasked), ``step_departments`` (the departments reviewing it), ``item_of`` (its item and
     the item's version it was filed under) and ``materials_of`` (its materials, each found
     on disk by ``material_path``).
@@ -31,8 +37,9 @@ Moving cases on (:mod:`yiwang.cases.workflow`)
     好差评, ``RatingIn``).
 
 Service items (:mod:`yiwang.cases.items`)
-    ``list_items`` (items with their current versions), ``get_item`` and
-    ``current_version``.
+    ``list_items`` (items with their current versions), ``search_items`` (those found by
+    the words of a query in their names, search words 检索词 or description), ``get_item``
+    and ``current_version``.
 
 Showing cases and items (:mod:`yiwang.cases.views`)
     ``item_dict``, ``case_dict``, ``filed_case_dict`` and ``case_summary``: the dicts the
@@ -66,16 +73,35 @@ from __future__ import annotations
 
 from yiwang.cases.access import get_case, handles, step_departments
 from yiwang.cases.deadlines import work_calendar, workdays_left
-from yiwang.cases.filing import Filed, Storage, code_secret, file_complaint, submit_application
-from yiwang.cases.items import current_version, get_item, list_items
+from yiwang.cases.filing import (
+    Filed,
+    Storage,
+    code_secret,
+    delivery_cities,
+    delivery_districts,
+    delivery_provinces,
+    file_complaint,
+    submit_application,
+)
+from yiwang.cases.items import current_version, get_item, list_items, search_items
 from yiwang.cases.materials import TYPE_LABELS as FILE_TYPE_LABELS
-from yiwang.cases.materials import Upload
+from yiwang.cases.materials import (
+    StagedFile,
+    Upload,
+    discard_staged_at_commit,
+    new_staging_token,
+    stage,
+    staged_files,
+)
+from yiwang.cases.materials import (
+    check as check_upload,
+)
 from yiwang.cases.materials import path_of as material_path
 from yiwang.cases.messages import ACTION_LABELS
 from yiwang.cases.models import Case, ItemVersion, ServiceItem
 from yiwang.cases.open311 import Category as ComplaintCategory
 from yiwang.cases.open311.api import get_open311
-from yiwang.cases.queries import CaseFilters, item_of, list_cases, materials_of
+from yiwang.cases.queries import CaseFilters, count_cases, item_of, list_cases, materials_of
 from yiwang.cases.schemas import (
     ApplicationCreate,
     ComplaintCreate,
@@ -144,6 +170,7 @@ __all__ = [
     "ItemVersion",
     "RatingIn",
     "ServiceItem",
+    "StagedFile",
     "State",
     "Storage",
     "TaskDone",
@@ -152,9 +179,15 @@ __all__ = [
     "allowed_actions",
     "case_dict",
     "case_summary",
+    "check_upload",
     "code_secret",
     "complete_task",
+    "count_cases",
     "current_version",
+    "delivery_cities",
+    "delivery_districts",
+    "delivery_provinces",
+    "discard_staged_at_commit",
     "file_complaint",
     "filed_case_dict",
     "get_case",
@@ -168,10 +201,14 @@ __all__ = [
     "local_date",
     "material_path",
     "materials_of",
+    "new_staging_token",
     "rate",
     "scan_supervision",
     "schedule_publication",
     "schedule_supervision",
+    "search_items",
+    "stage",
+    "staged_files",
     "step_departments",
     "submit_application",
     "supervision_view",

@@ -1,6 +1,7 @@
-"""Finding cases: listing them as an actor may see them (filtered, newest first), the public
-part of complaints for anyone (Open311's service requests), and what belongs to one case (its
-item and version, transitions, materials and review tasks)."""
+"""Finding cases: listing them as an actor may see them (filtered, newest or most urgent
+first) and counting them, the public part of complaints for anyone (Open311's service
+requests), and what belongs to one case (its item and version, transitions, materials and
+review tasks)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true, union_all
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true, union_all
+from sqlalchemy import case as sql_case
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from yiwang.cases import deadlines
 from yiwang.cases.models import Case, ItemVersion, Material, ServiceItem, Task, Transition
 from yiwang.cases.vocab import FINAL_STATES, CaseKind, ItemKind, State
 from yiwang.core.errors import NotFound
@@ -36,6 +39,7 @@ class CaseFilters:
     submitted_from: dt.datetime | None = None
     submitted_before: dt.datetime | None = None
     card: str | None = None
+    due_soon_on: dt.date | None = None  # 临近期限 on this day: see :func:`_due_soon`
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -56,20 +60,30 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
-def list_cases(  # noqa: PLR0912  (one branch per optional filter)
-    session: Session,
-    *,
-    actor: Actor,
-    filters: CaseFilters,
-    public: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-    count: bool = True,
-) -> tuple[list[Case], int | None]:
-    """Cases matching ``filters``, newest first, with the total (unless ``count`` is False).
+def _due_soon(session: Session, day: dt.date) -> ColumnElement[bool]:
+    """Cases near their deadline on ``day`` (临近期限): open, the clock running, the deadline
+    not passed, and no more working days left than the item's warn days (when its yellow card
+    falls due). Warn days are few distinct numbers, so this is one date bound per number."""
+    cal = deadlines.work_calendar(session)
+    warn = session.scalars(
+        select(Case.warn_days).where(Case.is_open.is_(True), Case.due_on >= day).distinct()
+    )
+    # workdays_between(day, due_on) <= w  <=>  due_on before the (w + 1)-th working day on
+    bounds = [
+        and_(Case.warn_days == w, Case.due_on < cal.add_workdays(day, max(w, 0) + 1)) for w in warn
+    ]
+    return and_(
+        Case.is_open.is_(True),
+        Case.paused_on.is_(None),
+        Case.finished_on.is_(None),
+        Case.due_on >= day,
+        or_(*bounds) if bounds else false(),
+    )
 
-    ``public=True`` lists complaints only, for anyone, for views that show only their public
-    part (description, place, status, reply); otherwise the actor's own view."""
+
+def _filtered(  # noqa: PLR0912  (one branch per optional filter)
+    session: Session, *, actor: Actor, filters: CaseFilters, public: bool
+) -> Select[Case]:
     query = select(Case)
     if public:
         query = query.where(Case.kind == CaseKind.COMPLAINT)
@@ -103,13 +117,49 @@ def list_cases(  # noqa: PLR0912  (one branch per optional filter)
         query = query.where(Case.submitted_at < filters.submitted_before)
     if filters.card:
         query = query.where(Case.card == filters.card)
+    if filters.due_soon_on is not None:
+        query = query.where(_due_soon(session, filters.due_soon_on))
+    return query
+
+
+# The orders :func:`list_cases` knows. Urgency: red cards first, then yellow, then the nearest
+# deadline.
+ORDERS = ("newest", "urgency")
+
+
+def list_cases(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: CaseFilters,
+    public: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+    count: bool = True,
+    order: str = "newest",
+) -> tuple[list[Case], int | None]:
+    """Cases matching ``filters``, newest first (or by urgency, see :data:`ORDERS`), with the
+    total (unless ``count`` is False).
+
+    ``public=True`` lists complaints only, for anyone, for views that show only their public
+    part (description, place, status, reply); otherwise the actor's own view."""
+    query = _filtered(session, actor=actor, filters=filters, public=public)
     total = None
     if count:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Case.submitted_at.desc(), Case.id.desc()).limit(limit).offset(offset)
-    )
+    if order == "urgency":
+        card_rank = sql_case((Case.card == "red", 0), (Case.card == "yellow", 1), else_=2)
+        query = query.order_by(card_rank, Case.due_on, Case.submitted_at, Case.id)
+    else:
+        query = query.order_by(Case.submitted_at.desc(), Case.id.desc())
+    rows = session.scalars(query.limit(limit).offset(offset))
     return list(rows), total
+
+
+def count_cases(session: Session, *, actor: Actor, filters: CaseFilters) -> int:
+    """How many cases :func:`list_cases` gives the actor for ``filters``, in one count."""
+    query = _filtered(session, actor=actor, filters=filters, public=False)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def list_public_complaints(
@@ -251,8 +301,10 @@ def open_states() -> list[str]:
 
 
 __all__ = [
+    "ORDERS",
     "PUBLIC_COMPLAINT_COLUMNS",
     "CaseFilters",
+    "count_cases",
     "find_case",
     "item_of",
     "list_cases",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from yiwang.cases.vocab import ApplicantType, ItemKind, LifeEvent, PowerCategory, Theme
 from yiwang.core.web.api import JobPublic
@@ -13,6 +13,11 @@ from yiwang.core.web.api import JobPublic
 FileType = Literal["pdf", "jpeg", "png", "ofd", "docx", "xlsx", "zip"]  # vocab.FILE_TYPES
 
 _KEY = r"^[a-z][a-z0-9_]{0,63}$"
+MAX_KEYWORDS = 30
+# A word people search by: no blank, no space inside (the search splits a query at spaces).
+Keyword = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^\S+$")
+]
 
 
 class PowerCreate(BaseModel):
@@ -103,6 +108,12 @@ class ItemVersionSpec(BaseModel):
         max_length=len(LifeEvent),
         description="人生事件 (citizens) and enterprise life events the item belongs to",
     )
+    keywords: list[Keyword] = Field(
+        default_factory=list,
+        max_length=MAX_KEYWORDS,
+        description="检索词: other names people search the item by (营业执照 for 企业设立登记); "
+        "the search finds the item by these as by its name",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ItemVersionSpec:
@@ -114,6 +125,7 @@ class ItemVersionSpec(BaseModel):
             ("steps", [s.key for s in self.steps]),
             ("themes", list(self.themes)),
             ("life_events", list(self.life_events)),
+            ("keywords", list(self.keywords)),
         ):
             if len(keys) != len(set(keys)):
                 raise ValueError(f"{name} keys repeat")
@@ -137,11 +149,28 @@ class ApplicantIn(BaseModel):
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
 
 
+class DeliveryAddressIn(BaseModel):
+    """快递送达: who receives the result, and where. The divisions are GB/T 2260 codes, checked
+    at filing: the city within the province (a municipality is its own city), the district
+    within the city (none for a city without districts); the phone is a mainland mobile or
+    landline number."""
+
+    recipient: str = Field(max_length=100, description="收件人")
+    phone: str = Field(max_length=32, description="mainland mobile or landline (0571-87654321)")
+    province_code: str = Field(max_length=6, examples=["330000"])
+    city_code: str = Field(max_length=6, examples=["330100"])
+    district_code: str | None = Field(default=None, max_length=6, examples=["330106"])
+    street: str = Field(max_length=200, description="street, number, building, room")
+
+
 class ApplicationCreate(BaseModel):
     item_code: str = Field(min_length=1, max_length=64)
     applicant: ApplicantIn
     form: dict[str, Any] = Field(default_factory=dict)
     delivery_method: Literal["courier", "pickup", "online"] | None = None
+    delivery_address: DeliveryAddressIn | None = Field(
+        default=None, description="required for delivery by courier, ignored otherwise"
+    )
 
 
 class ContactIn(BaseModel):
@@ -162,6 +191,11 @@ class ComplaintCreate(BaseModel):
     media_url: str | None = Field(default=None, max_length=1000)
     contact: ContactIn | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
+    location_confirmed: bool = Field(
+        default=False,
+        description="file as sent even though the address names another city than the point "
+        "(or, without a point, than division_code); without it such a complaint is refused",
+    )
 
     @model_validator(mode="after")
     def _located(self) -> ComplaintCreate:
@@ -239,6 +273,7 @@ class ItemPublic(BaseModel):
     max_material_bytes: int | None
     themes: list[str] = Field(description="办事主题")
     life_events: list[str] = Field(description="人生事件")
+    keywords: list[str] = Field(description="检索词: other names the item is found by")
 
 
 class CaseItemRef(BaseModel):
@@ -261,9 +296,25 @@ class LocationPublic(BaseModel):
     address: str | None
 
 
+class DeliveryAddressPublic(BaseModel):
+    """Where a courier delivers; recipient, phone and street masked for others."""
+
+    recipient: str | None
+    phone: str | None
+    province_code: str
+    city_code: str
+    district_code: str | None
+    division: str = Field(description="the divisions' names, e.g. 浙江省杭州市西湖区")
+    street: str | None
+    full: str = Field(description="the whole address as one line")
+
+
 class DeliveryPublic(BaseModel):
     method: str | None = Field(description="courier, pickup or online")
     tracking_number: str | None
+    address: DeliveryAddressPublic | None = Field(
+        default=None, description="delivery by courier: the recipient and address"
+    )
 
 
 class MaterialPublic(BaseModel):

@@ -26,6 +26,7 @@ from yiwang.cases.schemas import (
     CaseItemRef,
     CasePublic,
     CaseSummary,
+    DeliveryAddressPublic,
     DeliveryPublic,
     ItemPublic,
     LocationPublic,
@@ -37,6 +38,7 @@ from yiwang.cases.schemas import (
 )
 from yiwang.cases.vocab import STATE_LABELS, ApplicantType, State, allowed_actions
 from yiwang.catalog.public import PersonalKind, mask
+from yiwang.core.codes import division_full_name
 
 
 def mask_identity(applicant_type: str | None, number: str | None) -> str | None:
@@ -46,6 +48,29 @@ def mask_identity(applicant_type: str | None, number: str | None) -> str | None:
     if applicant_type == ApplicantType.CITIZEN:
         return mask(PersonalKind.RESIDENT_ID, number)
     return number[:4] + "*" * max(0, len(number) - 8) + number[-4:]
+
+
+def delivery_address_public(case: Case, *, full: bool) -> DeliveryAddressPublic | None:
+    """Where a courier delivers the case's result, or None (another method, or filed before
+    addresses were asked for); recipient, phone and street masked unless ``full``."""
+    code = case.delivery_division_code
+    if case.delivery_method != "courier" or code is None:
+        return None
+    province, city, district = filing.delivery_levels(code)
+    division = division_full_name(code) or code
+    street = case.delivery_address or ""
+    return DeliveryAddressPublic(
+        recipient=case.delivery_recipient
+        if full
+        else mask(PersonalKind.NAME, case.delivery_recipient),
+        phone=case.delivery_phone if full else mask(PersonalKind.MOBILE, case.delivery_phone),
+        province_code=province,
+        city_code=city,
+        district_code=district,
+        division=division,
+        street=street if full else ("****" if street else None),
+        full=division + street if full else f"{division}****",
+    )
 
 
 def power_public(power: Power) -> PowerPublic:
@@ -81,6 +106,7 @@ def item_public(item: ServiceItem, version: ItemVersion) -> ItemPublic:
         max_material_bytes=version.max_material_bytes,
         themes=version.themes,
         life_events=version.life_events,
+        keywords=version.keywords,
     )
 
 
@@ -178,7 +204,11 @@ def _case_public(
         on_time=case.on_time,
         decision=case.decision,
         decision_document=case.decision_document,
-        delivery=DeliveryPublic(method=case.delivery_method, tracking_number=case.tracking_number),
+        delivery=DeliveryPublic(
+            method=case.delivery_method,
+            tracking_number=case.tracking_number,
+            address=delivery_address_public(case, full=full),
+        ),
         actions=allowed_actions(case.state),
         materials=[
             MaterialPublic(

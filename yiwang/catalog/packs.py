@@ -39,16 +39,14 @@ from sqlalchemy.orm import Session
 
 from yiwang.catalog.publishing import publish_table, resource_exists
 from yiwang.catalog.schemas import ResourceCreate
-from yiwang.catalog.vocab import CATEGORIES, LICENSES
+from yiwang.catalog.vocab import CATEGORIES, LICENSES, OpenClass
 from yiwang.core import identity
 from yiwang.core import packs as registry
 from yiwang.core.errors import InvalidInput
 from yiwang.core.packs import InstallOptions, InstallReport, KeyPath, Manifest
 from yiwang.core.policy import Actor
 
-_OWN_KEYS = frozenset(
-    {"department", "primary_key", "distribution", "rows", "demo_rows", "demo"}
-)
+_OWN_KEYS = frozenset({"department", "primary_key", "distribution", "rows", "demo_rows", "demo"})
 _CKAN_TYPES = {
     "integer": "int",
     "decimal": "numeric",
@@ -338,10 +336,25 @@ def install_section(
 
 
 def summary(content: CatalogContent) -> dict[str, int]:
+    """Datasets (and how many of them only the demo installs), their rows, and their demo
+    rows: those written in the pack, and the datasets whose demo rows a generator draws when
+    the demo is installed (counted as datasets: the rows do not exist before)."""
+    listed = [d.demo_rows for d in content.datasets if isinstance(d.demo_rows, tuple)]
     return {
         "datasets": len(content.datasets),
+        "demo_only": sum(d.demo_only for d in content.datasets),
         "rows": sum(len(d.rows or ()) for d in content.datasets),
+        "demo_rows": sum(len(rows) for rows in listed),
+        "generated": sum(isinstance(d.demo_rows, DemoGenerator) for d in content.datasets),
     }
+
+
+def provides(content: CatalogContent) -> dict[str, set[str]]:
+    """The searchable text of the datasets the pack opens to everyone, its demo's included
+    (``catalog.search_text``: each title and tag, lower case), which the portal's search
+    examples are checked against."""
+    open_data = [d.data for d in content.datasets if d.data.open_class == OpenClass.UNCONDITIONAL]
+    return {"catalog.search_text": {t.lower() for d in open_data for t in (d.title, *d.tags)}}
 
 
 registry.register_section(
@@ -350,6 +363,7 @@ registry.register_section(
         keys=("catalog",),
         read=read_section,
         check=check_section,
+        provides=provides,
         install=install_section,
         summary=summary,
         title="数据目录",

@@ -37,9 +37,10 @@ A resource's data (the console's data pages)
 Sharing between departments (:mod:`yiwang.catalog.sharing`)
     ``access_for`` (how an actor may read a resource's data, and the fields granted),
     ``active_grant`` (a department's approved, unexpired request for a resource),
-    ``request_share``, ``list_share_requests`` (made to the actor's department or by it),
-    ``get_share_request``, ``decide_share`` (approve or reject), ``share_status`` (a request's
-    status as users see it: an approval past its term reads as expired) and ``SHARE_PENDING``.
+    ``request_share``, ``list_share_requests`` (made to the actor's department or by it;
+    ``count_share_requests`` says how many), ``get_share_request``, ``decide_share``
+    (approve or reject), ``share_status`` (a request's status as users see it: an approval
+    past its term reads as expired) and ``SHARE_PENDING``.
 
 The records those functions return
     ``Resource``, ``Distribution``, ``TableVersion`` and ``ShareRequest``, for annotations
@@ -70,6 +71,7 @@ from yiwang.catalog.schemas import FieldSpec, FieldType, PersonalKindName, Resou
 from yiwang.catalog.service import SearchResult, get_resource, search
 from yiwang.catalog.sharing import PENDING as SHARE_PENDING
 from yiwang.catalog.sharing import access_for, active_grant, request_share
+from yiwang.catalog.sharing import count_requests as count_share_requests
 from yiwang.catalog.sharing import decide as decide_share
 from yiwang.catalog.sharing import effective_status as share_status
 from yiwang.catalog.sharing import get_request as get_share_request
@@ -102,6 +104,7 @@ __all__ = [
     "TablePreview",
     "access_for",
     "active_grant",
+    "count_share_requests",
     "dataset_previews",
     "decide_share",
     "find_table",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from yiwang.catalog.models import Resource, ShareRequest
@@ -212,7 +212,20 @@ def list_requests(
     offset: int = 0,
 ) -> list[ShareRequest]:
     """Requests made to the actor's department (``incoming``) or by it; all for a sysadmin."""
-    query = select(ShareRequest).order_by(ShareRequest.id.desc())
+    query = _requests(actor, incoming=incoming, status=status).order_by(ShareRequest.id.desc())
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_requests(
+    session: Session, *, actor: Actor, incoming: bool, status: str | None = None
+) -> int:
+    """How many requests :func:`list_requests` gives the actor, all pages together."""
+    query = _requests(actor, incoming=incoming, status=status)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _requests(actor: Actor, *, incoming: bool, status: str | None) -> Select[ShareRequest]:
+    query = select(ShareRequest)
     if not actor.is_sysadmin:
         if incoming:
             owned = select(Resource.id).where(Resource.department_id == actor.department_id)
@@ -221,4 +234,4 @@ def list_requests(
             query = query.where(ShareRequest.department_id == actor.department_id)
     if status:
         query = query.where(or_(ShareRequest.status == status))
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    return query

@@ -2,10 +2,16 @@
 
 Every user-facing message has a stable code; its texts live in ``MESSAGES``. Engines add their
 own with :func:`add_messages`.
+
+A message names a kind of object with the ``object`` format spec (``{object:object}``): the
+parameter holds the kind's code word (``resource``, ``case``, ...) and the message shows its
+name in the reader's language from ``OBJECT_NAMES``; a kind without a name there shows as
+"对象" / "object", never as its code word.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,7 +46,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         EN: "The server is busy; nothing was done. Please retry in {seconds} s.",
     },
     "not_found": {ZH: "未找到请求的资源。", EN: "The requested resource was not found."},
-    "object_not_found": {ZH: "{object}不存在：{id}", EN: "No {object} with id {id}."},
+    "object_not_found": {
+        ZH: "{object:object}不存在：{id}",
+        EN: "No {object:object} with the id {id}.",
+    },
     "method_not_allowed": {ZH: "不支持该请求方法。", EN: "This method is not allowed here."},
     "validation_failed": {ZH: "请求数据无效。", EN: "The request is not valid."},
     "malformed_json": {ZH: "请求正文不是有效的 JSON。", EN: "The request body is not valid JSON."},
@@ -231,6 +240,84 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# The kinds of object a message may name (the code word a NotFound carries), in each language.
+# The SensorThings entity types appear under their singular and plural names, as paths use both.
+OBJECT_NAMES: dict[str, dict[str, str]] = {
+    # the core
+    "department": {ZH: "部门", EN: "department"},
+    "user": {ZH: "用户", EN: "user"},
+    "api_token": {ZH: "API 令牌", EN: "API token"},
+    "notice": {ZH: "通知", EN: "notice"},
+    "job": {ZH: "后台任务", EN: "background job"},
+    # the catalogue
+    "resource": {ZH: "数据资源", EN: "data resource"},
+    "distribution": {ZH: "数据表", EN: "data table"},
+    "share_request": {ZH: "共享申请", EN: "sharing request"},
+    "organization": {ZH: "部门", EN: "department"},
+    "group": {ZH: "资源分类", EN: "category"},
+    # cases
+    "case": {ZH: "办件", EN: "case"},
+    "service_item": {ZH: "办事事项", EN: "service"},
+    "item": {ZH: "事项", EN: "service"},
+    "item_version": {ZH: "事项版本", EN: "version of the service"},
+    "power": {ZH: "权力事项", EN: "administrative power"},
+    "task": {ZH: "待办任务", EN: "task"},
+    "action": {ZH: "办理操作", EN: "action"},
+    "material": {ZH: "申请材料", EN: "document"},
+    # sensing
+    "thing": {ZH: "监测设备", EN: "monitoring device"},
+    "Thing": {ZH: "监测设备", EN: "monitoring device"},
+    "Things": {ZH: "监测设备", EN: "monitoring device"},
+    "Location": {ZH: "位置", EN: "location"},
+    "Locations": {ZH: "位置", EN: "location"},
+    "HistoricalLocation": {ZH: "历史位置", EN: "historical location"},
+    "HistoricalLocations": {ZH: "历史位置", EN: "historical location"},
+    "Sensor": {ZH: "传感器", EN: "sensor"},
+    "Sensors": {ZH: "传感器", EN: "sensor"},
+    "ObservedProperty": {ZH: "观测属性", EN: "observed property"},
+    "ObservedProperties": {ZH: "观测属性", EN: "observed property"},
+    "Datastream": {ZH: "数据流", EN: "datastream"},
+    "Datastreams": {ZH: "数据流", EN: "datastream"},
+    "MultiDatastream": {ZH: "多值数据流", EN: "multi-value datastream"},
+    "MultiDatastreams": {ZH: "多值数据流", EN: "multi-value datastream"},
+    "Observation": {ZH: "观测值", EN: "observation"},
+    "Observations": {ZH: "观测值", EN: "observation"},
+    "FeatureOfInterest": {ZH: "观测对象", EN: "feature of interest"},
+    "FeaturesOfInterest": {ZH: "观测对象", EN: "feature of interest"},
+    "alert": {ZH: "预警", EN: "alert"},
+    "alert rule": {ZH: "预警规则", EN: "alert rule"},
+    "webhook": {ZH: "消息推送地址", EN: "webhook"},
+}
+_UNKNOWN_OBJECT = {ZH: "对象", EN: "object"}
+
+
+def object_name(kind: str, language: str) -> str:
+    """Return the name of the kind of object ``kind`` (a code word such as ``resource``) in
+    ``language``; a kind without a name says "对象" / "object"."""
+    names = OBJECT_NAMES.get(kind, _UNKNOWN_OBJECT)
+    return names.get(language) or names[ZH]
+
+
+def add_object_names(names: Mapping[str, Mapping[str, str]]) -> None:
+    """Register the names of an engine's kinds of object. A kind may be registered once."""
+    for kind, texts in names.items():
+        if kind in OBJECT_NAMES and OBJECT_NAMES[kind] != texts:
+            raise ValueError(f"object kind registered twice: {kind}")
+        OBJECT_NAMES[kind] = dict(texts)
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` with one more format spec, ``object``: the named kind of object."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if format_spec == "object":
+            return object_name(str(value), self.language)
+        return super().format_field(value, format_spec)
+
+
 def add_messages(messages: Mapping[str, Mapping[str, str]]) -> None:
     """Register an engine's messages. A code may be registered once."""
     for code, texts in messages.items():
@@ -274,6 +361,6 @@ def translate(code: str, language: str, params: Mapping[str, Any] | None = None)
         return code
     template = texts.get(language) or texts[ZH]
     try:
-        return template.format(**(params or {}))
+        return _Formatter(language).format(template, **(params or {}))
     except (KeyError, IndexError):
         return template

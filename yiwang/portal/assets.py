@@ -1,7 +1,8 @@
 """The vendored front-end assets (ECharts, the map of Zhejiang, htmx) served from
 ``static/vendor/`` with their gzip copies: a browser that accepts gzip gets the ``.gz`` file
 made by ``scripts/vendor_assets.sh``, so the dashboard's megabyte of JavaScript travels as a
-quarter of that, without compressing on every request."""
+quarter of that, without compressing on every request. And the site's icon at
+``/favicon.ico``, where browsers and feed readers look for it unasked."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from starlette.types import Scope
 from yiwang.core.web.templating import STATIC_DIR
 
 VENDOR_DIR = STATIC_DIR / "vendor"
+# The icon is an SVG (the character 网 on the brand's red); every page links it, and
+# /favicon.ico answers with the same file for those that ask there.
+FAVICON = STATIC_DIR / "img" / "favicon.svg"
 PREFIX = "/static/vendor"
 # The URLs carry the vendored version (``?v=4.9.0``), so a day of caching is safe.
 _CACHE = "public, max-age=86400"
@@ -60,7 +64,12 @@ class PrecompressedFiles(StaticFiles):
         return response
 
 
+def _favicon() -> FileResponse:
+    return FileResponse(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": _CACHE})
+
+
 def mount(app: FastAPI) -> None:
     """Serve ``static/vendor/`` at ``/static/vendor`` (before the general ``/static`` mount,
-    which would otherwise answer first)."""
+    which would otherwise answer first), and the icon at ``/favicon.ico``."""
     app.mount(PREFIX, PrecompressedFiles(directory=VENDOR_DIR), name="vendor")
+    app.add_api_route("/favicon.ico", _favicon, methods=["GET", "HEAD"], include_in_schema=False)

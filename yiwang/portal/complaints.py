@@ -78,6 +78,15 @@ add_messages(
             EN: "The position chosen (longitude {lon}, latitude {lat}) is not in any of "
             "Zhejiang's 11 cities; place the pin inside Zhejiang.",
         },
+        "portal.complaint.pin_or_address": {
+            ZH: "地址写的是{address_city}，地图上的位置在{located_city}，请确认哪个正确。",
+            EN: "The address says {address_city} but the pin is in {located_city}; which is right?",
+        },
+        "portal.complaint.city_or_address": {
+            ZH: "地址写的是{address_city}，所选城市是{located_city}，请确认哪个正确。",
+            EN: "The address says {address_city} but the city chosen is {located_city}; "
+            "which is right?",
+        },
         "portal.complaint.email_invalid": {
             ZH: "电子邮箱格式不正确：{value}",
             EN: "Not an e-mail address: {value}",
@@ -193,6 +202,9 @@ class Draft:
     email: str = ""
     anonymous: bool = False
     idempotency_key: str = ""
+    # The answer to a question about the location: "pin:{city}", "city:{city}" or
+    # "address:{city}", binding only while the address and the location disagree so.
+    location_choice: str = ""
     attributes: dict[str, str] = field(default_factory=dict)  # by form field name
 
     @classmethod
@@ -212,6 +224,7 @@ class Draft:
             email=text("email"),
             anonymous=bool(text("anonymous")),
             idempotency_key=text("idempotency_key").strip(),
+            location_choice=text("location_choice").strip(),
             attributes={k: v for k, v in form.items() if k.startswith(ATTRIBUTE_PREFIX)},
         )
 
@@ -246,9 +259,22 @@ def _limited(name: str, value: str) -> str | None:
     return value or None
 
 
-def _location(draft: Draft) -> tuple[float | None, float | None, str]:
-    """(latitude, longitude, division): a pin is placed in its city here; without a pin the
-    address is filed in the city chosen."""
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Where the complaint is filed: the pin (or none), the city it goes to, and whether the
+    complainant confirmed it against an address naming another city."""
+
+    latitude: float | None
+    longitude: float | None
+    division: str
+    confirmed: bool = False
+
+
+def _location(draft: Draft) -> Located:
+    """A pin is placed in its city here; without a pin the address is filed in the city
+    chosen. When the address names another city, the complainant is asked which is right,
+    and their answer decides: the pin (or the city chosen) as it is, or the address's city
+    without the pin."""
     if draft.latitude or draft.longitude:
         pin = draft.pin()
         if pin is None:
@@ -257,12 +283,51 @@ def _location(draft: Draft) -> tuple[float | None, float | None, str]:
         city = geo.city_of(lon, lat)
         if city is None:
             raise _refuse("portal.complaint.outside", "map", lon=f"{lon:.5f}", lat=f"{lat:.5f}")
-        return lat, lon, city
-    if not draft.address.strip():
-        raise _refuse("portal.complaint.location_missing", "map")
-    if geo.city(draft.city) is None:
-        raise _refuse("portal.complaint.city_missing", "city")
-    return None, None, draft.city
+        located, kind = Located(lat, lon, city), "pin"
+    else:
+        if not draft.address.strip():
+            raise _refuse("portal.complaint.location_missing", "map")
+        if geo.city(draft.city) is None:
+            raise _refuse("portal.complaint.city_missing", "city")
+        located, kind = Located(None, None, draft.city), "city"
+    named = geo.address_city_conflict(draft.address, located.division)
+    if named is None:
+        return located
+    if draft.location_choice == f"{kind}:{located.division}":
+        return Located(located.latitude, located.longitude, located.division, confirmed=True)
+    if draft.location_choice == f"address:{named}":
+        return Located(None, None, named, confirmed=True)
+    raise InvalidInput(
+        f"portal.complaint.{'pin' if kind == 'pin' else 'city'}_or_address",
+        details={
+            "field": "location",
+            "question": LocationQuestion(kind=kind, located=located.division, address=named),
+        },
+        address_city=_city_name(named),
+        located_city=_city_name(located.division),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LocationQuestion:
+    """Which is right, the pin (or the city chosen) or the address: the form's choices."""
+
+    kind: str  # "pin" or "city"
+    located: str  # the city of the pin or the city chosen
+    address: str  # the city the address names
+
+    @property
+    def located_name(self) -> str:
+        return _city_name(self.located)
+
+    @property
+    def address_name(self) -> str:
+        return _city_name(self.address)
+
+
+def _city_name(code: str) -> str:
+    found = geo.city(code)
+    return found.name if found is not None else code
 
 
 def _contact(draft: Draft) -> ContactIn | None:
@@ -291,7 +356,7 @@ def complaint_of(draft: Draft, rows: Sequence[ComplaintCategory]) -> ComplaintCr
     if description is None:
         raise _refuse("portal.complaint.description_missing", "description")
     address = _limited("address", draft.address)
-    lat, lon, division = _location(draft)
+    located = _location(draft)
     answers = {}
     for question in category.attributes:
         value = draft.attributes.get(attribute_field(category, question.code), "").strip()
@@ -300,13 +365,14 @@ def complaint_of(draft: Draft, rows: Sequence[ComplaintCategory]) -> ComplaintCr
     try:
         return ComplaintCreate(
             category_code=category.code,
-            division_code=division,
-            latitude=lat,
-            longitude=lon,
+            division_code=located.division,
+            latitude=located.latitude,
+            longitude=located.longitude,
             address=address,
             description=description,
             contact=_contact(draft),
             attributes=answers,
+            location_confirmed=located.confirmed,
         )
     except ValidationError as exc:  # what the checks above let through, as the API says it
         problem = exc.errors(include_url=False)[0]
@@ -342,6 +408,7 @@ def _form_page(
             "pin_city": found.name if found is not None else None,
             "error": error,
             "error_field": details.get("field"),
+            "question": details.get("question"),
         },
         status_code=error.status_code if error is not None else 200,
     )
@@ -399,7 +466,8 @@ def _receipt(request: Request, session: Session, filed: cases.Filed) -> Response
     case = filed.case
     version = filed.target.version if filed.target else cases.item_of(session, case)[1]
     department = identity.get_department(session, case.department_id)
-    city = geo.city(case.division_code)
+    place = geo.place_of(case.division_code, case.address)
+    state = cases.STATE_LABELS[cases.State(case.state)]
     return render_page(
         request,
         "portal/complaints/receipt.html",
@@ -410,7 +478,8 @@ def _receipt(request: Request, session: Session, filed: cases.Filed) -> Response
             "category": version.name if is_zh(request) else (version.name_en or version.name),
             "promised_days": version.promised_limit_days,
             "department": department,
-            "city": city.name if city is not None else case.division_code,
+            "place": place.name if place is not None else case.division_code,
+            "state": state[0] if is_zh(request) else state[1],
         },
         status_code=201 if filed.created else 200,
         headers=NO_STORE,

@@ -20,9 +20,7 @@ exceed. Nothing is stored: the page reads the panels of the packs found that are
 
 from __future__ import annotations
 
-import functools
 import itertools
-import logging
 import math
 import re
 from collections.abc import Mapping
@@ -34,8 +32,6 @@ from sqlalchemy.orm import Session
 from yiwang.core import packs as registry
 from yiwang.core.packs import InstallOptions, InstallReport, KeyPath, Manifest
 from yiwang.core.policy import Actor
-
-log = logging.getLogger(__name__)
 
 ENGINE = "dashboard"
 MAP, TABLE, BARS = "map", "table", "bars"
@@ -409,27 +405,9 @@ registry.register_section(
 # --- the panels of the installed packs ---------------------------------------------------------
 
 
-@functools.cache
-def _declared(_key: str) -> dict[str, tuple[Panel, ...]]:  # cached per pack path
-    declared: dict[str, tuple[Panel, ...]] = {}
-    for name, manifest in registry.found().items():
-        if manifest.problems or "dashboard" not in manifest.data:
-            continue
-        content = read_section(manifest)
-        problems, manifest.problems[:] = list(manifest.problems), []
-        if problems:  # `yiwang pack validate` says where; the other packs' panels still show
-            log.warning(
-                "a pack's dashboard panels are not valid",
-                extra={"pack": name, "problems": [str(p) for p in problems]},
-            )
-        elif content is not None:
-            declared[name] = content.panels
-    return declared
-
-
 def declared() -> dict[str, tuple[Panel, ...]]:
     """The panels of every pack found, by pack name."""
-    return _declared(registry.found_key())
+    return {name: c.panels for name, c in registry.declared("dashboard", read_section).items()}
 
 
 def installed_panels(session: Session) -> list[Panel]:

@@ -2,19 +2,28 @@
 applying online with a form generated from the item, tracking a case by its number and query
 code, and rating it once it has ended.
 
+A refused application is shown again with what was typed and a message saying what to do
+next; the files it uploaded are kept under a short-lived token and listed as uploaded, so the
+applicant replaces only what was wrong. Delivery by courier asks for the recipient and the
+address, its divisions chosen from the division codes (the lists follow the choices in the
+browser, and the server checks them whether or not the browser ran any script).
+
 Handlers call the cases engine's public services, the same ones its JSON API calls: the query
 code travels only in POST bodies, never in a URL."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
@@ -40,8 +49,10 @@ from yiwang.cases.public import (
     Upload,
 )
 from yiwang.core import identity
+from yiwang.core.codes import division_name
 from yiwang.core.config import Settings
 from yiwang.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.i18n import EN, ZH, add_messages
 from yiwang.core.identity import Department
 from yiwang.core.policy import ANONYMOUS, Actor
 from yiwang.core.web.csrf import check_csrf
@@ -56,6 +67,7 @@ from yiwang.core.web.errors import validation_details
 from yiwang.core.web.templating import render_page
 from yiwang.portal.common import NO_STORE, departments_by_id, is_zh, local_time
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 BROWSE = ("department", "theme", "life_event")
@@ -105,6 +117,96 @@ ACCEPT = {
 DEFAULT_TYPES = ("pdf", "jpeg", "png", "ofd")
 _NUMBER_MAX = 64  # longer than any case number
 _CODE_MAX = 32
+DEFAULT_PROVINCE = "330000"  # the province the hall serves, chosen first for an address
+_DELIVERY_FIELDS = {
+    "delivery_recipient": 100,
+    "delivery_phone": 32,
+    "delivery_province": 6,
+    "delivery_city": 6,
+    "delivery_district": 6,
+    "delivery_street": 200,
+}
+
+add_messages(
+    {
+        "hall.ric_invalid": {
+            ZH: "居民身份证号码无效：请核对 18 位号码（最后一位可能是 X）后重新填写。",
+            EN: "The resident ID number is not valid: check its 18 characters (the last may "
+            "be X) and enter it again.",
+        },
+        "hall.uscc_invalid": {
+            ZH: "统一社会信用代码无效：请对照营业执照核对 18 位代码后重新填写。",
+            EN: "The unified social credit code is not valid: check its 18 characters against "
+            "the business licence and enter it again.",
+        },
+        "hall.applicant_type": {
+            ZH: "该事项不受理此类申请人，请在“申请人类型”中重新选择。",
+            EN: "This item does not take applicants of this type: choose the applicant type again.",
+        },
+        "hall.delivery_method": {
+            ZH: "该事项不支持所选的送达方式，请重新选择送达方式。",
+            EN: "This item does not offer the delivery chosen: choose another.",
+        },
+        "hall.form_field_invalid": {
+            ZH: "“{field}”填写有误（{value}），请修改后再提交。",
+            EN: "“{field}” is not valid ({value}): correct it and submit again.",
+        },
+        "hall.field_invalid": {
+            ZH: "“{field}”填写有误：{reason}。请修改后再提交。",
+            EN: "“{field}” is not valid: {reason}. Correct it and submit again.",
+        },
+        "hall.field_missing": {ZH: "请填写“{field}”。", EN: "Fill in “{field}”."},
+        "hall.email_invalid": {
+            ZH: "电子邮箱格式不正确（应类似 name@example.cn），请修改或留空。",
+            EN: "The e-mail address is not valid (like name@example.cn): correct it or leave "
+            "it empty.",
+        },
+        "hall.material_missing": {
+            ZH: "缺少必交材料：{material}。请选择该材料的文件后再提交。",
+            EN: "A mandatory material is missing: {material}. Choose its file and submit again.",
+        },
+        "hall.material_empty": {
+            ZH: "材料“{material}”是空文件，请重新选择该材料的文件。",
+            EN: "The file for “{material}” is empty: choose its file again.",
+        },
+        "hall.material_too_large": {
+            ZH: "材料“{material}”（{filename}）超过大小限制（{limit}）。请压缩文件或降低扫描"
+            "分辨率后重新选择。",
+            EN: "“{material}” ({filename}) exceeds the size limit ({limit}): compress it or scan "
+            "it at a lower resolution, then choose it again.",
+        },
+        "hall.material_type": {
+            ZH: "材料“{material}”（{filename}）的内容是 {actual}，该材料只接受：{allowed}。"
+            "请重新选择符合格式的文件。",
+            EN: "The content of “{material}” ({filename}) is {actual}; this material takes only "
+            "{allowed}. Choose a file of that kind.",
+        },
+        "hall.material_mismatch": {
+            ZH: "材料“{material}”的文件名（{filename}）与其内容（{actual}）不符，请确认选对了"
+            "文件后重新选择。",
+            EN: "The name of “{material}” ({filename}) does not match its content ({actual}): "
+            "check it is the right file and choose it again.",
+        },
+        "hall.not_open": {
+            ZH: "该事项目前不能在线申请，请返回事项页面查看其他办理方式。",
+            EN: "This item cannot be applied for online now: see its page for other ways.",
+        },
+        "hall.form_changed": {
+            ZH: "该事项的办事指南刚刚更新，请刷新页面后重新填写。",
+            EN: "This item's guide has just changed: reload the page and fill the form in again.",
+        },
+        "hall.expired": {
+            ZH: "页面已过期，请再次点击“提交申请”。",
+            EN: "The page has expired: press “Submit the application” again.",
+        },
+        "hall.try_again": {
+            ZH: "系统暂时繁忙，申请未提交。请稍后再次点击“提交申请”；如多次失败，请拨打 12345 "
+            "政务服务热线。",
+            EN: "The system is busy and the application was not filed. Press “Submit the "
+            "application” again in a moment; if it keeps failing, call the 12345 hotline.",
+        },
+    }
+)
 
 
 def _reads_only(request: Request) -> bool:
@@ -357,8 +459,11 @@ def _blank_values(version: ItemVersion) -> dict[str, Any]:
         "applicant_phone": "",
         "applicant_email": "",
         "delivery_method": version.delivery_methods[0] if version.delivery_methods else "",
+        **dict.fromkeys(_DELIVERY_FIELDS, ""),
+        "delivery_province": DEFAULT_PROVINCE,
         "fields": {},
         "idempotency_key": secrets.token_urlsafe(18),
+        "uploads_token": "",
     }
 
 
@@ -370,8 +475,42 @@ def apply_form(
     if found is None:
         return _missing(request, code)
     context = _item_context(session, *found, settings, is_zh(request))
-    context |= {"values": _blank_values(found[1]), "error": None, "error_target": None}
+    values = _blank_values(found[1])
+    context |= {"values": values, "error": None, "error_target": None, "staged": {}}
+    context |= _address_choices(values)
     return render_page(request, "portal/hall/apply.html", context)
+
+
+def _names(codes: Sequence[str]) -> list[tuple[str, str]]:
+    return [(code, division_name(code) or code) for code in codes]
+
+
+def _address_choices(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The provinces, and the cities and districts of those chosen, for the address fields."""
+    provinces = cases.delivery_provinces()
+    province = values.get("delivery_province", "")
+    cities = cases.delivery_cities(province) if province in provinces else []
+    city = values.get("delivery_city", "")
+    districts = cases.delivery_districts(city) if city in cities else []
+    return {
+        "provinces": _names(provinces),
+        "cities": _names(cities),
+        "districts": _names(districts),
+    }
+
+
+@router.get("/services/apply/divisions")
+def divisions(province: str = "", city: str = "") -> Response:
+    """The cities of a province, or the districts of a city, for the address fields of the
+    application form: ``{"divisions": [{"code", "name"}]}``."""
+    if province:
+        codes = cases.delivery_cities(province) if province in cases.delivery_provinces() else []
+    else:
+        codes = cases.delivery_districts(city) if city.isdigit() and len(city) == 6 else []
+    return JSONResponse(
+        {"divisions": [{"code": code, "name": name} for code, name in _names(codes)]},
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 def _text(form: FormData, name: str) -> str:
@@ -392,8 +531,10 @@ def _submitted_values(form: FormData, version: ItemVersion) -> dict[str, Any]:
         "applicant_phone": _text(form, "applicant_phone"),
         "applicant_email": _text(form, "applicant_email"),
         "delivery_method": _text(form, "delivery_method"),
+        **{name: _text(form, name)[:limit] for name, limit in _DELIVERY_FIELDS.items()},
         "fields": fields,
         "idempotency_key": _text(form, "idempotency_key")[:200],
+        "uploads_token": _text(form, "uploads_token")[:64],
     }
 
 
@@ -423,6 +564,16 @@ def _application(code: str, version: ItemVersion, values: Mapping[str, Any]) -> 
             },
             "form": _form_values(version, values["fields"]),
             "delivery_method": values["delivery_method"] or None,
+            "delivery_address": {
+                "recipient": values["delivery_recipient"],
+                "phone": values["delivery_phone"],
+                "province_code": values["delivery_province"],
+                "city_code": values["delivery_city"],
+                "district_code": values["delivery_district"] or None,
+                "street": values["delivery_street"],
+            }
+            if values["delivery_method"] == "courier"
+            else None,
         }
     )
 
@@ -446,6 +597,14 @@ _APPLICANT_TARGETS = {
     "phone": "applicant-phone",
     "email": "applicant-email",
 }
+_DELIVERY_TARGETS = {
+    "recipient": "delivery-recipient",
+    "phone": "delivery-phone",
+    "province_code": "delivery-province",
+    "city_code": "delivery-city",
+    "district_code": "delivery-district",
+    "street": "delivery-street",
+}
 _FIELD_LABELS = {
     "type": ("申请人类型", "Applicant type"),
     "name": ("申请人名称", "Applicant's name"),
@@ -455,21 +614,82 @@ _FIELD_LABELS = {
     "delivery_method": ("送达方式", "Delivery"),
     "comment": ("评价内容", "Comment"),
 }
+_DELIVERY_LABELS = {
+    "recipient": ("收件人", "Recipient"),
+    "phone": ("收件人电话", "Recipient's phone"),
+    "province_code": ("省份", "Province"),
+    "city_code": ("城市", "City"),
+    "district_code": ("区（县）", "District"),
+    "street": ("详细地址", "Street address"),
+}
+# The engine's refusals a citizen can meet on the form, said as what to do next.
+_CITIZEN_CODES = {
+    "codes.ric_invalid": "hall.ric_invalid",
+    "codes.uscc_invalid": "hall.uscc_invalid",
+    "cases.applicant_type": "hall.applicant_type",
+    "cases.delivery_method": "hall.delivery_method",
+    "cases.form_field_invalid": "hall.form_field_invalid",
+    "cases.material_missing": "hall.material_missing",
+    "cases.material_empty": "hall.material_empty",
+    "cases.material_type": "hall.material_type",
+    "cases.material_mismatch": "hall.material_mismatch",
+    "cases.not_a_service": "hall.not_open",
+    "cases.unknown_form_field": "hall.form_changed",
+    "cases.unknown_material": "hall.form_changed",
+    "cases.bad_idempotency_key": "hall.expired",
+}
+# Refusals that say nothing of the application itself: the system could not file it now.
+_SYSTEM_CODES = frozenset({"database_busy", "integrity_conflict", "server_busy", "internal_error"})
+_DELIVERY_ERROR_TARGETS = {
+    "cases.delivery_address_required": "delivery-recipient",
+    "cases.delivery_recipient_required": "delivery-recipient",
+    "cases.delivery_phone_required": "delivery-phone",
+    "cases.delivery_phone_invalid": "delivery-phone",
+    "cases.delivery_province_required": "delivery-province",
+    "cases.delivery_division_invalid": "delivery-province",
+    "cases.delivery_city_required": "delivery-city",
+    "cases.delivery_city_outside": "delivery-city",
+    "cases.delivery_district_required": "delivery-district",
+    "cases.delivery_district_outside": "delivery-district",
+    "cases.delivery_street_required": "delivery-street",
+}
 
 
-def _refusal(exc: ValidationError, language: str) -> tuple[InvalidInput, str | None]:
+def _refusal(exc: ValidationError, language: str) -> tuple[AppError, str | None]:
     """The first problem pydantic found with the applicant's answers, named as the form names
     the field, and the id of that field."""
     problem = exc.errors()[0]
     loc = tuple(str(p) for p in problem.get("loc", ()))
     field = loc[-1] if loc else ""
-    label = _FIELD_LABELS.get(field)
-    named = label[0 if language.startswith("zh") else 1] if label else ".".join(loc)
-    (detail,) = validation_details([{**problem, "loc": (named,)}], language)
+    zh = language.startswith("zh")
+    in_address = loc[:1] == ("delivery_address",)
+    label = (_DELIVERY_LABELS if in_address else _FIELD_LABELS).get(field)
+    named = label[0 if zh else 1] if label else ".".join(loc)
     target = _APPLICANT_TARGETS.get(field) if loc[:1] == ("applicant",) else None
+    if in_address:
+        target = _DELIVERY_TARGETS.get(field)
     if field == "delivery_method":
         target = "delivery-method"
+    if target == "applicant-email":
+        return InvalidInput("hall.email_invalid"), target
+    if problem.get("type") == "missing":
+        return InvalidInput("hall.field_missing", field=named), target
+    (detail,) = validation_details([{**problem, "loc": (named,)}], language)
     return InvalidInput("field_invalid", field=named, reason=detail["message"]), target
+
+
+def _for_citizen(exc: AppError) -> AppError:
+    """``exc`` as the application form says it: what went wrong and what to do next."""
+    if exc.code in _SYSTEM_CODES or exc.status_code >= 500:
+        return AppError("hall.try_again", status_code=503)
+    if exc.code == "cases.material_too_large":
+        limit = exc.params.get("limit")
+        params = exc.params | {"limit": _size(limit) if isinstance(limit, int) else limit}
+        return AppError("hall.material_too_large", status_code=exc.status_code, **params)
+    code = _CITIZEN_CODES.get(exc.code)
+    if code is None:
+        return exc
+    return AppError(code, status_code=exc.status_code, **exc.params)
 
 
 def _error_target(exc: AppError, version: ItemVersion) -> str | None:
@@ -480,6 +700,8 @@ def _error_target(exc: AppError, version: ItemVersion) -> str | None:
         return "applicant-type"
     if exc.code == "cases.delivery_method":
         return "delivery-method"
+    if exc.code in _DELIVERY_ERROR_TARGETS:
+        return _DELIVERY_ERROR_TARGETS[exc.code]
     label = exc.params.get("field")
     for spec in version.form_fields:
         if label is not None and spec["label"] == label:
@@ -489,6 +711,50 @@ def _error_target(exc: AppError, version: ItemVersion) -> str | None:
         if material is not None and spec["name"] == material:
             return f"file-{spec['key']}"
     return None
+
+
+# --- files kept for a retry ----------------------------------------------------------------------
+
+
+def _material_limit(spec: Mapping[str, Any], version: ItemVersion, settings: Settings) -> int:
+    limits = (settings.max_upload_bytes, version.max_material_bytes, spec.get("max_bytes"))
+    return min(int(n) for n in limits if n)
+
+
+def _keep_uploads(
+    uploads: Sequence[Upload], version: ItemVersion, settings: Settings, token: str
+) -> dict[str, dict[str, str]]:
+    """Keep the files of a refused application that are fine in themselves under ``token``,
+    beside those kept before (a new file for a material replaces the one kept; a new file
+    that is wrong drops it, so that the form asks for that material again); return what is
+    kept, by material key, as the form lists it."""
+    specs = {m["key"]: m for m in version.materials}
+    good, wrong = [], []
+    for upload in uploads:
+        spec = specs.get(upload.key)
+        if spec is None:
+            continue
+        try:
+            cases.check_upload(
+                upload,
+                max_bytes=_material_limit(spec, version, settings),
+                accepted=spec.get("types") or DEFAULT_TYPES,
+                material_name=spec["name"],
+            )
+        except AppError:
+            wrong.append(upload.key)
+        else:
+            good.append(upload)
+    try:
+        kept = cases.stage(Path(settings.var_dir), token, good, drop=wrong)
+    except OSError:
+        log.exception("the files of a refused application could not be kept")
+        return {}
+    return {
+        key: {"filename": f.filename, "size": _size(f.size)}
+        for key, f in kept.items()
+        if key in specs
+    }
 
 
 @router.post("/services/{code}/apply", response_class=HTMLResponse)
@@ -514,28 +780,54 @@ async def apply(
             context = _item_context(session, item, version, settings, zh)
             values = _submitted_values(form, version)
             context["values"] = values
+            context |= _address_choices(values)
+            root = Path(settings.var_dir)
+            token = values["uploads_token"]
+            kept = cases.staged_files(root, token) if token else {}
+            fresh = _uploads(form, version)
+
+            def refuse(error: AppError, target: str | None) -> Response:
+                # Nothing of a refused application is filed (files written are removed too);
+                # the files uploaded are kept for the retry.
+                session.rollback()
+                values["uploads_token"] = token if kept else cases.new_staging_token()
+                context["staged"] = _keep_uploads(fresh, version, settings, values["uploads_token"])
+                if error.code == "hall.expired":
+                    values["idempotency_key"] = secrets.token_urlsafe(18)
+                return _refused(request, context, error, target)
+
             try:
                 data = _application(item.code, version, values)
             except ValidationError as exc:
-                error, target = _refusal(exc, language)
-                return _refused(request, context, error, target)
-            try:
-                filed = cases.submit_application(
-                    session,
-                    actor=actor,
-                    data=data,
-                    uploads=_uploads(form, version),
-                    storage=cases.Storage.of(settings),
-                    idempotency_key=values["idempotency_key"] or None,
-                    code_secret=cases.code_secret(settings),
-                    source="web",
-                )
-            except PermissionDenied:
-                raise
-            except AppError as exc:
-                # Nothing of a refused application is kept: files written are removed too.
-                session.rollback()
-                return _refused(request, context, exc, _error_target(exc, version))
+                return refuse(*_refusal(exc, language))
+            given = {u.key for u in fresh}
+            with contextlib.ExitStack() as files:
+                earlier = [
+                    Upload(f.key, f.filename, files.enter_context(f.path.open("rb")))
+                    for f in kept.values()
+                    if f.key not in given
+                ]
+                try:
+                    filed = cases.submit_application(
+                        session,
+                        actor=actor,
+                        data=data,
+                        uploads=[*fresh, *earlier],
+                        storage=cases.Storage.of(settings),
+                        idempotency_key=values["idempotency_key"] or None,
+                        code_secret=cases.code_secret(settings),
+                        source="web",
+                    )
+                except PermissionDenied:
+                    raise
+                except AppError as exc:
+                    return refuse(_for_citizen(exc), _error_target(exc, version))
+                except Exception:
+                    # Whatever went wrong inside, the applicant keeps the form and the files.
+                    log.exception("an application could not be filed", extra={"item": item.code})
+                    return refuse(AppError("hall.try_again", status_code=503), None)
+            if kept:
+                cases.discard_staged_at_commit(session, root, token)
             return _receipt(request, session, filed, context)
 
         return await run_in_threadpool(run)

@@ -20,7 +20,6 @@ from yiwang.core.codes import division_name
 from yiwang.core.errors import InvalidInput
 from yiwang.core.geo import cities
 from yiwang.core.policy import ANONYMOUS
-from yiwang.portal import common
 from yiwang.portal.dashboard import BARS, MAP, Band, Panel, installed_panels
 from yiwang.sensing import public as sensing
 from yiwang.sensing.public import LatestValue
@@ -34,11 +33,6 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) else None
-
-
-def local_time(value: dt.datetime | None) -> str:
-    """A time as people in Zhejiang read it (China Standard Time): month, day and minute."""
-    return common.local_time(value, fmt="%m-%d %H:%M")
 
 
 def city_of_division(code: str | None) -> str | None:
@@ -271,6 +265,15 @@ class OpenAlert:
     stream_name: str
     value: float | None
     time: dt.datetime | None
+    pack: str | None = None  # the kind of thing it was raised on
+    unit: Any = None  # the stream's unit of measurement
+
+    def value_text(self, *, zh: bool) -> str:
+        """The alert's value as people read it: what it means, as the pack that declares the
+        rule words it (``排放浓度为许可限值的 1.11 倍``), else the value with its unit."""
+        return sensing.alert_value_text(
+            self.value, pack=self.pack, rule_name=self.rule_name, unit=self.unit, zh=zh
+        )
 
 
 def open_alerts(session: Session, *, limit: int = ALERTS_SHOWN) -> tuple[list[OpenAlert], int]:
@@ -298,6 +301,8 @@ def open_alerts(session: Session, *, limit: int = ALERTS_SHOWN) -> tuple[list[Op
                 stream_name=stream.name if stream else "",
                 value=alert.value,
                 time=alert.phenomenon_time or alert.raised_at,
+                pack=alert.pack,
+                unit=stream.unit if stream else None,
             )
         )
     return rows, total

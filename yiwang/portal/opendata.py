@@ -24,6 +24,7 @@ from yiwang.core import identity
 from yiwang.core.codes import division_name
 from yiwang.core.web.deps import CurrentActor, SessionDep, request_language
 from yiwang.core.web.templating import render_page
+from yiwang.portal.service import search_examples
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,6 +98,7 @@ def search_page(
         "portal/opendata/search.html",
         {
             "q": q or "",
+            "examples": search_examples(session, data=3, services=0),
             "result": result,
             "facets": facets,
             "page": page,

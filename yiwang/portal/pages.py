@@ -27,7 +27,12 @@ def home(request: Request, session: SessionDep, _actor: CurrentActor) -> Respons
     return render_page(
         request,
         "portal/home.html",
-        {"figures": service.figures(session), "departments": names, "monitored": monitored},
+        {
+            "figures": service.figures(session),
+            "departments": names,
+            "monitored": monitored,
+            "examples": service.search_examples(session, data=2, services=1),
+        },
     )
 
 
@@ -56,7 +61,7 @@ def search(
 
 
 def _dashboard_context(session: SessionDep) -> dict[str, object]:
-    return {"board": monitor.dashboard(session), "local_time": monitor.local_time}
+    return {"board": monitor.dashboard(session)}
 
 
 @router.get("/monitor", response_class=HTMLResponse)

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiwang.cases import public as cases
-from yiwang.cases.public import ItemKind, ItemVersion, ServiceItem
+from yiwang.cases.public import ItemKind
 from yiwang.catalog import public as catalog
 from yiwang.core import identity
 from yiwang.core.policy import ANONYMOUS, Actor
+from yiwang.portal.searchwords import installed_examples
 from yiwang.sensing import public as sensing
 
 MAX_QUERY = 200
@@ -67,25 +68,14 @@ class NetworkResults:
     items: list[ItemHit]
 
 
-def _item_matches(terms: list[str], item: ServiceItem, version: ItemVersion) -> bool:
-    text = " ".join(
-        part or "" for part in (version.name, version.name_en, version.description, item.code)
-    ).lower()
-    return all(term in text for term in terms)
-
-
 def search_network(
     session: Session, *, actor: Actor, q: str, dataset_limit: int = 10, item_limit: int = 20
 ) -> NetworkResults:
     """Datasets by the catalogue's Chinese full-text search, and service items and complaint
-    categories (not task items, which no one applies for) whose name, description or code holds
-    every word of ``q``.
-
-    The cases engine offers no search of its own yet; items are few (hundreds at most), so
-    they are matched here from its list of current versions."""
+    categories (not task items, which no one applies for) found by the cases engine's search
+    (names, search words such as 营业执照 for 企业设立登记, descriptions)."""
     q = q.strip()[:MAX_QUERY]
     found = catalog.search(session, actor=actor, q=q, limit=dataset_limit)
-    terms = [t for t in q.lower().split() if t]
     hits = [
         ItemHit(
             code=item.code,
@@ -96,12 +86,25 @@ def search_network(
             promised_limit_days=version.promised_limit_days,
             trips=version.trips,
         )
-        for item, version in cases.list_items(session)
-        if terms and item.kind != ItemKind.TASK and _item_matches(terms, item, version)
+        for item, version in cases.search_items(session, q=q)[:item_limit]
     ]
-    return NetworkResults(
-        q=q, dataset_count=found.count, datasets=found.resources, items=hits[:item_limit]
-    )
+    return NetworkResults(q=q, dataset_count=found.count, datasets=found.resources, items=hits)
+
+
+def search_examples(session: Session, *, data: int, services: int) -> list[str]:
+    """Up to ``data`` words that find an open dataset, then up to ``services`` that find a
+    service item or complaint category, from the ``[search]`` examples of the installed packs:
+    each tried as the anonymous public would search, so a suggestion always finds something."""
+    declared = installed_examples(session)
+    found_data = [
+        word
+        for word in declared.data[: data * 3]
+        if catalog.search(session, actor=ANONYMOUS, q=word, limit=1).count
+    ]
+    found_services = [
+        word for word in declared.services[: services * 3] if cases.search_items(session, q=word)
+    ]
+    return found_data[:data] + found_services[:services]
 
 
 def department_names(session: Session, *, zh: bool) -> dict[int, str]:

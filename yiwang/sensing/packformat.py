@@ -17,7 +17,10 @@ things of ``things.toml``. Every problem names the file and the key it is at
 - ``[[rules]]``: default alert rules (``name``, ``description``, ``property``, ``kind``,
   ``direction``, ``levels`` = [{label, value}], ``hysteresis``, ``clear_after``, ``actions`` =
   [{type = "open_case", level, item, department}]: reaching ``level`` opens a case of the
-  task item ``item`` for ``department``, see :mod:`yiwang.sensing.alerting.casework`);
+  task item ``item`` for ``department``, see :mod:`yiwang.sensing.alerting.casework`;
+  ``value_text`` and ``value_text_en``: what an alert's value means, a template with
+  ``{value}`` (and a format spec, ``{value:.2f}``) and ``{unit}``; ``value_labels`` =
+  [{value, label, label_en}]: the meaning of coded values, which comes first);
 - ``[[datasets]]``: open datasets of hourly aggregates (``key``, ``kinds``, ``title``,
   ``title_en``, ``summary``, ``tags``, ``thing_fields`` = [{name, property, personal}]).
   ``personal`` names the kind of personal data a field holds (``mobile``, ``resident_id``,
@@ -32,6 +35,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -198,6 +203,30 @@ class RuleSpec:
     hysteresis: float
     clear_after: int
     actions: tuple[Mapping[str, Any], ...] = ()
+    value_text: str | None = None  # the meaning of a value: a template with {value} and {unit}
+    value_text_en: str | None = None
+    value_labels: tuple[ValueLabel, ...] = ()  # the meaning of coded values
+
+    def describe(self, value: float, *, unit: str = "", zh: bool = True) -> str | None:
+        """What ``value`` of the rule's property means, in the page's language: the label of
+        a coded value, else the ``value_text`` template filled in; None when the pack says
+        nothing (in English: nothing in English)."""
+        for entry in self.value_labels:
+            if math.isclose(entry.value, value, abs_tol=1e-9):
+                label = entry.label if zh else entry.label_en
+                if label:
+                    return label
+        template = self.value_text if zh else self.value_text_en
+        return template.format(value=value, unit=unit) if template else None
+
+
+@dataclass(frozen=True)
+class ValueLabel:
+    """The meaning of one coded value of a rule's property (a class, a warning level)."""
+
+    value: float
+    label: str
+    label_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -423,7 +452,70 @@ def _parse_rule(
         hysteresis=float(table.get("hysteresis", 0.0)),
         clear_after=int(table.get("clear_after", 1)),
         actions=_parse_actions(pack, name, table.get("actions", []), len(levels), index),
+        value_text=_value_text(table, "value_text", where, path),
+        value_text_en=_value_text(table, "value_text_en", where, path),
+        value_labels=_value_labels(table.get("value_labels", []), where, (*path, "value_labels")),
     )
+
+
+_TEMPLATE_FIELDS = frozenset({"value", "unit"})
+
+
+def _value_text(table: Mapping[str, Any], key: str, where: str, path: KeyPath) -> str | None:
+    """A rule's ``value_text`` (or ``value_text_en``): a template that says what a value
+    means, with ``{value}`` (a number, with an optional format spec) and ``{unit}``."""
+    if key not in table:
+        return None
+    text = table[key]
+    problem = _template_problem(text)
+    if problem:
+        raise PackError(f"{where}: {key}: {problem}", path=(*path, key))
+    return str(text)
+
+
+def _template_problem(text: Any) -> str | None:
+    """What is wrong with a value template, or None."""
+    if not isinstance(text, str) or not text.strip():
+        return "a text with {value}"
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        return f"not a template ({exc})"
+    if "value" not in fields:
+        return "a text with {value}, e.g. 许可限值的 {value:.2f} 倍"
+    if fields - _TEMPLATE_FIELDS:
+        unknown = ", ".join(sorted(f"{{{f}}}" for f in fields - _TEMPLATE_FIELDS))
+        return f"{unknown}: only {{value}} and {{unit}} are filled in"
+    try:
+        text.format(value=1.5, unit="")
+    except (ValueError, KeyError, IndexError, AttributeError) as exc:
+        return f"not a template ({exc})"
+    return None
+
+
+_LABEL_KEYS = frozenset({"value", "label", "label_en"})
+
+
+def _value_labels(raw: Any, where: str, path: KeyPath) -> tuple[ValueLabel, ...]:
+    """A rule's ``value_labels``: [{value, label, label_en}], the meaning of coded values."""
+    if not isinstance(raw, list):
+        raise PackError(f"{where}: value_labels is a list of {{value, label, label_en}}", path=path)
+    labels = []
+    for index, table in enumerate(raw):
+        at, here = f"{where}: value_labels[{index}]", (*path, index)
+        if not isinstance(table, dict) or set(table) - _LABEL_KEYS:
+            raise PackError(f"{at}: the keys are {', '.join(sorted(_LABEL_KEYS))}", path=here)
+        value = table.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise PackError(f"{at}.value: a number, not {value!r}", path=(*here, "value"))
+        for key in ("label", "label_en"):
+            text = table.get(key)
+            if (key == "label" or text is not None) and (
+                not isinstance(text, str) or not text.strip()
+            ):
+                raise PackError(f"{at}.{key}: a text, not {text!r}", path=(*here, key))
+        labels.append(ValueLabel(float(value), table["label"], table.get("label_en")))
+    return tuple(labels)
 
 
 _ACTION_KEYS = frozenset({"type", "level", "item", "department"})

@@ -117,6 +117,16 @@ def kinds_by_full_name() -> dict[str, KindSpec]:
     return {kind.full_name: kind for pack in discover().values() for kind in pack.kinds.values()}
 
 
+def declared_rule(kind: str | None, name: str) -> RuleSpec | None:
+    """The default alert rule called ``name`` that a pack declares on things of ``kind`` (the
+    value ``Thing.pack`` holds), or None: a rule the staff made or renamed is no pack's."""
+    spec = kinds_by_full_name().get(kind) if kind else None
+    pack = discover().get(spec.pack) if spec else None
+    if spec is None or pack is None:
+        return None
+    return next((r for r in pack.rules if r.name == name and r.kind == spec.key), None)
+
+
 # --- installing ------------------------------------------------------------------------------
 
 

@@ -11,7 +11,9 @@ Alerts (:mod:`yiwang.sensing.alerting.alerts`)
     ``AlertFilters``, and how many there are; ``get_alert`` one of them;
     ``acknowledge_alert`` and ``resolve_alert`` handle one by hand (with the rights of the
     rule's department). ``Alert`` is the record they give, in one of the states ``RAISED``,
-    ``ACKNOWLEDGED`` and ``RESOLVED``.
+    ``ACKNOWLEDGED`` and ``RESOLVED``. ``alert_value_text`` says what an alert's value
+    means, in Chinese or English (:mod:`yiwang.sensing.alerting.values`): in the words of the
+    pack that declares its rule, else the value with its stream's unit.
 
 Rules (:mod:`yiwang.sensing.alerting.service`)
     ``list_rules`` gives the alert rules an actor may read, as ``AlertRule`` records of the
@@ -21,8 +23,9 @@ Packs (:mod:`yiwang.sensing.packs`: the sensing sections of the pack registry)
     ``sensing_packs`` gives the packs found that have sensing content, by name, as ``Pack``
     declarations (their properties, kinds, rules, datasets, demo things); ``get_pack`` one of
     them; ``pack_kinds`` every kind of Thing by the value ``Thing.pack`` holds;
-    ``things_by_pack`` how many Things each installed pack has. Installing goes through
-    :mod:`yiwang.core.packs`.
+    ``things_by_pack`` how many Things each installed pack has; ``declared_rule`` the pack's
+    declaration of an alert's rule, a ``RuleSpec`` (whose ``describe`` says what a value
+    means). Installing goes through :mod:`yiwang.core.packs`.
 
 Running the engine's processes (the CLI)
     ``make_bridge`` makes the MQTT ingest bridge configured by the settings
@@ -53,8 +56,10 @@ from yiwang.sensing.alerting.models import (
     AlertRule,
 )
 from yiwang.sensing.alerting.service import list_rules
+from yiwang.sensing.alerting.values import alert_value_text
 from yiwang.sensing.mqtt import make_bridge
-from yiwang.sensing.packs import Pack, get_pack
+from yiwang.sensing.packformat import RuleSpec
+from yiwang.sensing.packs import Pack, declared_rule, get_pack
 from yiwang.sensing.packs import discover as sensing_packs
 from yiwang.sensing.packs import installed_packs as things_by_pack
 from yiwang.sensing.packs import kinds_by_full_name as pack_kinds
@@ -73,8 +78,11 @@ __all__ = [
     "AlertRule",
     "LatestValue",
     "Pack",
+    "RuleSpec",
     "acknowledge_alert",
+    "alert_value_text",
     "count_streams",
+    "declared_rule",
     "get_alert",
     "get_pack",
     "latest",

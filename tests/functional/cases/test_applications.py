@@ -39,6 +39,14 @@ def _application(item_code: str, **applicant: Any) -> str:
             },
             "form": {"purpose": "开办餐饮店", "count": "2"},
             "delivery_method": "courier",
+            "delivery_address": {
+                "recipient": "王小明",
+                "phone": "13812345678",
+                "province_code": "330000",
+                "city_code": "330100",
+                "district_code": "330106",
+                "street": "文三路90号东部软件园3号楼",
+            },
         },
         ensure_ascii=False,
     )

@@ -420,7 +420,7 @@ def test_a_request_form_keeps_its_values_and_says_what_is_wrong(
 def test_the_pages_speak_english_when_asked(app_client: TestClient, org: Org) -> None:
     sign_in(app_client, "env_editor")
     page = app_client.get("/console/data", params={"lang": "en"}, headers=HTML).text
-    assert "Your department’s resources" in page
+    assert "Your department&#39;s resources" in page
     assert "v1" in page
     page = app_client.get(f"/console/data/{org.air}", headers=HTML).text  # the cookie holds
     assert "Upload a new version" in page

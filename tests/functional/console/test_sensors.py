@@ -98,6 +98,7 @@ def test_the_departments_alerts_rules_and_streams_are_shown(
     assert "黄色" in row.group(0)
     assert "待确认" in row.group(0)
     assert "西湖监测站 · 西湖 PM2.5" in row.group(0)
+    assert '<td class="alert-value">88 µg/m³</td>' in row.group(0)  # the value with its unit
     assert f'action="/console/sensing/alerts/{watch.alert_id}/acknowledge"' in row.group(0)
     # The rule in words, and the stream with its latest value.
     assert "数值不低于：黄色 75；红色 150（回差 5）" in text

@@ -157,7 +157,7 @@ def test_login_never_redirects_off_site(app_client: TestClient, session: Session
             "next": "//evil.example/steal",
         },
     )
-    assert response.headers["location"] == "/account"
+    assert response.headers["location"] == "/console"  # the workbench, not the other site
 
 
 def test_output_is_escaped(app_client: TestClient, session: Session) -> None:

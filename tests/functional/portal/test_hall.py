@@ -504,7 +504,8 @@ def test_a_refused_application_keeps_what_was_typed_and_files_nothing(
     assert error
     assert message in error.group(1)
     assert "申请未提交" in error.group(1)
-    assert "请重新选择要上传的材料" in error.group(1)
+    assert "已上传的材料均已保留" in error.group(1)  # no file need be chosen again
+    assert re.search(r'id="file-licence-kept"><strong>已上传：</strong>营业执照.pdf', refused)
     assert f'<a href="#{target}">' in error.group(1)
     assert f'id="{target}-error"' in refused  # the message beside the field too
     assert 'value="杭州西湖餐饮管理有限公司"' in refused

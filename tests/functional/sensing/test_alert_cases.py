@@ -172,7 +172,7 @@ def test_reaching_the_level_opens_a_case_in_the_offices_queue_linked_both_ways(
     assert case.division_code == "330802"
     assert (case.longitude, case.latitude) == (118.86, 28.95)
     assert "衢江测试河段" in (case.description or "")
-    assert "8.9m" in (case.description or "")
+    assert "测得 8.9 m，" in (case.description or "")  # a rule of its own: the value, its unit
     assert "超保证水位" in (case.description or "")
     # Linked both ways: the case names the alert, the alert the case, in its history too.
     assert alert.case_number == case.number

@@ -305,7 +305,7 @@ def test_every_problem_of_a_post_is_reported_at_once(
     response = post(client, "json", shanghai, **{"Accept-Language": "en"})
     assert response.status_code == 400  # type: ignore[attr-defined]
     assert [d for _, d in errors_of(response)] == [
-        "The location (31.23, 121.47) is outside 浙江省",
+        "The location (longitude 121.47, latitude 31.23) is outside 浙江省",
         "attribute[damage] is required (破损类型)",
     ]
     assert desk.filed == []
@@ -317,7 +317,7 @@ def test_a_city_jurisdiction_takes_only_its_own_points(
     form = {**WEST_LAKE, "api_key": api_key, "jurisdiction_id": "ningbo.gov.cn"}
     response = post(client, "xml", form)
     assert response.status_code == 400  # type: ignore[attr-defined]
-    assert errors_of(response) == [("400", "位置（30.25, 120.14）不在宁波市境内")]
+    assert errors_of(response) == [("400", "位置（经度 120.14，纬度 30.25）不在宁波市境内")]
     response = post(client, "xml", {**form, "jurisdiction_id": "hangzhou.gov.cn"})
     assert response.status_code == 200  # type: ignore[attr-defined]
 

@@ -76,7 +76,10 @@ def test_a_generator_is_resolved_on_reading_and_called_only_for_the_demo(tmp_pat
     assert dataset.demo_records() == rows  # deterministic
     assert catalog_packs.summary(registry.validate(manifest).content["catalog"]) == {
         "datasets": 1,
+        "demo_only": 0,
         "rows": 0,  # the pack's own rows; demo rows are drawn only for the demo
+        "demo_rows": 0,  # none written in the pack
+        "generated": 1,  # one dataset whose demo rows the generator draws
     }
 
 

@@ -179,6 +179,7 @@ class CasesDesk:
                     code: _form_value(attributes.get(code), value)
                     for code, value in submission.attributes.items()
                 },
+                location_confirmed=submission.location_confirmed,
             )
         except ValidationError as exc:
             problems = [

@@ -54,8 +54,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         EN: "{field} is not a valid WGS84 coordinate: {value}",
     },
     "open311.outside_jurisdiction": {
-        ZH: "位置（{lat}, {long}）不在{jurisdiction}境内",
-        EN: "The location ({lat}, {long}) is outside {jurisdiction}",
+        ZH: "位置（经度 {long}，纬度 {lat}）不在{jurisdiction}境内",
+        EN: "The location (longitude {long}, latitude {lat}) is outside {jurisdiction}",
     },
     "open311.bad_datetime": {
         ZH: "{field} 不是带时区的 W3C 日期时间（如 2010-01-01T00:00:00Z）：{value}",

@@ -33,6 +33,9 @@ TEXT_LIMITS = {
     "media_url": 2000,
     "description": DESCRIPTION_LIMIT,
 }
+# Values of our extension parameter ``location_confirmed`` that confirm the point when the
+# address names another city (anything else does not).
+CONFIRMED = frozenset({"true", "1", "yes"})
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -278,4 +281,5 @@ def submission(
         last_name=values["last_name"],
         device_id=values["device_id"],
         account_id=values["account_id"],
+        location_confirmed=(text(form, "location_confirmed") or "").lower() in CONFIRMED,
     )

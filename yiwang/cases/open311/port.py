@@ -85,6 +85,8 @@ class Submission:
     device_id: str | None = None
     account_id: str | None = None
     idempotency_key: str | None = None  # a client's Idempotency-Key: a repeat files nothing
+    # Our extension: the client confirms the point although the address names another city.
+    location_confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

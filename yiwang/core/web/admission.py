@@ -158,7 +158,7 @@ def credential_key(headers: Iterable[tuple[bytes, bytes]], session_cookie: str) 
 
 # Paths that never use the database (files, liveness) pass even when the database is saturated;
 # /readyz answers a saturated server itself, as "busy".
-_PASS_PREFIXES = ("/static/", "/api/docs/assets/", "/healthz")
+_PASS_PREFIXES = ("/static/", "/api/docs/assets/", "/favicon.ico", "/healthz")
 
 
 class EarlyRefusal:

@@ -113,7 +113,7 @@ def render(
         return render_page(
             request,
             "core/error.html",
-            {"error": body["error"]},
+            {"error": body["error"], "status": status},
             status_code=status,
             headers=headers,
         )

@@ -41,11 +41,16 @@ T = TypeVar("T")
 _SVG_SIZE = re.compile(r'width="[^"]*" height="[^"]*"')
 
 
+# Where a sign-in leads when it was asked for nothing else: the staff console's workbench
+# (工作台); the account page, with the API tokens, is a link away from it.
+LANDING = "/console"
+
+
 def safe_next(value: str | None) -> str:
-    """Only local paths are followed after login (no open redirect)."""
+    """Only local paths are followed after login (no open redirect); the workbench else."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
-    return "/account"
+    return LANDING
 
 
 def guarded_code(request: Request, session: Session, username: str, attempt: Callable[[], T]) -> T:
@@ -122,7 +127,7 @@ def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
     csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/account",
+    next: Annotated[str, Form()] = LANDING,
 ) -> Response:
     check_csrf(request, csrf)
     limits = throttle_limits(request)
@@ -236,8 +241,8 @@ def second_step(
 ) -> Response:
     user = _pending(request, session)
     if user is None:
-        return _expired(request, next or "/account")
-    return _second_step_page(request, session, settings, user, next or "/account")
+        return _expired(request, next or LANDING)
+    return _second_step_page(request, session, settings, user, next or LANDING)
 
 
 @router.post("/login/second-factor", response_class=HTMLResponse)
@@ -247,7 +252,7 @@ def second_step_code(
     settings: SettingsDep,
     code: Annotated[str, Form(max_length=32)],
     csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/account",
+    next: Annotated[str, Form()] = LANDING,
 ) -> Response:
     check_csrf(request, csrf)
     user = _pending(request, session)
@@ -277,7 +282,7 @@ def second_step_enrol(
     settings: SettingsDep,
     code: Annotated[str, Form(max_length=32)],
     csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/account",
+    next: Annotated[str, Form()] = LANDING,
 ) -> Response:
     check_csrf(request, csrf)
     user = _pending(request, session)

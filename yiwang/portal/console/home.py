@@ -1,16 +1,24 @@
-"""The console's front page: the sections the signed-in member of staff may use."""
+"""The console's front page, the workbench (工作台) a member of staff lands on after signing in:
+what waits for their department (for a system administrator, the province), each count a link
+to the list it counts, and the sections they may use."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from yiwang.cases import public as cases
+from yiwang.catalog import public as catalog
 from yiwang.core import calendar, identity, policy
+from yiwang.core.db import utcnow
 from yiwang.core.policy import Actor
 from yiwang.core.web.deps import SessionDep, SignedInActor
 from yiwang.core.web.templating import render_page
+from yiwang.sensing import public as sensing
 
 router = APIRouter()
 
@@ -81,18 +89,104 @@ def sections(actor: Actor) -> list[Section]:
     return shown
 
 
+# --- what waits ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One count of the workbench, and the list it counts."""
+
+    key: str
+    name: tuple[str, str]  # zh, en
+    count: int
+    href: str
+
+
+def _queue(**params: str) -> str:
+    return "/console/cases?" + urlencode({"status": "open", **params})
+
+
+def workbench_scope(actor: Actor) -> str | None:
+    """Whose work the workbench counts: "province" for a system administrator, "department"
+    for staff of a department, None for anyone else (the policy shows them no case)."""
+    if actor.is_sysadmin:
+        return "province"
+    if actor.department_id is not None and actor.role is not None:
+        return "department"
+    return None
+
+
+def pending(session: Session, actor: Actor) -> list[Pending]:
+    """The workbench's counts for ``actor``, each with the link to the list it counts: the
+    queue (its default view, the cases the actor handles), the raised alerts of the sensing
+    page and the sharing requests made to the department, so a count and its list agree."""
+    today = cases.local_date(utcnow())
+
+    def count(
+        *, states: tuple[str, ...] = (), card: str | None = None, due_soon: bool = False
+    ) -> int:
+        filters = cases.CaseFilters(
+            status="open", states=states, card=card, due_soon_on=today if due_soon else None
+        )
+        return cases.count_cases(session, actor=actor, filters=filters)
+
+    _, raised = sensing.list_alerts(
+        session,
+        actor=actor,
+        filters=sensing.AlertFilters(
+            state=sensing.RAISED, department_id=None if actor.is_sysadmin else actor.department_id
+        ),
+        limit=1,
+    )
+    to_decide = catalog.count_share_requests(
+        session, actor=actor, incoming=True, status=catalog.SHARE_PENDING
+    )
+    return [
+        Pending(
+            "to-accept",
+            ("待受理", "To accept"),
+            count(states=(cases.State.SUBMITTED,)),
+            _queue(state=cases.State.SUBMITTED),
+        ),
+        Pending(
+            "in-review",
+            ("审查中", "In review"),
+            count(states=(cases.State.IN_REVIEW,)),
+            _queue(state=cases.State.IN_REVIEW),
+        ),
+        Pending("due-soon", ("临近期限", "Due soon"), count(due_soon=True), _queue(due="soon")),
+        Pending("yellow", ("黄牌", "Yellow cards"), count(card="yellow"), _queue(card="yellow")),
+        Pending("red", ("红牌", "Red cards"), count(card="red"), _queue(card="red")),
+        Pending(
+            "alerts",
+            ("未确认的预警", "Alerts to acknowledge"),
+            raised,
+            "/console/sensing?" + urlencode({"state": sensing.RAISED}),
+        ),
+        Pending(
+            "sharing",
+            ("共享申请待审批", "Sharing requests to decide"),
+            to_decide,
+            "/console/sharing?" + urlencode({"box": "incoming", "status": catalog.SHARE_PENDING}),
+        ),
+    ]
+
+
 @router.get("/console", response_class=HTMLResponse)
 def console_home(request: Request, session: SessionDep, actor: SignedInActor) -> Response:
     department = (
         identity.get_department(session, actor.department_id) if actor.department_id else None
     )
     found = calendar.status(session)
+    scope = workbench_scope(actor)
     return render_page(
         request,
         "console/home.html",
         {
             "sections": sections(actor),
             "department": department,
+            "scope": scope,
+            "pending": pending(session, actor) if scope else [],
             "calendar_warnings": list(zip(found.warnings, found.warning_years, strict=True)),
         },
     )

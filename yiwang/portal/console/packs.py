@@ -27,10 +27,14 @@ ENGINES: dict[str, tuple[str, str]] = {
     "cases": ("政务服务", "Government services"),
     "sensing": ("物联感知", "Sensing"),
     "dashboard": ("监测预警", "Monitoring"),
+    "search": ("搜索示例", "Search examples"),
 }
 KINDS: dict[str, tuple[str, str]] = {
     "datasets": ("数据集", "datasets"),
+    "demo_only": ("其中仅演示", "demo only"),
     "rows": ("数据行", "rows"),
+    "demo_rows": ("演示数据行", "demo rows"),
+    "generated": ("演示数据由程序生成", "demo rows generated"),
     "service": ("办事事项", "services"),
     "complaint_category": ("投诉类别", "complaint categories"),
     "task": ("处置事项", "tasks"),
@@ -39,6 +43,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "rules": ("预警规则", "alert rules"),
     "demo_things": ("演示设备", "demo things"),
     "panels": ("监测面板", "dashboard panels"),
+    "data_examples": ("数据示例", "data examples"),
+    "service_examples": ("事项示例", "service examples"),
 }
 ORIGINS: dict[str, tuple[str, str]] = {
     "builtin": ("内置", "built in"),

@@ -1,8 +1,9 @@
-"""Console pages: the case queue (办件队列). The cases a member of staff handles, with their
-deadlines and yellow and red cards; one case as its handlers see it, with a form for each
-action its state allows them now, and its review tasks. Every read and every action goes
-through the cases engine's public services (:mod:`yiwang.cases.public`), the same calls as the
-JSON API under ``/api/v1/cases``."""
+"""Console pages: the case queue (办件队列). The open cases a member of staff's department
+handles, most urgent first (red cards, yellow cards, then the nearest deadline), with their
+deadlines and yellow and red cards, every filter kept in the page's address; one case as its
+handlers see it, with a form for each action its state allows them now, and its review tasks.
+Every read and every action goes through the cases engine's public services
+(:mod:`yiwang.cases.public`), the same calls as the JSON API under ``/api/v1/cases``."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from yiwang.cases.public import (
     allowed_actions,
     local_date,
 )
-from yiwang.core import policy
+from yiwang.core import geo, policy
 from yiwang.core.calendar import WorkCalendar
 from yiwang.core.db import utcnow
 from yiwang.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
@@ -122,12 +123,22 @@ def _clock(case: Case, cal: WorkCalendar, today: dt.date) -> Clock:
     return Clock(case.due_on, left, paused, finished, case.on_time, case.deadline_provisional)
 
 
-def _item_names(session: Session, *, zh: bool) -> dict[int, tuple[str, str]]:
-    """Every item's code and current name in the page's language, by id."""
+def _item_names(
+    session: Session, *, zh: bool, department_id: int | None = None
+) -> dict[int, tuple[str, str]]:
+    """Every item's code and current name in the page's language, by id (the department's
+    items only, given one)."""
     return {
         item.id: (item.code, version.name if zh else (version.name_en or version.name))
-        for item, version in cases.list_items(session)
+        for item, version in cases.list_items(session, department_id=department_id)
     }
+
+
+def _item_options(session: Session, actor: Actor, *, zh: bool) -> list[tuple[str, str]]:
+    """The items the filter offers, by code: the department's own (every one for a sysadmin,
+    and for anyone of no department, who has none)."""
+    own = None if actor.is_sysadmin else actor.department_id
+    return sorted(_item_names(session, zh=zh, department_id=own).values())
 
 
 def _card_summary(session: Session, actor: Actor) -> dict[str, Any]:
@@ -165,29 +176,37 @@ def case_queue(
     request: Request,
     session: SessionDep,
     actor: SignedInActor,
-    status: Annotated[str, Query(pattern="^(|open|closed)$")] = "",
+    status: Annotated[str, Query(pattern="^(|all|open|closed)$")] = "open",
     state: Annotated[str, Query(max_length=32)] = "",
     kind: Annotated[str, Query(pattern="^(|application|complaint)$")] = "",
     item: Annotated[str, Query(max_length=64)] = "",
     card: Annotated[str, Query(pattern="^(|yellow|red)$")] = "",
+    due: Annotated[str, Query(pattern="^(|soon)$")] = "",
     number: Annotated[str, Query(max_length=64)] = "",
+    sort: Annotated[str, Query(pattern="^(|urgency|newest)$")] = "urgency",
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
 ) -> Response:
+    """The cases the actor handles (a sysadmin: every one), open ones by default, most urgent
+    first; "all" (or an empty status) lists the finished ones too."""
+    cal = cases.work_calendar(session)
+    today = local_date(utcnow())
+    status = "" if status == "all" else status
+    sort = sort or "urgency"
     filters = cases.CaseFilters(
         status=status or None,
         states=[state] if state else (),
         kind=kind or None,
         item_codes=[item.strip()] if item.strip() else (),
         card=card or None,
+        due_soon_on=today if due == "soon" else None,
         numbers=[number.strip()] if number.strip() else (),
     )
     found, total = cases.list_cases(
-        session, actor=actor, filters=filters, limit=limit, offset=offset
+        session, actor=actor, filters=filters, limit=limit, offset=offset, order=sort
     )
-    names = _item_names(session, zh=is_zh(request))
-    cal = cases.work_calendar(session)
-    today = local_date(utcnow())
+    zh = is_zh(request)
+    names = _item_names(session, zh=zh)
     rows = []
     for case in found:
         summary = cases.case_summary(case, full=cases.handles(session, case, actor))
@@ -223,17 +242,17 @@ def case_queue(
                 else None
             ),
             "filters": {
-                "status": status,
+                "status": status or "all",
                 "state": state,
                 "kind": kind,
                 "item": item.strip(),
                 "card": card,
+                "due": due,
                 "number": number.strip(),
+                "sort": sort,
             },
             "summary": _card_summary(session, actor),
-            "item_options": sorted(
-                ((code, name) for code, name in names.values()), key=lambda pair: pair[0]
-            ),
+            "item_options": _item_options(session, actor, zh=zh),
             "state_options": STATE_OPTIONS,
             "state_labels": {s.value: label for s, label in STATE_LABELS.items()},
             "kind_labels": KIND_LABELS,
@@ -330,6 +349,10 @@ def _case_page(
             "party_labels": PARTY_LABELS,
             "local_time": local_time,
             "safe_url": lambda url: bool(url) and str(url).startswith(("https://", "http://")),
+            # Where a complaint or a task is: its city and district, and the city drawn with
+            # the point on it.
+            "place": geo.place_of(case.division_code, case.address),
+            "city_map": geo.city_map(case.division_code, case.longitude, case.latitude),
         },
         status_code=status_code,
     )

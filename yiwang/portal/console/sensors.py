@@ -182,6 +182,15 @@ class AlertRow:
     resolution: str | None
     can_handle: bool
     case_number: str | None = None  # the case the rule's action opened for it
+    pack: str | None = None  # the kind of thing it was raised on
+    unit: Any = None  # the stream's unit of measurement
+
+    def value_text(self, value: float | None, *, zh: bool) -> str:
+        """A value of the alert as people read it: what it means, in the words of the pack
+        that declares the rule, else the value with its unit."""
+        return sensing.alert_value_text(
+            value, pack=self.pack, rule_name=self.rule_name, unit=self.unit, zh=zh
+        )
 
     @property
     def is_open(self) -> bool:
@@ -224,6 +233,8 @@ def _alert_rows(session: Session, actor: Actor, alerts: list[Alert]) -> list[Ale
                 resolution=alert.resolution,
                 can_handle=can_handle_alert(actor, department_id=alert.department_id),
                 case_number=alert.case_number,
+                pack=alert.pack,
+                unit=stream.unit if stream else None,
             )
         )
     # Open alerts first, then the newest.
@@ -236,7 +247,6 @@ def _labels() -> dict[str, Any]:
         "state_filters": STATE_FILTER_LABELS,
         "resolutions": RESOLUTIONS,
         "local_time": local_time,
-        "number": number,
     }
 
 

@@ -33,6 +33,7 @@ from yiwang.sensing.alerting.models import (
     AlertChange,
     AlertRuleState,
 )
+from yiwang.sensing.alerting.values import alert_value_text
 from yiwang.sensing.models import Datastream, Thing
 
 EVENT_PREFIX = "sensing.alert."
@@ -72,6 +73,7 @@ class _StreamFacts:
     department_id: int | None
     is_open: bool
     pack: str | None
+    unit: Any = None  # the stream's unit of measurement
 
 
 def _stream_facts(session: Session, ids: Iterable[int]) -> dict[int, _StreamFacts]:
@@ -86,6 +88,7 @@ def _stream_facts(session: Session, ids: Iterable[int]) -> dict[int, _StreamFact
                 Datastream.department_id,
                 Datastream.is_open,
                 Thing.pack,
+                Datastream.unit_of_measurement,
             )
             .join(Thing, Thing.id == Datastream.thing_id)
             .where(Datastream.id.in_(set(ids)))
@@ -215,8 +218,11 @@ def alert_payload(
     alert: Alert, change: AlertChange, stream: _StreamFacts | None = None
 ) -> dict[str, Any]:
     """The event of one change: enough to open a case from (department, thing, stream, level,
-    value, observation, time) and to route it (pack, openness)."""
+    value, observation, time) and to route it (pack, openness), with what the value means in
+    Chinese and English (``value_text``, ``value_text_en``) for whoever shows it."""
     phenomenon_time = change.phenomenon_time or alert.phenomenon_time
+    value = change.value if change.value is not None else alert.value
+    unit = stream.unit if stream else None
     return {
         "change_id": change.id,
         "action": change.action,
@@ -238,7 +244,9 @@ def alert_payload(
         "previous_level": change.previous_level,
         "max_level": alert.max_level,
         "label": change.label,
-        "value": change.value if change.value is not None else alert.value,
+        "value": value,
+        "value_text": _value_text(alert, value, unit, zh=True),
+        "value_text_en": _value_text(alert, value, unit, zh=False),
         "observation_id": change.observation_id or alert.observation_id,
         "phenomenon_time": phenomenon_time.isoformat() if phenomenon_time else None,
         "raised_observation_id": alert.observation_id,
@@ -247,6 +255,12 @@ def alert_payload(
         "note": change.note,
         "case_number": alert.case_number,
     }
+
+
+def _value_text(alert: Alert, value: float | None, unit: Any, *, zh: bool) -> str | None:
+    if value is None:
+        return None
+    return alert_value_text(value, pack=alert.pack, rule_name=alert.rule_name, unit=unit, zh=zh)
 
 
 def resolve(
@@ -333,7 +347,7 @@ def changes_after(
     """The alert changes with an id above ``after_id``, oldest first, as event payloads (one
     query)."""
     rows = session.execute(
-        select(AlertChange, Alert, Datastream.name, Thing.name, Thing.id)
+        select(AlertChange, Alert, Datastream.name, Thing.name, Datastream.unit_of_measurement)
         .join(Alert, Alert.id == AlertChange.alert_id)
         .outerjoin(Datastream, Datastream.id == Alert.datastream_id)
         .outerjoin(Thing, Thing.id == Datastream.thing_id)
@@ -342,7 +356,7 @@ def changes_after(
         .limit(limit)
     )
     result = []
-    for change, alert, stream_name, thing_name, _thing_id in rows:
+    for change, alert, stream_name, thing_name, unit in rows:
         facts = _StreamFacts(
             alert.datastream_id,
             stream_name or "",
@@ -351,6 +365,7 @@ def changes_after(
             alert.stream_department_id,
             alert.is_open,
             alert.pack,
+            unit,
         )
         result.append((change.id, alert_payload(alert, change, facts)))
     return result

@@ -36,6 +36,7 @@ from yiwang.core.policy import Actor
 from yiwang.sensing.alerting.evaluation import OpenCase, RuleSpec
 from yiwang.sensing.alerting.models import Alert
 from yiwang.sensing.alerting.schemas import CaseAction
+from yiwang.sensing.alerting.values import alert_value_text
 from yiwang.sensing.models import Datastream, Thing
 
 log = logging.getLogger(__name__)
@@ -201,8 +202,12 @@ def _request(session: Session, alert: Alert, action: OpenCase) -> CaseRequested:
     division = thing.division_code if thing is not None else None
     division = division if division and division_name(division) else None
     longitude, latitude = _point(thing)
-    unit = _unit(stream.unit_of_measurement if stream is not None else None)
-    value = f"{alert.value:g}{unit}" if alert.value is not None else "—"
+    measured_value = alert_value_text(
+        alert.value,
+        pack=alert.pack,
+        rule_name=alert.rule_name,
+        unit=stream.unit_of_measurement if stream is not None else None,
+    )
     measured = stream.name.removeprefix(name).strip() if stream is not None else ""
     measured = f"（{measured}）" if measured else ""
     ref = source_ref(alert.id)
@@ -216,7 +221,8 @@ def _request(session: Session, alert: Alert, action: OpenCase) -> CaseRequested:
         division_code=division,
         title=f"{name} {alert.label}"[:300],
         description=(
-            f"{alert.rule_name}：{name}{measured}于 {_local(alert.phenomenon_time)} 测得 {value}，"
+            f"{alert.rule_name}：{name}{measured}于 {_local(alert.phenomenon_time)} "
+            f"测得{_spaced(measured_value)}，"
             f"达到“{alert.label}”（第 {alert.level} 级）。预警编号 {alert.id}。"
         )[:10000],
         latitude=latitude,
@@ -255,10 +261,12 @@ def _on_earth(longitude: float, latitude: float) -> tuple[float | None, float | 
     return None, None
 
 
-def _unit(unit: Any) -> str:
-    if isinstance(unit, Mapping):
-        return str(unit.get("symbol") or "")
-    return ""
+def _spaced(text: str) -> str:
+    """What was measured, after 测得: a number stands apart (``测得 9.1 m``), words follow
+    (``测得排放浓度为许可限值的 1.11 倍``); nothing measured is a dash."""
+    if not text:
+        return " —"
+    return f" {text}" if text[0].isdigit() or text[0] in "-+." else text
 
 
 def _local(moment: Any) -> str:

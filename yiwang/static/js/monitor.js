@@ -75,21 +75,29 @@
   var list = document.getElementById("alert-list");
   var status = document.getElementById("alert-status");
   var total = document.getElementById("alert-total");
+  var english = document.documentElement.lang === "en";
 
   function localTime(iso) {
     if (!iso) return "";
     var t = new Date(iso);
     var china = new Date(t.getTime() + (t.getTimezoneOffset() + 480) * 60000);
     function two(n) { return (n < 10 ? "0" : "") + n; }
-    return two(china.getMonth() + 1) + "-" + two(china.getDate()) + " " +
-      two(china.getHours()) + ":" + two(china.getMinutes());
+    return china.getFullYear() + "-" + two(china.getMonth() + 1) + "-" + two(china.getDate()) +
+      " " + two(china.getHours()) + ":" + two(china.getMinutes());
   }
 
   function span(className, text) {
-    var element = document.createElement(className === "meta" ? "time" : "span");
+    var element = document.createElement("span");
     element.className = className;
     element.textContent = text;
     return element;
+  }
+
+  // What the value means, as the server words it for the page's language (the pack's words,
+  // else the value with its unit).
+  function valueText(p) {
+    var text = english ? p.value_text_en : p.value_text;
+    return text || String(p.value);
   }
 
   function render(p) {
@@ -103,9 +111,17 @@
     item.appendChild(document.createTextNode(" "));
     item.appendChild(span("alert-where", p.thing_name || ""));
     item.appendChild(document.createTextNode(" "));
-    item.appendChild(span("alert-rule", p.rule_name + (p.value == null ? "" : " · " + p.value)));
+    item.appendChild(span("alert-rule", p.rule_name));
+    if (p.value != null) {
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(span("alert-value", valueText(p)));
+    }
     item.appendChild(document.createTextNode(" "));
-    item.appendChild(span("meta", localTime(p.phenomenon_time || p.at)));
+    var time = document.createElement("time");
+    time.className = "meta";
+    time.dateTime = p.phenomenon_time || p.at || "";
+    time.textContent = localTime(p.phenomenon_time || p.at);
+    item.appendChild(time);
     return item;
   }
 
