@@ -7,6 +7,7 @@ browser tests' helpers). Rerun after changing a page:
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -23,6 +24,7 @@ from playwright.sync_api import (  # noqa: E402
     Page,
     sync_playwright,
 )
+from stdnum.cn import ric  # noqa: E402
 
 from tests.browser import citizen, live  # noqa: E402
 
@@ -30,9 +32,14 @@ OUT = ROOT / "docs" / "screenshots"
 DATASET = "浙江省环境空气质量自动监测小时数据"
 ITEM = "330700-WJ-001"  # 出生医学证明首次签发, the item the hall's browser test applies for
 NOISE = "TS-NOISE"
+ROAD = "TS-ROAD"
+SHAOXING = (120.58, 30.00)  # longitude, latitude: a pin in Shaoxing, east of the city seat
+ZHUJI = (120.22476, 29.85023)  # a town in Zhuji, a county-level city of Shaoxing
+ROAD_DEPARTMENT = "绍兴市交通运输局"  # where a road complaint in Shaoxing goes
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # the smallest file taken as a PDF
 DESK = {"width": 1280, "height": 860}
-CHART_DRAWN = (
-    "window.yiwangDatasetCharts && window.yiwangDatasetCharts.length > 0 && "
+CHART_DRAWN = (  # a function: the page's Content-Security-Policy forbids evaluating strings
+    "() => window.yiwangDatasetCharts && window.yiwangDatasetCharts.length > 0 && "
     "window.yiwangDatasetCharts[0].getOption().series.length > 0"
 )
 
@@ -82,6 +89,7 @@ def _dataset(page: Page) -> Path:
     # Every hour has a row for each station and pollutant: chart one pollutant in one city,
     # a line for each station.
     page.locator(".chart-filters summary").first.click()
+    page.locator(".chart-filters summary").first.blur()  # no focus ring in the shot
     for column, value in (("城市", "杭州市"), ("指标", "PM2.5浓度")):
         page.locator(f'select[data-filter="{column}"]').first.select_option(value)
         page.locator("#chart-rows-1").filter(has_text="符合筛选条件").wait_for()
@@ -94,17 +102,23 @@ def _dataset(page: Page) -> Path:
     return shot
 
 
+def _pin(page: Page, point: tuple[float, float]) -> None:
+    """Click ``point`` (longitude, latitude) on the complaint form's map."""
+    page.wait_for_function(citizen.MAP_READY)
+    page.locator("#complaint-map canvas").first.scroll_into_view_if_needed()
+    x, y = page.evaluate(
+        f"([lon, lat]) => {citizen.CHART}.convertToPixel('geo', [lon, lat])", list(point)
+    )
+    canvas = _box(page, "#complaint-map canvas")
+    page.mouse.click(canvas["x"] + x, canvas["y"] + y)
+
+
 def _complaint(page: Page) -> Path:
     """The complaint form with a noise complaint described and a pin on Hangzhou."""
     page.goto(f"/complaints/new?category={NOISE}")
     page.wait_for_function(citizen.MAP_READY)
     page.get_by_label("投诉或建议内容").fill("夜间 22 点后工地仍在打桩施工，噪声很大，影响休息。")
-    page.locator("#complaint-map canvas").first.scroll_into_view_if_needed()
-    x, y = page.evaluate(
-        f"([lon, lat]) => {citizen.CHART}.convertToPixel('geo', [lon, lat])", list(citizen.PIN)
-    )
-    canvas = _box(page, "#complaint-map canvas")
-    page.mouse.click(canvas["x"] + x, canvas["y"] + y)
+    _pin(page, citizen.PIN)
     page.locator("#pin-status").filter(has_text="杭州市").wait_for()
     page.mouse.move(0, 0)  # no tooltip over the map
     page.wait_for_timeout(600)  # the pin's animation
@@ -113,14 +127,102 @@ def _complaint(page: Page) -> Path:
     return shot
 
 
-def _portal(browser: Browser, base_url: str) -> list[Path]:
-    """What the public sees, not signed in."""
+def _complaint_conflict(page: Page) -> Path:
+    """A damaged road pinned in Shaoxing with an address typed in Hangzhou: the form comes
+    back asking which is right."""
+    page.goto(f"/complaints/new?category={ROAD}")
+    page.wait_for_function(citizen.MAP_READY)
+    _pin(page, SHAOXING)
+    page.locator("#pin-status").filter(has_text="绍兴市").wait_for()
+    page.get_by_label("投诉或建议内容").fill("路面塌陷形成大坑，夜间车辆经过很危险。")
+    page.get_by_label("详细地址").fill("杭州市西湖区文三路")
+    page.get_by_role("button", name="提交").click()
+    page.get_by_role("alert").filter(has_text="请确认哪个正确").wait_for()
+    page.wait_for_function(citizen.MAP_READY)
+    page.mouse.move(0, 0)
+    _settle(page)
+    page.wait_for_timeout(600)  # the pin's animation
+    shot = OUT / "complaint-conflict.png"
+    _region(page, shot, None, ".complaint-location")
+    return shot
+
+
+def _road_complaint(page: Page) -> str:
+    """File a missing manhole cover in Zhuji (Shaoxing) through the JSON API, as a hotline
+    system forwarding a call would; return the case's number."""
+    answer = page.request.post(
+        "/api/v1/cases/complaints",
+        data={
+            "category_code": ROAD,
+            "division_code": "330600",
+            "longitude": ZHUJI[0],
+            "latitude": ZHUJI[1],
+            "address": "绍兴市诸暨市次坞镇人民路与环镇路交叉口",
+            "description": "窨井盖缺失，已有电动车差点掉进去，存在安全隐患。",
+        },
+    )
+    if answer.status != 201:
+        raise RuntimeError(f"filing a complaint answered {answer.status}: {answer.text()}")
+    number: str = answer.json()["number"]
+    return number
+
+
+def _fill_application(page: Page) -> None:
+    """Fill the birth certificate's application as a mother would, with both materials."""
+    body = "33010619900307123"
+    page.get_by_label(re.compile("^姓名")).fill("王小红")
+    page.get_by_label("身份证号").fill(body + ric.calc_check_digit(body + "0"))
+    page.get_by_label("联系电话").fill("13912345678")
+    page.get_by_label("新生儿姓名").fill("王一一")
+    page.get_by_label("出生日期").fill("2026-11-20")
+    for field in page.locator("input[type=file][required]").all():
+        field.set_input_files({"name": "材料.pdf", "mimeType": "application/pdf", "buffer": PDF})
+
+
+def _apply(page: Page) -> Path:
+    """The application form down to the applicant's part (a date field further down would
+    show Debian Chromium's English placeholder, which has no Chinese locale installed)."""
+    page.goto(f"/services/{ITEM}/apply")
+    _settle(page)
+    shot = OUT / "apply.png"
+    _region(page, shot, None, "fieldset:has(#applicant-email)")
+    return shot
+
+
+def _apply_by_courier(page: Page) -> list[Path]:
+    """The application with 快递送达 chosen and the address filled in, then its receipt."""
+    page.goto(f"/services/{ITEM}/apply")
+    _fill_application(page)
+    page.get_by_label("送达方式").select_option("courier")
+    page.locator("#delivery-address").wait_for()
+    page.get_by_label("收件人 （必填）").fill("王小红")
+    page.get_by_label("收件人电话").fill("13912345678")
+    page.get_by_label("城市").select_option(label="杭州市")
+    district = page.get_by_label("区（县）")
+    district.locator("option", has_text="西湖区").wait_for(state="attached")
+    district.select_option(label="西湖区")
+    page.get_by_label("详细地址").fill("文三路90号东部软件园3号楼201室")
+    page.locator("#delivery-street").blur()
+    _settle(page)
+    courier = OUT / "apply-courier.png"
+    _region(page, courier, "fieldset:has(#delivery-method)", "#apply-form button[type=submit]")
+
+    page.get_by_role("button", name="提交申请").click()
+    page.get_by_role("heading", level=1, name="申请已提交").wait_for()
+    _settle(page)
+    receipt = OUT / "receipt.png"
+    page.screenshot(path=receipt, full_page=True)
+    return [courier, receipt]
+
+
+def _portal(browser: Browser, base_url: str) -> tuple[list[Path], str]:
+    """What the public sees, not signed in; and the number of a road complaint filed."""
     context = _desk(browser, base_url)
     page = context.new_page()
     shots = [_shot(page, "/", "home.png", full_page=True), _dataset(page)]
 
     page.goto("/monitor")
-    page.wait_for_function("window.yiwangMap !== undefined")
+    page.wait_for_function("() => window.yiwangMap !== undefined")
     page.wait_for_timeout(1500)  # the map's entry animation
     shots.append(OUT / "monitor.png")
     page.screenshot(path=shots[-1], full_page=True)
@@ -128,11 +230,20 @@ def _portal(browser: Browser, base_url: str) -> list[Path]:
     shots += [
         _shot(page, "/services?by=life_event", "services.png"),
         _shot(page, f"/services/{ITEM}", "item.png"),
-        _shot(page, f"/services/{ITEM}/apply", "apply.png"),
+        _apply(page),
+        *_apply_by_courier(page),
         _complaint(page),
     ]
+    shots.append(_complaint_conflict(page))
+    complaint = _road_complaint(page)
+    page.goto("/no/such/page")
+    _settle(page)
+    shots.append(OUT / "not-found.png")
+    page.screenshot(path=shots[-1])
+    shots.append(_shot(page, "/?text=large", "home-large.png"))
+    page.goto("/?text=standard")  # the mode is remembered: leave it as it was
     context.close()
-    return shots
+    return shots, complaint
 
 
 def _open_cases(page: Page, query: str) -> list[dict[str, Any]]:
@@ -153,9 +264,11 @@ def _busiest_department(page: Page) -> tuple[int, list[str]]:
     return department, [c["number"] for c in cases if c["department_id"] == department]
 
 
-def _console(browser: Browser, base_url: str, database_url: str) -> list[Path]:
-    """The staff console: the audit log after a check of its hash chain, then the open cases
-    of the department with the most carded ones and one of them, as a clerk there."""
+def _console(browser: Browser, base_url: str, database_url: str, complaint: str) -> list[Path]:
+    """The staff console: the audit log after a check of its hash chain; the workbench, the
+    open cases and one of them, as a clerk of the department with the most carded ones; and
+    the road ``complaint`` filed from the portal's side, with its place on a map, as a clerk
+    of the department it went to."""
     admin = live.create_user(database_url, "shot_admin", "sysadmin")
     context = _desk(browser, base_url)
     page = context.new_page()
@@ -173,6 +286,9 @@ def _console(browser: Browser, base_url: str, database_url: str) -> list[Path]:
     context = _desk(browser, base_url)
     page = context.new_page()
     live.sign_in(page, clerk)
+    _settle(page)
+    shots.append(OUT / "console-workbench.png")
+    page.screenshot(path=shots[-1])
     shots.append(_shot(page, "/console/cases?status=open", "console-cases.png"))
     for number in numbers:  # the first the clerk can act on
         page.goto(f"/console/cases/{number}")
@@ -181,6 +297,17 @@ def _console(browser: Browser, base_url: str, database_url: str) -> list[Path]:
     _settle(page)
     shots.append(OUT / "console-case.png")
     page.screenshot(path=shots[-1])
+    context.close()
+
+    clerk = live.create_user(database_url, "shot_road_clerk", "editor", ROAD_DEPARTMENT)
+    context = _desk(browser, base_url)
+    page = context.new_page()
+    live.sign_in(page, clerk)
+    page.goto(f"/console/cases/{complaint}")
+    page.locator(".case-map-point").wait_for()
+    _settle(page)
+    shots.append(OUT / "console-case-location.png")
+    _region(page, shots[-1], None, "#case-map")
     context.close()
     return shots
 
@@ -207,10 +334,11 @@ def shoot(base_url: str, database_url: str) -> list[Path]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**live.launch_options())  # type: ignore[arg-type]
         try:
+            portal, complaint = _portal(browser, base_url)
             return (
-                _portal(browser, base_url)
+                portal
                 + _phone(browser, base_url)
-                + _console(browser, base_url, database_url)
+                + _console(browser, base_url, database_url, complaint)
             )
         finally:
             browser.close()

@@ -8,11 +8,30 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import citizen, live
-from tests.browser.citizen import MAP_READY, PIN
+from tests.browser.citizen import CHART, MAP_READY, PIN
+
+# The province's farthest points, longitude and latitude: Kaihua in the west, the Zhoushan
+# islands in the east, Cangnan in the south, Changxing in the north.
+WEST, EAST, SOUTH, NORTH = 118.03, 122.95, 27.04, 31.18
+
+
+def _expect_the_province_fills_the_map(page: Page) -> None:
+    """The drawing of Zhejiang spans nearly the whole width and height of the map's box."""
+    page.wait_for_function(MAP_READY)
+    box = page.locator("#complaint-map").bounding_box()
+    assert box is not None
+    west, east, south, north = (
+        page.evaluate(f"(point) => {CHART}.convertToPixel('geo', point)", point)
+        for point in ([WEST, 29.1], [EAST, 29.1], [120.5, SOUTH], [120.5, NORTH])
+    )
+    assert east[0] - west[0] > 0.9 * box["width"], (west, east, box)
+    assert south[1] - north[1] > 0.9 * box["height"], (north, south, box)
 
 
 def test_file_a_complaint_with_a_map_pin(page: Page, server: live.Server) -> None:
     description = "工地凌晨仍在打桩，影响附近居民休息"
+    page.goto("/complaints/new")
+    _expect_the_province_fills_the_map(page)
     receipt = citizen.file_complaint_with_pin(
         page, category="噪声扰民", code="TS-NOISE", description=description
     )
@@ -47,7 +66,7 @@ def test_the_complaint_form_fits_a_phone(browser: Browser, server: live.Server) 
         for path in ("/complaints", "/complaints/new?category=TS-ROAD"):
             phone.goto(path)
             if path.startswith("/complaints/new"):
-                phone.wait_for_function(MAP_READY)
+                _expect_the_province_fills_the_map(phone)
                 height = phone.locator("#complaint-map").bounding_box()
                 assert height is not None
                 assert height["height"] <= 320  # smaller than on a wide screen

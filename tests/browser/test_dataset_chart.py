@@ -33,8 +33,8 @@ def _open_air_quality(page: Page) -> None:
     page.wait_for_url("**/search?q=*")
     page.get_by_role("link", name=AIR).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(AIR)
-    page.wait_for_function(
-        "window.yiwangDatasetCharts && window.yiwangDatasetCharts.length > 0 && "
+    page.wait_for_function(  # a function: the pages' CSP allows no string to be evaluated
+        "() => window.yiwangDatasetCharts && window.yiwangDatasetCharts.length > 0 && "
         "window.yiwangDatasetCharts[0].getOption().series.length > 0"
     )
 

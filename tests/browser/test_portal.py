@@ -80,7 +80,9 @@ def test_dashboard_map_and_a_live_alert_from_mqtt(
     from tests.support.mqtt import Publisher  # noqa: PLC0415
 
     page.goto("/monitor")
-    page.wait_for_function("window.yiwangMap && window.yiwangMap.getOption().series.length > 0")
+    page.wait_for_function(  # a function: the pages' CSP allows no string to be evaluated
+        "() => window.yiwangMap && window.yiwangMap.getOption().series.length > 0"
+    )
     option = page.evaluate(
         """() => {
             const o = window.yiwangMap.getOption();
@@ -137,7 +139,7 @@ def test_pages_fit_a_phone_and_the_dashboard_fits_its_budget(
             phone.goto(path)
             width = phone.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, f"{path} is {width} px wide at 375 px"
-        phone.wait_for_function("window.yiwangMap !== undefined")
+        phone.wait_for_function("() => window.yiwangMap !== undefined")
         phone.wait_for_load_state("networkidle")
         transferred = phone.evaluate(
             """() => performance.getEntriesByType('navigation')

@@ -5,6 +5,7 @@ alerts of the last hours, whatever the day (``yiwang demo`` on two days, seeded 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from yiwang.sensing.models import Observation
 
 pytestmark = pytest.mark.dates
 
-# Today, and a day four months on (over a year's end or a Spring Festival, by turns).
-DAYS_AHEAD = (0, 123)
+# Today, and a day four months on (over a year's end or a Spring Festival, by turns). With the
+# clock pinned to an awkward day (`make test-dates`), that day alone: each load takes a while.
+DAYS_AHEAD = (0,) if os.environ.get("YIWANG_TEST_CLOCK") else (0, 123)
 
 
 @pytest.fixture

@@ -114,8 +114,11 @@ def _check_key(key: str | None) -> str | None:
 
 # --- delivery by courier -------------------------------------------------------------------------
 
-_MOBILE_PHONE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
-_LANDLINE = re.compile(r"(0\d{2,3})-?([2-9]\d{6,7})(?:(?:-|转|#)(\d{1,6}))?")
+_MOBILE_PHONE = re.compile(r"(?:\+?86)?(1[3-9][0-9]{9})")
+# Area codes: 010 and 02X have three digits, the others four (0571).
+_LANDLINE = re.compile(
+    r"(010|02[0-9]|0[3-9][0-9]{2})-?([2-9][0-9]{6,7})(?:(?:-|转|#)([0-9]{1,6}))?"
+)
 _PHONE_NOISE = re.compile(r"[\s()（）]")
 
 

@@ -14,6 +14,7 @@ into place by a transaction that then rolls back is removed again.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -31,6 +32,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from yiwang.core.errors import AppError, InvalidInput
+
+log = logging.getLogger(__name__)
 
 _NEW_FILES = "yiwang.cases.new_files"
 _NEW_DIRS = "yiwang.cases.new_file_dirs"
@@ -264,9 +267,13 @@ def check(upload: Upload, *, max_bytes: int, accepted: Sequence[str], material_n
 # A refused application keeps the files already uploaded under a random token for a short
 # while, so that the applicant corrects the form without choosing every file again. Each
 # material's file is kept as ``<key>`` beside ``<key>.name`` (its file name); a folder past
-# its time is ignored, and removed by the next application that keeps files.
+# its time is ignored, and removed by the next application that keeps files and by the
+# periodic supervision job (:func:`sweep_staged`). All kept files together stay under
+# ``STAGED_MAX_BYTES``: past it, a refused application keeps nothing new (its applicant
+# chooses the files again), so that refused submissions cannot fill the disk.
 
 STAGED_SECONDS = 2 * 3600
+STAGED_MAX_BYTES = 2 * 1024**3
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -308,24 +315,58 @@ def staged_files(root: Path, token: str, *, now: float | None = None) -> dict[st
         if not _KEY.fullmatch(path.name):
             continue
         name = path.with_name(path.name + ".name")
-        try:
+        try:  # a file may vanish meanwhile (a retry filed at the same time, a sweep)
             filename = name.read_text(encoding="utf-8")[:300]
+            size = path.stat().st_size
         except OSError:
             continue
-        found[path.name] = StagedFile(path.name, filename, path.stat().st_size, path)
+        found[path.name] = StagedFile(path.name, filename, size, path)
     return found
 
 
+def _staged_bytes(root: Path) -> int:
+    """What all the files kept for retries take on disk now."""
+    total = 0
+    staged = _staged_root(root)
+    if not staged.is_dir():
+        return 0
+    for directory in staged.iterdir():
+        try:
+            total += sum(f.stat().st_size for f in directory.iterdir())
+        except OSError:
+            continue
+    return total
+
+
+def _size_of(upload: Upload) -> int | None:
+    if not upload.stream.seekable():
+        return None
+    here = upload.stream.tell()
+    size = upload.stream.seek(0, os.SEEK_END)
+    upload.stream.seek(here)
+    return size
+
+
 def stage(
-    root: Path, token: str, uploads: Sequence[Upload], *, drop: Sequence[str] = ()
+    root: Path,
+    token: str,
+    uploads: Sequence[Upload],
+    *,
+    drop: Sequence[str] = (),
+    max_bytes: int = STAGED_MAX_BYTES,
 ) -> dict[str, StagedFile]:
     """Keep ``uploads`` under ``token`` (each replacing the file kept for its material) and
     forget the files kept for the materials in ``drop``; return all the files kept under it.
-    Folders past their time are removed first."""
-    _sweep(root)
+    Folders past their time are removed first; when the new files would take the kept files
+    past ``max_bytes`` in all, none of them is kept."""
+    sweep_staged(root)
     directory = _staged_dir(root, token)
     if directory is None:
         raise ValueError("not a staging token")
+    sizes = [_size_of(upload) for upload in uploads]
+    if uploads and (None in sizes or _staged_bytes(root) + sum(s or 0 for s in sizes) > max_bytes):
+        log.warning("the files of a refused application were not kept: the space for them is full")
+        uploads = ()
     directory.mkdir(parents=True, exist_ok=True)
     for key in drop:
         if _KEY.fullmatch(key):
@@ -362,17 +403,21 @@ def discard_staged_at_commit(session: Session, root: Path, token: str) -> None:
     session.info.setdefault(_STAGED_DONE, []).append((root, token))
 
 
-def _sweep(root: Path) -> None:
+def sweep_staged(root: Path) -> int:
+    """Remove the files kept for retries past their time; return how many folders went."""
     staged = _staged_root(root)
     if not staged.is_dir():
-        return
+        return 0
     limit = time.time() - STAGED_SECONDS
+    removed = 0
     for directory in staged.iterdir():
         try:
             if directory.stat().st_mtime < limit:
                 shutil.rmtree(directory, ignore_errors=True)
+                removed += 1
         except OSError:
             continue
+    return removed
 
 
 @event.listens_for(Session, "before_commit")

@@ -1,5 +1,6 @@
-"""The cases engine's user-facing messages."""
+"""The cases engine's user-facing messages and the labels of its audit actions."""
 
+from yiwang.core.audit import add_action_labels
 from yiwang.core.i18n import EN, ZH, add_messages
 
 ACTION_LABELS = {
@@ -202,5 +203,35 @@ add_messages(
             ZH: "月份格式应为 YYYY-MM：{value}",
             EN: "A month is written YYYY-MM: {value}",
         },
+    }
+)
+
+add_action_labels(
+    {
+        "case.submit": {ZH: "提交办件", EN: "Submit a case"},
+        "case.accept": {ZH: "受理办件", EN: "Accept a case"},
+        "case.reject": {ZH: "不予受理", EN: "Decline a case"},
+        "case.start_review": {ZH: "开始审查", EN: "Start the review"},
+        "case.request_supplement": {ZH: "要求补正", EN: "Ask for more documents"},
+        "case.supplement": {ZH: "补正材料", EN: "Supply more documents"},
+        "case.review": {ZH: "提出审查意见", EN: "Give a review opinion"},
+        "case.decide": {ZH: "作出办结决定", EN: "Decide a case"},
+        "case.deliver": {ZH: "送达", EN: "Deliver the decision"},
+        "case.close": {ZH: "归档", EN: "Close a case"},
+        "case.withdraw": {ZH: "撤回办件", EN: "Withdraw a case"},
+        "case.rate": {ZH: "评价办件", EN: "Rate a case"},
+        "case.note": {ZH: "记录来源系统情况", EN: "Note from the source system"},
+        "case.request_failed": {
+            ZH: "来源系统申请未能立案",
+            EN: "Case request from a system failed",
+        },
+        "case.recount_deadlines": {ZH: "重新计算办理期限", EN: "Recount deadlines"},
+        "case.supervise": {ZH: "督办亮牌", EN: "Issue supervision cards"},
+        "case.supervision.read": {ZH: "查看督办情况", EN: "View supervision"},
+        "case.statistics.publish": {ZH: "发布办件统计", EN: "Publish case statistics"},
+        "cases.item.create": {ZH: "创建办事事项", EN: "Create a service"},
+        "cases.item.revise": {ZH: "修订办事事项", EN: "Revise a service"},
+        "cases.power.create": {ZH: "创建权力事项", EN: "Create an administrative power"},
+        "cases.demo.load": {ZH: "载入演示办件", EN: "Load demonstration cases"},
     }
 )

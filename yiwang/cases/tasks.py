@@ -10,14 +10,16 @@ given ``monthly: true``.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiwang.cases import recount, stats, supervision
+from yiwang.cases import materials, recount, stats, supervision
 from yiwang.cases.vocab import local_date
 from yiwang.core import calendar, events, jobs
+from yiwang.core.config import get_settings
 from yiwang.core.db import utcnow
 from yiwang.core.jobs import Job, JobContext, handler
 from yiwang.core.policy import SYSTEM, Actor
@@ -44,8 +46,10 @@ def schedule_supervision(
 
 @handler(SUPERVISE)
 def run_supervision(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Issue the cards due today; queue the next run when the payload says how often."""
+    """Issue the cards due today, and remove the uploads kept for retries past their time;
+    queue the next run when the payload says how often."""
     day = dt.date.fromisoformat(payload["day"]) if payload.get("day") else None
+    swept = materials.sweep_staged(Path(get_settings().var_dir))
     with ctx.db.session() as session:
         result = supervision.scan(session, today=day, actor=ctx.actor)
         every = payload.get("every_seconds")
@@ -57,7 +61,12 @@ def run_supervision(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
                 actor=ctx.actor,
                 run_after=utcnow() + dt.timedelta(seconds=int(every)),
             )
-    return {"day": result.day.isoformat(), "yellow": result.yellow, "red": result.red}
+    return {
+        "day": result.day.isoformat(),
+        "yellow": result.yellow,
+        "red": result.red,
+        "swept_uploads": swept,
+    }
 
 
 def _first_of_next_month(now: dt.datetime) -> dt.datetime:

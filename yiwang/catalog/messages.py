@@ -1,5 +1,6 @@
-"""The catalog engine's user-facing messages."""
+"""The catalog engine's user-facing messages and the labels of its audit actions."""
 
+from yiwang.core.audit import add_action_labels
 from yiwang.core.i18n import EN, ZH, add_messages
 
 add_messages(
@@ -123,5 +124,32 @@ add_messages(
             ZH: "请上传文件或提供链接。",
             EN: "Upload a file or give a URL.",
         },
+    }
+)
+
+add_action_labels(
+    {
+        "resource.create": {ZH: "创建数据资源", EN: "Create a data resource"},
+        "resource.update": {ZH: "修改数据资源", EN: "Change a data resource"},
+        "resource.publish": {ZH: "发布数据资源", EN: "Publish a data resource"},
+        "resource.delete": {ZH: "删除数据资源", EN: "Delete a data resource"},
+        "resource.restore": {ZH: "恢复数据资源", EN: "Restore a data resource"},
+        "distribution.create": {ZH: "添加数据表", EN: "Add a data table"},
+        "distribution.update": {ZH: "修改数据表", EN: "Change a data table"},
+        "datastore.upload": {ZH: "上传数据文件", EN: "Upload a data file"},
+        "datastore.load": {ZH: "载入数据", EN: "Load data"},
+        "datastore.upsert": {ZH: "写入数据行", EN: "Write data rows"},
+        "datastore.delete": {ZH: "删除数据行", EN: "Delete data rows"},
+        "datastore.index": {ZH: "建立数据索引", EN: "Index a data table"},
+        "datastore.restore": {ZH: "恢复数据版本", EN: "Restore a data version"},
+        "datastore.read": {ZH: "读取数据表", EN: "Read a data table"},
+        "datastore.dump": {ZH: "导出数据表", EN: "Export a data table"},
+        "datastore.sql": {ZH: "以 SQL 查询数据表", EN: "Query data tables with SQL"},
+        "share.request": {ZH: "申请共享数据", EN: "Request shared data"},
+        "share.read": {ZH: "查看共享申请", EN: "View a sharing request"},
+        "share.decide": {ZH: "审批共享申请", EN: "Decide a sharing request"},
+        "share.approve": {ZH: "批准共享申请", EN: "Approve a sharing request"},
+        "share.reject": {ZH: "驳回共享申请", EN: "Reject a sharing request"},
+        "share.revoke": {ZH: "撤销数据共享", EN: "Revoke data sharing"},
     }
 )

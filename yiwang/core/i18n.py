@@ -232,6 +232,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "are provisional. When the State Council publishes its notice, import it with yiwang "
         "calendar import or in the console; the affected deadlines are then recomputed.",
     },
+    "calendar.this_year_provisional.staff": {
+        ZH: "{year} 年的官方节假日安排尚未导入，期限暂按法定假日推算；系统管理员导入后，"
+        "受影响的期限将自动重新计算。",
+        EN: "{year}'s official holiday schedule is not loaded yet, so deadlines are counted on "
+        "the statutory holidays for now; once an administrator imports it, the affected "
+        "deadlines are recomputed.",
+    },
+    "calendar.next_year_provisional.staff": {
+        ZH: "{year} 年的官方节假日安排尚未导入，跨入该年的期限为预计；"
+        "国务院办公厅发布、系统管理员导入后，受影响的期限将自动重新计算。",
+        EN: "{year}'s official holiday schedule is not loaded yet, so deadlines reaching into it "
+        "are provisional; once an administrator imports it, the affected deadlines are "
+        "recomputed.",
+    },
     "jobs.unknown_kind": {ZH: "未知的任务类型：{kind}", EN: "Unknown job kind: {kind}"},
     "upload.too_large": {
         ZH: "上传内容超过大小限制（{limit} 字节）。",

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -757,6 +758,19 @@ def _keep_uploads(
     }
 
 
+def _log_failure(exc: Exception, item_code: str) -> None:
+    """Log an application that could not be filed. A database error carries the statement's
+    values (the applicant's ID number, phone, address): of it only its kind and the driver's
+    message are logged, as the application's error handler does."""
+    if isinstance(exc, StatementError):
+        log.error(  # no traceback: its frames hold the values
+            "an application could not be filed",
+            extra={"item": item_code, "error": type(exc).__name__, "cause": str(exc.orig)},
+        )
+    else:
+        log.error("an application could not be filed", extra={"item": item_code}, exc_info=exc)
+
+
 @router.post("/services/{code}/apply", response_class=HTMLResponse)
 async def apply(
     code: str,
@@ -802,11 +816,15 @@ async def apply(
                 return refuse(*_refusal(exc, language))
             given = {u.key for u in fresh}
             with contextlib.ExitStack() as files:
-                earlier = [
-                    Upload(f.key, f.filename, files.enter_context(f.path.open("rb")))
-                    for f in kept.values()
-                    if f.key not in given
-                ]
+                earlier = []
+                for f in kept.values():
+                    if f.key in given:
+                        continue
+                    try:  # gone since it was listed (filed by a retry at the same time)
+                        stream = files.enter_context(f.path.open("rb"))
+                    except FileNotFoundError:
+                        continue
+                    earlier.append(Upload(f.key, f.filename, stream))
                 try:
                     filed = cases.submit_application(
                         session,
@@ -822,9 +840,9 @@ async def apply(
                     raise
                 except AppError as exc:
                     return refuse(_for_citizen(exc), _error_target(exc, version))
-                except Exception:
+                except Exception as exc:  # noqa: BLE001  (logged; the citizen is answered)
                     # Whatever went wrong inside, the applicant keeps the form and the files.
-                    log.exception("an application could not be filed", extra={"item": item.code})
+                    _log_failure(exc, item.code)
                     return refuse(AppError("hall.try_again", status_code=503), None)
             if kept:
                 cases.discard_staged_at_commit(session, root, token)

@@ -1,5 +1,7 @@
-"""Messages of the sensing engine's core service, in Chinese and English."""
+"""Messages of the sensing engine's core service, in Chinese and English, and the labels of the
+engine's audit actions."""
 
+from yiwang.core.audit import add_action_labels
 from yiwang.core.i18n import EN, ZH, add_messages
 
 add_messages(
@@ -73,5 +75,45 @@ add_messages(
             ZH: "{entity} 的字段 {field} 嵌套过深：最多 {limit} 层。",
             EN: "The field {field} of {entity} is nested too deeply: at most {limit} levels.",
         },
+    }
+)
+
+add_action_labels(
+    {
+        "sensing.sta.create": {ZH: "创建感知数据对象", EN: "Create a SensorThings entity"},
+        "sensing.sta.update": {ZH: "修改感知数据对象", EN: "Change a SensorThings entity"},
+        "sensing.sta.edit": {
+            ZH: "修改或删除感知数据对象",
+            EN: "Change or delete a SensorThings entity",
+        },
+        "sensing.sta.delete": {ZH: "删除感知数据对象", EN: "Delete a SensorThings entity"},
+        "sensing.sta.read": {ZH: "读取非公开感知数据", EN: "Read closed sensing data"},
+        "sensing.sta.create_observations": {
+            ZH: "批量写入观测值",
+            EN: "Store observations in bulk",
+        },
+        "create_observations": {ZH: "写入观测值", EN: "Store observations"},
+        "read_datastream": {ZH: "读取数据流", EN: "Read a datastream"},
+        "read_latest": {ZH: "读取非公开数据流最新值", EN: "Read latest closed values"},
+        "read_aggregates": {ZH: "读取非公开数据流统计值", EN: "Read closed aggregates"},
+        "sensing.mqtt_ingest": {ZH: "经 MQTT 接收观测值", EN: "Receive observations by MQTT"},
+        "view_rejections": {ZH: "查看被拒收的观测消息", EN: "View rejected messages"},
+        "sensing.pack_install": {ZH: "安装感知数据包", EN: "Install a sensing pack"},
+        "sensing.thing_create": {ZH: "登记监测设备", EN: "Register a monitoring device"},
+        "sensing.rule.create": {ZH: "创建预警规则", EN: "Create an alert rule"},
+        "sensing.rule.read": {ZH: "查看预警规则", EN: "View an alert rule"},
+        "sensing.rule.update": {ZH: "修改预警规则", EN: "Change an alert rule"},
+        "sensing.rule.delete": {ZH: "删除预警规则", EN: "Delete an alert rule"},
+        "sensing.alert.ack": {ZH: "确认预警", EN: "Acknowledge an alert"},
+        "sensing.alert.acknowledge": {ZH: "确认预警", EN: "Acknowledge an alert"},
+        "sensing.alert.resolve": {ZH: "解除预警", EN: "Resolve an alert"},
+        "sensing.webhook.create": {ZH: "添加消息推送地址", EN: "Add a webhook"},
+        "sensing.webhook.read": {ZH: "查看消息推送地址", EN: "View a webhook"},
+        "sensing.webhook.update": {ZH: "修改消息推送地址", EN: "Change a webhook"},
+        "sensing.webhook.rotate_secret": {
+            ZH: "更换消息推送密钥",
+            EN: "Rotate a webhook secret",
+        },
+        "sensing.webhook.delete": {ZH: "删除消息推送地址", EN: "Delete a webhook"},
     }
 )

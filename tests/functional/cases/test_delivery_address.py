@@ -185,13 +185,19 @@ def test_a_district_outside_a_city_without_districts_is_refused() -> None:
         ("(0571)87654321", "0571-87654321"),
         ("010-62345678", "010-62345678"),
         ("0571-87654321-808", "0571-87654321-808"),
+        ("02087654321", "020-87654321"),  # three-digit area codes typed without a dash
+        ("01062345678", "010-62345678"),
+        ("057187654321", "0571-87654321"),
     ],
 )
 def test_mobile_and_landline_numbers_are_taken(typed: str, kept: str) -> None:
     assert filing.normalize_phone(typed) == kept
 
 
-@pytest.mark.parametrize("typed", ["12812345678", "1381234567", "87654321", "0571-1234567", "x"])
+@pytest.mark.parametrize(
+    "typed",
+    ["12812345678", "1381234567", "87654321", "0571-1234567", "x", "13٨١٢٣٤٥٦٧٨"],  # Arabic digits
+)
 def test_other_numbers_are_refused(typed: str) -> None:
     with pytest.raises(InvalidInput):
         filing.normalize_phone(typed)

@@ -354,7 +354,7 @@ def test_verify_reports_an_intact_chain_then_where_it_breaks(
     entries = session.scalar(select(func.count()).select_from(AuditEntry))
     verified = app_client.post("/console/audit/verify", data={"csrf": csrf_of(page)}, headers=HTML)
     assert verified.status_code == 200
-    assert f"哈希链完整：{entries} 条记录" in verified.text
+    assert f"哈希链完整：已校验第 1 至 {entries} 条记录。" in verified.text
 
     target = session.scalar(
         select(func.min(AuditEntry.seq)).where(AuditEntry.action == "user.create")

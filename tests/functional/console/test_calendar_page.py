@@ -31,6 +31,7 @@ def test_from_october_the_console_warns_that_next_year_is_provisional(
         home = app_client.get("/console", headers=HTML).text
         page = app_client.get("/console/calendar", headers=HTML).text
     assert "2027 年的官方节假日安排尚未导入" in home
+    assert "yiwang calendar import" not in home  # a clerk imports nothing: told what it means
     assert 'href="/console/calendar"' in home
     assert '<tr id="year-2027"><td>2027</td>' in page
     assert "预计" in page

@@ -15,7 +15,11 @@ from tests.support.databases import BoundDatabase
 from yiwang.core.policy import Role
 
 HTML = {"Accept": "text/html"}
-TABLE = "站点编号,站点名称,城市,AQI\n1001,西溪,杭州市,42\n1002,朝晖五区,杭州市,57\n"
+TABLE = (
+    "站点编号,站点名称,城市,时间,AQI\n"
+    "1001,西溪,杭州市,2025-11-17 08:00,42\n"
+    "1002,朝晖五区,杭州市,2025-11-17 09:00,57\n"
+)
 
 
 def test_the_dataset_page_details(
@@ -53,6 +57,7 @@ def test_the_dataset_page_details(
     assert 'tabindex="0"' in box.group(0)
     assert 'role="region"' in box.group(0)
     assert 'aria-label="数据预览：站点数据（表格可左右滚动）"' in box.group(0)
+    assert "<td>2025-11-17 08:00</td>" in chinese  # a time as people read it, not ISO text
 
     english = app_client.get(f"/dataset/{shown_name}", params={"lang": "en"}, headers=HTML).text
     assert "<h1>Hourly air quality</h1>" in english

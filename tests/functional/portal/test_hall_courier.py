@@ -1,7 +1,7 @@
 """The application form for delivery by courier, as the server renders it (no script): the
 address asked for and checked, a refusal said in Chinese with every uploaded file kept for
 the retry, the retry filing the case with those files, the lists of cities and districts,
-and the address shown masked on the tracking page."""
+and the address shown masked on the receipt and the tracking page."""
 
 from __future__ import annotations
 
@@ -132,6 +132,12 @@ def test_courier_without_an_address_is_refused_and_the_files_are_kept_for_the_re
     code = re.search(r'<dd id="query-code" class="code">(\w{8})</dd>', filed.text)
     assert number
     assert code
+    # The receipt says where the result goes, masked as on the tracking page.
+    on_receipt = re.search(r'<dd id="delivery-address">(.*?)</dd>', filed.text, re.DOTALL)
+    assert on_receipt
+    assert "王**" in on_receipt.group(1)
+    assert "浙江省杭州市西湖区****" in on_receipt.group(1)
+    assert "文三路" not in filed.text
     session.expire_all()
     case = session.scalars(select(Case).where(Case.number == number.group(1))).one()
     assert (case.delivery_recipient, case.delivery_phone) == ("王小明", "13812345678")

@@ -24,6 +24,12 @@ from yiwang.core import geo
         ("从杭州市到绍兴市柯桥区", ("330100", "330600")),
         ("绍兴路 8 号", ()),  # a road named after a city
         ("杭州湾新区滨海二路", ()),  # a bay, in Ningbo
+        ("舟山东路 88 号", ()),  # a road of Hangzhou named after a city
+        ("嘉兴南路", ()),
+        ("温州大道", ()),
+        ("湖州东路", ()),
+        ("义乌市场旁边的小吃店", ()),  # a market named after a city, anywhere
+        ("江山市场", ()),
         ("义乌国际商贸城", ()),  # short county names are not read
         ("江北路", ()),
         ("解放北路 12 号", ()),

@@ -1,5 +1,11 @@
 """The append-only audit log, chained by SM3 hashes."""
 
+from yiwang.core.audit.labels import (
+    ACTION_LABELS,
+    action_label,
+    add_action_labels,
+    labelled_actions,
+)
 from yiwang.core.audit.models import AuditEntry, AuditHead
 from yiwang.core.audit.service import (
     AuditFilters,
@@ -11,10 +17,14 @@ from yiwang.core.audit.service import (
 )
 
 __all__ = [
+    "ACTION_LABELS",
     "AuditEntry",
     "AuditFilters",
     "AuditHead",
     "VerifyResult",
+    "action_label",
+    "add_action_labels",
+    "labelled_actions",
     "list_entries",
     "record",
     "record_read",

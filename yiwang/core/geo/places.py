@@ -19,9 +19,10 @@ from yiwang.core.geo.cities import city
 
 PROVINCE_CODE = "330000"
 PROVINCE_NAMES = ("浙江省", "浙江")
-# What follows a city's short name when it names a road, a bay or a bridge (绍兴路 in
-# Hangzhou, 杭州湾 in Ningbo), not the city.
-_NOT_A_PLACE_AFTER = "路街道巷弄湾桥港"
+# What follows a place's name when the words name a road, a bay, a bridge or a market, not
+# the place: 绍兴路 and 舟山东路 in Hangzhou, 杭州湾 in Ningbo, 温州大道, 义乌市场 (a market named
+# after 义乌, anywhere), 江山市民 (citizens).
+_NOT_A_PLACE_AFTER = r"(?:[东西南北中]?[路街道巷弄湾桥港]|大道|大街|场|民)"
 
 
 def city_code_of(code: str) -> str | None:
@@ -50,7 +51,7 @@ def _short_city_names() -> re.Pattern[str]:
         for c in division_children(PROVINCE_CODE)
     )
     province = "|".join(re.escape(p) for p in PROVINCE_NAMES)
-    return re.compile(rf"^\s*(?:{province})?\s*({short})(?![市{_NOT_A_PLACE_AFTER}])")
+    return re.compile(rf"^\s*(?:{province})?\s*({short})(?!市|{_NOT_A_PLACE_AFTER})")
 
 
 def divisions_named(text: str | None) -> tuple[str, ...]:
@@ -61,7 +62,7 @@ def divisions_named(text: str | None) -> tuple[str, ...]:
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
     for name, code in _names():
-        for match in re.finditer(re.escape(name), text):
+        for match in re.finditer(rf"{re.escape(name)}(?!{_NOT_A_PLACE_AFTER})", text):
             start, end = match.span()
             if any(start < e and s < end for s, e in taken):
                 continue  # inside a longer name already read

@@ -6,6 +6,7 @@ that shows a moment as people in Zhejiang read it (``{{ alert.time|local_time }}
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,26 @@ def local_time(value: dt.datetime | dt.date | str | None, fmt: str = "%Y-%m-%d %
     return moment.astimezone(CHINA).strftime(fmt)
 
 
+_ISO_MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?")
+
+
+def cell_text(value: object) -> str:
+    """A value of a published table as a reader reads it: empty for none, a time as
+    ``2025-11-17 08:00`` (seconds only when there are some), as published: a table's times are
+    its publisher's, in no time zone this page should convert."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    text = str(value)
+    moment = _ISO_MOMENT.fullmatch(text)
+    if moment is None:
+        return text
+    day, minutes, seconds = moment.groups()
+    shown = seconds if seconds and seconds.strip(":0.") else ""
+    return f"{day} {minutes}{shown}"
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -54,6 +75,7 @@ def environment() -> Environment:
     )
     env.globals["role_labels"] = ROLE_LABELS
     env.filters["local_time"] = local_time
+    env.filters["cell_text"] = cell_text
     return env
 
 

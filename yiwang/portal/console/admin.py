@@ -324,17 +324,35 @@ def users_revoke_token(
 # --- audit log -----------------------------------------------------------------------------------
 
 
-def _verdict(result: audit.VerifyResult, language: str) -> str:
+def _verdict(result: audit.VerifyResult, language: str, *, recorded_as: int | None) -> str:
+    """What the check found, and what it covered: the entries up to the check, not the entry
+    that records the check itself (written after it, as ``recorded_as``)."""
+    zh = language.startswith("zh")
+    if recorded_as is None:
+        own = ""
+    elif zh:
+        own = f"本次校验另记为第 {recorded_as} 条，不在校验范围内。"
+    else:
+        own = f" The check itself is recorded after them, as entry {recorded_as}."
     if result.ok:
-        if language.startswith("zh"):
-            return f"哈希链完整：{result.checked} 条记录"
-        return f"The hash chain is intact: {result.checked} entries"
-    zh, en = _PROBLEMS.get(result.problem or "", (result.problem or "", result.problem or ""))
-    if language.startswith("zh"):
-        return f"哈希链在第 {result.seq} 条记录处断开（{zh}），此前 {result.checked} 条记录校验无误"
+        if zh:
+            if result.checked == 0:
+                return "哈希链完整：日志中尚无记录。" + own
+            return f"哈希链完整：已校验第 1 至 {result.checked} 条记录。" + own
+        if result.checked == 0:
+            return "The hash chain is intact: the log had no entries." + own
+        return f"The hash chain is intact: entries 1 to {result.checked} verified." + own
+    problem_zh, problem_en = _PROBLEMS.get(
+        result.problem or "", (result.problem or "", result.problem or "")
+    )
+    if zh:
+        return (
+            f"哈希链在第 {result.seq} 条记录处断开（{problem_zh}），"
+            f"此前 {result.checked} 条记录校验无误。" + own
+        )
     return (
-        f"The hash chain breaks at entry {result.seq} ({en}): {result.message}; "
-        f"the {result.checked} entries before it verified"
+        f"The hash chain breaks at entry {result.seq} ({problem_en}): {result.message}; "
+        f"the {result.checked} entries before it verified." + own
     )
 
 
@@ -346,6 +364,7 @@ def _audit_page(
     filters: audit.AuditFilters,
     page: int,
     verified: audit.VerifyResult | None = None,
+    verified_as: int | None = None,
 ) -> Response:
     language = request_language(request)
     entries, total = audit.list_entries(
@@ -361,6 +380,9 @@ def _audit_page(
         "to": _day_of(filters.until, last=True),
     }
     filters_shown = {k: v for k, v in shown.items() if v}
+    actions = audit.labelled_actions(language)
+    if filters.action and filters.action not in audit.ACTION_LABELS:
+        actions.append((filters.action, filters.action))
     return render_page(
         request,
         "console/admin/audit.html",
@@ -369,12 +391,14 @@ def _audit_page(
             "total": total,
             "filters": filters_shown,
             "outcomes": OUTCOMES,
+            "actions": actions,
+            "action_label": lambda code: audit.action_label(code, language),
             "page": page,
             "pages": max(1, (total + _PAGE - 1) // _PAGE),
             "page_link": lambda n: "/console/audit?" + urlencode({**filters_shown, "page": n}),
             "details_text": lambda d: json.dumps(d, ensure_ascii=False, indent=1, sort_keys=True),
             "verified": verified,
-            "verdict": _verdict(verified, language) if verified else None,
+            "verdict": _verdict(verified, language, recorded_as=verified_as) if verified else None,
             "when": seconds,
         },
     )
@@ -431,7 +455,7 @@ def audit_verify(
     """Walk the hash chain, as ``yiwang audit verify`` does, and say whether it holds."""
     check_csrf(request, csrf)
     result = audit.verify(session, actor=actor)
-    audit.record(
+    entry = audit.record(
         session,
         actor=actor,
         action="audit.verify",
@@ -446,4 +470,5 @@ def audit_verify(
         filters=audit.AuditFilters(),
         page=1,
         verified=result,
+        verified_as=entry.seq,
     )

@@ -187,6 +187,10 @@ def console_home(request: Request, session: SessionDep, actor: SignedInActor) ->
             "department": department,
             "scope": scope,
             "pending": pending(session, actor) if scope else [],
-            "calendar_warnings": list(zip(found.warnings, found.warning_years, strict=True)),
+            # Those who import holiday schedules are told how; the others what it means.
+            "calendar_warnings": [
+                (code if policy.can_manage_calendar(actor) else f"{code}.staff", year)
+                for code, year in zip(found.warnings, found.warning_years, strict=True)
+            ],
         },
     )

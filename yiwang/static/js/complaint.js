@@ -2,7 +2,8 @@
 // and latitude go into the hidden fields; the city it falls in is named under the map, the
 // server decides it again), zoom buttons, the category's note and its own questions, and the
 // contact fields switched off for an anonymous complaint. Without script the address and city
-// fields do the same job.
+// fields do the same job. The map's box takes the province's shape, so that the drawing fills
+// it; the cities' names are drawn above the pin, which points at the place with its tip.
 (function () {
   "use strict";
 
@@ -106,15 +107,61 @@
     return "";
   }
 
+  // [west, south, east, north] of the given features' rings.
+  function boundsOf(list) {
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    list.forEach(function (feature) {
+      var geometry = feature.geometry;
+      var polygons = geometry.type === "MultiPolygon" ? geometry.coordinates : [geometry.coordinates];
+      polygons.forEach(function (rings) {
+        rings.forEach(function (ring) {
+          ring.forEach(function (point) {
+            box[0] = Math.min(box[0], point[0]);
+            box[1] = Math.min(box[1], point[1]);
+            box[2] = Math.max(box[2], point[0]);
+            box[3] = Math.max(box[3], point[1]);
+          });
+        });
+      });
+    });
+    return box;
+  }
+
+  // Each city's name at its seat ("cp" in the map), or the middle of the city without one. A
+  // series of its own, so that the names lie above the pin, with a white halo over the map.
+  function labelSeries() {
+    return {
+      id: "labels",
+      type: "scatter",
+      coordinateSystem: "geo",
+      silent: true,
+      animation: false,
+      zlevel: 2,
+      symbolSize: 1,  // ECharts scales a symbol's label with it: 0 would hide the label
+      itemStyle: { color: "transparent" },
+      label: {
+        show: true, position: "inside", formatter: "{b}", fontSize: 11, color: "#1d2733",
+        textBorderColor: "#ffffff", textBorderWidth: 3
+      },
+      emphasis: { label: { show: true } },
+      data: features.map(function (feature) {
+        var box = boundsOf([feature]);
+        var seat = feature.properties.cp || [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2];
+        return { name: feature.properties.name, value: seat };
+      })
+    };
+  }
+
   function drawPin() {
     chart.setOption({
       series: [{
         id: "pin",
-        type: "effectScatter",
+        type: "scatter",
         coordinateSystem: "geo",
-        symbolSize: 14,
-        rippleEffect: { scale: 3, brushType: "stroke" },
-        itemStyle: { color: "#c8102e", borderColor: "#ffffff", borderWidth: 2 },
+        silent: true,
+        symbol: "pin",
+        symbolSize: [22, 30],  // ECharts draws a pin with its tip on the place
+        itemStyle: { color: "#c8102e", borderColor: "#ffffff", borderWidth: 1.5 },
         zlevel: 1,
         data: pin ? [{ value: pin }] : []
       }]
@@ -175,14 +222,22 @@
         layoutSize: "96%",
         zoom: 1,
         selectedMode: false,
-        label: { show: true, fontSize: 10, color: "#1d2733" },
+        label: { show: false },
         itemStyle: { areaColor: "#e4e8ed", borderColor: "#ffffff", borderWidth: 1 },
-        emphasis: { label: { show: true }, itemStyle: { areaColor: "#ffd8a8" } }
+        emphasis: { label: { show: false }, itemStyle: { areaColor: "#ffd8a8" } }
       },
       series: []
     });
     // ECharts decodes the map's compressed coordinates when the geo component first uses it.
     features = echarts.getMap("zhejiang").geoJson.features;
+    // A degree of longitude is shorter than one of latitude by the cosine of the latitude
+    // (ECharts assumes 0.75, about 41° north); the box gets the province's own proportions.
+    var box = boundsOf(features);
+    var aspectScale = Math.cos((box[1] + box[3]) / 2 * Math.PI / 180);
+    element.style.aspectRatio = ((box[2] - box[0]) * aspectScale / (box[3] - box[1])).toFixed(3);
+    chart.resize();
+    chart.setOption({ geo: { aspectScale: aspectScale }, series: [labelSeries()] });
+    drawPin();
     chart.getZr().on("click", onClick);
     window.addEventListener("resize", function () { chart.resize(); });
     document.getElementById("map-zoom-in").addEventListener("click", function () { zoomBy(2); });

@@ -2,8 +2,9 @@
 // applicant chosen (身份证号 for citizens, 统一社会信用代码 for enterprises); the identity
 // number is checked as it is typed (the GB 11643 and GB 32100 check characters), so that a
 // typo is caught before the form is sent; the courier address appears when 快递送达 is chosen,
-// its city and district lists following the province and city chosen. The server checks all
-// of it again: without this script the form still works.
+// its fields then required (the district only where the city has districts), its city and
+// district lists following the province and city chosen. The server checks all of it again:
+// without this script the form still works.
 (function () {
   "use strict";
   var select = document.getElementById("applicant-type");
@@ -92,16 +93,32 @@
   if (!method || !address) {
     return;
   }
-  function showAddress() {
-    address.hidden = method.value !== "courier";
-  }
-  method.addEventListener("change", showAddress);
-  showAddress();
-
   var url = address.getAttribute("data-divisions");
   var province = document.getElementById("delivery-province");
   var city = document.getElementById("delivery-city");
   var district = document.getElementById("delivery-district");
+
+  // Required only for delivery by courier, so that neither the browser nor a screen reader
+  // asks for an address another method does not need; a district only where the chosen city
+  // has districts (东莞市 has none). The mark in the label follows.
+  function requireAddress() {
+    var courier = method.value === "courier";
+    var fields = address.querySelectorAll("[data-courier-required]");
+    Array.prototype.forEach.call(fields, function (field) {
+      var required = courier && !(field === district && city.value && district.options.length < 2);
+      field.required = required;
+      var mark = address.querySelector('label[for="' + field.id + '"] .req');
+      if (mark) {
+        mark.hidden = !required;
+      }
+    });
+  }
+  function showAddress() {
+    address.hidden = method.value !== "courier";
+    requireAddress();
+  }
+  method.addEventListener("change", showAddress);
+  showAddress();
   function fill(list, divisions) {
     while (list.options.length > 1) {
       list.remove(1);
@@ -110,6 +127,7 @@
       list.add(new Option(division.name, division.code));
     });
     list.value = divisions.length === 1 ? divisions[0].code : "";
+    requireAddress();
   }
   function load(query, list, then) {
     fill(list, []);
