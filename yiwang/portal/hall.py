@@ -49,7 +49,7 @@ from yiwang.cases.public import (
     State,
     Upload,
 )
-from yiwang.core import identity
+from yiwang.core import geo, identity
 from yiwang.core.codes import division_name
 from yiwang.core.config import Settings
 from yiwang.core.errors import AppError, InvalidInput, NotFound, PermissionDenied
@@ -979,6 +979,10 @@ def _track_page(
         "code": code,
         "not_found": False,
         "department": _department_name(department, zh),
+        # The city (and district) of a complaint, from what the page shows of it.
+        "place": geo.place_of(case.division_code, (body.get("location") or {}).get("address"))
+        if body.get("location")
+        else None,
         "state": STATE_LABELS[State(body["state"])],
         "submitted": local_time(body["submitted_at"]),
         "timeline": _timeline(body["history"], zh),

@@ -205,9 +205,10 @@ def test_staff_see_the_city_district_and_a_map_of_the_point(
         data=dict(re.findall(r'name="(\w+)" value="([^"]*)"', track.group(1))),
         headers=HTML,
     )
-    assert '<dd id="case-location">绍兴市诸暨市次坞镇 · 经度 120.22476，纬度 29.85023</dd>' in (
-        tracked.text
-    )
+    assert (
+        '<dd id="case-location"><span class="place">绍兴市诸暨市</span> · '
+        "绍兴市诸暨市次坞镇 · 经度 120.22476，纬度 29.85023</dd>"
+    ) in tracked.text  # the city and district the complaint went to, then what was typed
 
     sign_in(app_client, "loc_clerk")
     page = app_client.get(f"/console/cases/{number}", headers=HTML).text
