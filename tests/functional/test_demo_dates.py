@@ -38,8 +38,10 @@ def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.parametrize("ahead", DAYS_AHEAD)
 def test_the_demo_is_dated_relative_to_the_day_it_is_loaded(
-    session: Session, var_dir: None, ahead: int
+    session: Session, dialect: str, var_dir: None, ahead: int
 ) -> None:
+    if os.environ.get("YIWANG_TEST_CLOCK") and dialect == "postgresql":
+        pytest.skip("on the awkward days one database is enough: the dates are the engines'")
     start = clock.now().astimezone(clock.CHINA).replace(hour=10, minute=0, second=0, microsecond=0)
     moment = start + dt.timedelta(days=ahead)
     day = moment.date()
