@@ -4,16 +4,16 @@ it out of the browser's caches."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import Request
 from sqlalchemy.orm import Session
 
 from yiwang.core import identity
-from yiwang.core.db import CHINA
 from yiwang.core.identity import Department
 from yiwang.core.policy import Actor
 from yiwang.core.web.deps import request_language
+from yiwang.core.web.templating import local_time  # the pages' filter, for handlers too
+
+__all__ = ["NO_STORE", "departments_by_id", "is_zh", "local_time"]
 
 # Pages that show a secret (a query code, a new token or password) or an applicant's case are
 # kept out of the browser's caches, so that the next person at a shared computer cannot bring
@@ -24,17 +24,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 def is_zh(request: Request) -> bool:
     """Whether the page is in Chinese (the default)."""
     return request_language(request).startswith("zh")
-
-
-def local_time(value: dt.datetime | str | None, *, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A moment (aware, naive UTC or ISO text) in China Standard Time; to the minute unless
-    ``fmt`` says otherwise; empty for none."""
-    if not value:
-        return ""
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(CHINA).strftime(fmt)
 
 
 def departments_by_id(session: Session, actor: Actor) -> dict[int, Department]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from yiwang.core import geo
 from yiwang.core.codes import division_name
 from yiwang.core.errors import InvalidInput
 from yiwang.core.geo import cities
@@ -33,13 +34,6 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) else None
-
-
-def city_of_division(code: str | None) -> str | None:
-    """The prefecture-level city (GB/T 2260, ``xxxx00``) of a division code."""
-    if not code or len(code) != 6 or not code.isdigit() or code[2:4] == "00":
-        return None
-    return code[:4] + "00"
 
 
 def _format(value: float, digits: int | None) -> str:
@@ -185,7 +179,7 @@ def _map_rows(
     highest: dict[str, tuple[float, LatestValue]] = {}
     for latest in values:
         number = _number(latest.result)
-        city = city_of_division(latest.division_code)
+        city = geo.city_code_of(latest.division_code)
         if number is None or city is None:
             continue
         if city not in highest or number > highest[city][0]:

@@ -13,7 +13,8 @@ Alerts (:mod:`yiwang.sensing.alerting.alerts`)
     rule's department). ``Alert`` is the record they give, in one of the states ``RAISED``,
     ``ACKNOWLEDGED`` and ``RESOLVED``. ``alert_value_text`` says what an alert's value
     means, in Chinese or English (:mod:`yiwang.sensing.alerting.values`): in the words of the
-    pack that declares its rule, else the value with its stream's unit.
+    pack that declares its rule, else the value with its stream's unit; ``unit_symbol`` and
+    ``with_unit`` write any measured value so (``1.2 mg/L``, ``95%``).
 
 Rules (:mod:`yiwang.sensing.alerting.service`)
     ``list_rules`` gives the alert rules an actor may read, as ``AlertRule`` records of the
@@ -56,7 +57,7 @@ from yiwang.sensing.alerting.models import (
     AlertRule,
 )
 from yiwang.sensing.alerting.service import list_rules
-from yiwang.sensing.alerting.values import alert_value_text
+from yiwang.sensing.alerting.values import alert_value_text, unit_symbol, with_unit
 from yiwang.sensing.mqtt import make_bridge
 from yiwang.sensing.packformat import RuleSpec
 from yiwang.sensing.packs import Pack, declared_rule, get_pack
@@ -95,4 +96,6 @@ __all__ = [
     "simulate",
     "simulated_streams",
     "things_by_pack",
+    "unit_symbol",
+    "with_unit",
 ]

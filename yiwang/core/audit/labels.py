@@ -59,9 +59,9 @@ ACTION_LABELS: dict[str, dict[str, str]] = {
     "calendar.import": {ZH: "导入节假日安排", EN: "Import the holiday schedule"},
     "config.read": {ZH: "查看系统配置", EN: "Read the configuration"},
     "job.read": {ZH: "查看后台任务", EN: "View a background job"},
-    "pack.install": {ZH: "安装行业数据包", EN: "Install a sector pack"},
-    "pack.upgrade": {ZH: "升级行业数据包", EN: "Upgrade a sector pack"},
-    "pack.list": {ZH: "查看行业数据包", EN: "List sector packs"},
+    "pack.install": {ZH: "安装领域包", EN: "Install a sector pack"},
+    "pack.upgrade": {ZH: "升级领域包", EN: "Upgrade a sector pack"},
+    "pack.list": {ZH: "查看领域包", EN: "List sector packs"},
 }
 
 

@@ -25,10 +25,10 @@ PROVINCE_NAMES = ("浙江省", "浙江")
 _NOT_A_PLACE_AFTER = r"(?:[东西南北中]?[路街道巷弄湾桥港]|大道|大街|场|民)"
 
 
-def city_code_of(code: str) -> str | None:
+def city_code_of(code: str | None) -> str | None:
     """The code of the Zhejiang city a division code lies in (itself for a city), or None for
-    the province itself or a code outside Zhejiang."""
-    if not code.startswith("33") or code == PROVINCE_CODE or len(code) != 6:
+    no code, the province itself or a code outside Zhejiang."""
+    if not code or not code.startswith("33") or code == PROVINCE_CODE or len(code) != 6:
         return None
     return code[:4] + "00"
 

@@ -59,12 +59,6 @@ def number(value: float | None) -> str:
     return f"{value:g}"
 
 
-def _unit(unit: Any) -> str:
-    if isinstance(unit, dict):
-        return str(unit.get("symbol") or unit.get("name") or "")
-    return ""
-
-
 def result_text(result: Any, unit: Any) -> str:
     """A latest result as read on a screen: numbers with their unit, lists (a
     MultiDatastream's components) joined, anything else as JSON."""
@@ -73,9 +67,8 @@ def result_text(result: Any, unit: Any) -> str:
     if isinstance(result, bool):
         return str(result).lower()
     if isinstance(result, int | float):
-        text = number(float(result))
-        symbol = _unit(unit)
-        return f"{text} {symbol}".strip()
+        value = float(result)
+        return sensing.with_unit(value, sensing.unit_symbol(unit)) if math.isfinite(value) else ""
     if isinstance(result, list):
         units = unit if isinstance(unit, list) else [None] * len(result)
         return " · ".join(
