@@ -41,6 +41,16 @@ class AppError(Exception):
         return self.message("en")
 
 
+class Busy(AppError):
+    """Too much at once: nothing was done; try again after ``Retry-After`` seconds."""
+
+    status_code = 503
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("server_busy", seconds=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class InvalidInput(AppError):
     status_code = 422
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import threading
 from typing import Final
 
+from yiwang.core.errors import Busy
+
 # The font families of a PDF with Chinese text, the installed CJK font first.
 CJK_FONT_FAMILY: Final = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 
@@ -21,6 +23,8 @@ CJK_FONT_FAMILY: Final = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 # whatever the number of requests admitted.
 MAX_CONCURRENT_RENDERS: Final = 2
 _renders = threading.BoundedSemaphore(MAX_CONCURRENT_RENDERS)
+RENDER_WAIT_SECONDS: Final = 10.0  # past this wait for a turn: 503 with Retry-After
+RETRY_AFTER_SECONDS: Final = 5
 _BASE = f"html {{ font-family: {CJK_FONT_FAMILY}; }}"
 
 
@@ -37,11 +41,23 @@ def html_to_pdf(html: str, *, stylesheet: str | None = None) -> bytes:
     sheets = [CSS(string=_BASE)]
     if stylesheet:
         sheets.append(CSS(string=stylesheet, url_fetcher=fetcher))
-    with _renders:
+    # A request waits a while for its turn, then is refused at once rather than holding a
+    # worker thread while others queue behind it.
+    if not _renders.acquire(timeout=RENDER_WAIT_SECONDS):
+        raise Busy(RETRY_AFTER_SECONDS)
+    try:
         pdf = document.write_pdf(stylesheets=sheets)
+    finally:
+        _renders.release()
     if not isinstance(pdf, bytes):  # pragma: no cover - write_pdf returns bytes without a target
         raise TypeError("WeasyPrint returned no PDF")
     return pdf
 
 
-__all__ = ["CJK_FONT_FAMILY", "MAX_CONCURRENT_RENDERS", "html_to_pdf"]
+__all__ = [
+    "CJK_FONT_FAMILY",
+    "MAX_CONCURRENT_RENDERS",
+    "RENDER_WAIT_SECONDS",
+    "RETRY_AFTER_SECONDS",
+    "html_to_pdf",
+]

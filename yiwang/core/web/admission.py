@@ -29,17 +29,11 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from yiwang.core.errors import AppError
+from yiwang.core.errors import Busy
 
 
-class ServerBusy(AppError):
+class ServerBusy(Busy):
     """Too many requests at once: try again after ``Retry-After`` seconds."""
-
-    status_code = 503
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("server_busy", seconds=retry_after)
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 @dataclass
